@@ -1,0 +1,153 @@
+"""The ``protokit`` command line: thin Click commands over the typed library.
+
+This module is the one error boundary: library code raises ``ProtokitError``; here it becomes one
+line on stderr and an exit code (0 clean, 100 findings, 1 error, 2 usage).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from protokit import __version__
+from protokit.errors import ExitCode, ProtokitError
+from protokit.findings import Finding, OutputFormat, render, sort_findings
+from protokit.workspace import Workspace, open_workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEBUG_ENV = "PROTOKIT_DEBUG"
+
+
+class ProtokitGroup(click.Group):
+    """A Click group whose ``main`` turns every failure into one line and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("protokit: aborted", err=True)
+            sys.exit(ExitCode.ERROR)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(ExitCode.USAGE if isinstance(exc, click.UsageError) else ExitCode.ERROR)
+        except ProtokitError as exc:
+            click.echo(f"protokit: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("protokit: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # the boundary: never a traceback unless asked for
+            if os.environ.get(DEBUG_ENV):
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"protokit: internal error: {type(exc).__name__}: {exc} "
+                    f"(set {DEBUG_ENV}=1 for the traceback)",
+                    err=True,
+                )
+            sys.exit(ExitCode.ERROR)
+        sys.exit(int(result) if isinstance(result, int) else 0)
+
+
+def root_option(func: F) -> F:
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The buf workspace (default: the nearest folder upwards holding buf.yaml).",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice([f.value for f in OutputFormat]),
+        default=OutputFormat.TEXT.value,
+        show_default=True,
+        help="How findings are printed: text, json, or GitHub annotations.",
+    )(func)
+
+
+def report(findings: Sequence[Finding], output_format: str, *, what: str) -> int:
+    """Print findings to stdout and a summary to stderr; return the exit code."""
+    ordered = sort_findings(findings)
+    fmt = OutputFormat(output_format)
+    text = render(ordered, fmt)
+    if text:
+        click.echo(text, nl=False)
+    if ordered:
+        noun = "finding" if len(ordered) == 1 else "findings"
+        click.echo(f"protokit: {what}: {len(ordered)} {noun}", err=True)
+        return ExitCode.FINDINGS
+    click.echo(f"protokit: {what}: clean", err=True)
+    return ExitCode.CLEAN
+
+
+def workspace(root: Path | None) -> Workspace:
+    return open_workspace(root)
+
+
+@click.group(cls=ProtokitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="protokit", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Keep a Protobuf contract repository lint-clean and breaking-change-free, and make it
+    useful to Python teams."""
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def doctor(output_format: str) -> int:
+    """Report the versions of buf, grpcio-tools, protobuf and grpcio, and any mismatch."""
+    from protokit.doctor import run_doctor
+
+    return run_doctor(output_format)
+
+
+@cli.command()
+@root_option
+@format_option
+def lint(root: Path | None, output_format: str) -> int:
+    """Run `buf lint` on the workspace and report its findings."""
+    from protokit.lint import run_lint
+
+    return report(run_lint(workspace(root)), output_format, what="lint")
+
+
+@cli.command()
+@root_option
+@format_option
+@click.option("--write", is_flag=True, help="Rewrite unformatted files in place.")
+def fmt(root: Path | None, output_format: str, write: bool) -> int:
+    """Check (or with --write, fix) `.proto` formatting with `buf format`."""
+    from protokit.lint import run_format_check, write_format
+
+    ws = workspace(root)
+    if write:
+        for path in write_format(ws):
+            click.echo(f"formatted {path}", err=True)
+        return ExitCode.CLEAN
+    return report(run_format_check(ws), output_format, what="format")
+
+
+@cli.command()
+@root_option
+@format_option
+def check(root: Path | None, output_format: str) -> int:
+    """The pull-request gate: format and lint in one verdict."""
+    from protokit.check import run_check
+
+    return report(run_check(workspace(root)), output_format, what="check")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")

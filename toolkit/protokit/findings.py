@@ -1,0 +1,75 @@
+"""Findings: what a check reports, as data, and the three ways to print them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem at one place: ``path:line:col``, the rule that found it, and what to do."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    source: str = "protokit"
+    severity: Severity = Severity.ERROR
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def location(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
+
+
+def _github_escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_escape_property(text: str) -> str:
+    return _github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(findings: Sequence[Finding], fmt: OutputFormat) -> str:
+    """Render findings for stdout; empty findings render as empty text (or ``[]`` in JSON)."""
+    if fmt is OutputFormat.JSON:
+        return json.dumps([asdict(f) for f in findings], indent=2, sort_keys=True) + "\n"
+    lines: list[str] = []
+    for f in findings:
+        if fmt is OutputFormat.GITHUB:
+            props = [f"file={_github_escape_property(f.path)}"]
+            if f.line > 0:
+                props.append(f"line={f.line}")
+                props.append(f"col={f.column}")
+            if f.end_line:
+                props.append(f"endLine={f.end_line}")
+            if f.end_column:
+                props.append(f"endColumn={f.end_column}")
+            props.append(f"title={_github_escape_property(f.source + ' ' + f.rule)}")
+            lines.append(
+                f"::{f.severity.value} {','.join(props)}::{_github_escape_data(f.message)}"
+            )
+        else:
+            lines.append(f"{f.location()}: {f.rule}: {f.message}")
+    return "".join(line + "\n" for line in lines)
