@@ -1,0 +1,1 @@
+"""protokit's built-in Jinja templates (installed as ``protokit.templates``)."""
