@@ -33,7 +33,10 @@ class ProtokitGroup(click.Group):
             result = super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                click.echo("protokit: interrupted", err=True)
+                sys.exit(130)
             click.echo("protokit: aborted", err=True)
             sys.exit(ExitCode.ERROR)
         except click.ClickException as exc:
