@@ -29,6 +29,7 @@ class Settings:
     services_out: str = "services"
     templates: str = "templates"
     fixtures_out: str = "compat"
+    compat_tests: str = "tests/compat/test_compat_releases.py"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
