@@ -118,7 +118,12 @@ class _Differ:
         old, new = self.old_src.get(name), self.new_src.get(name)
         if old and new and old.comment != new.comment:
             self.add(
-                Kind.COSMETIC, element, "comment changed", name, "documentation changed", at=(name,)
+                Kind.COSMETIC,
+                element,
+                "comment changed",
+                name,
+                f"documentation of {element} {name} changed",
+                at=(name,),
             )
 
     def run(self) -> None:

@@ -15,11 +15,12 @@ These do not consult buf: a changed field type is caught from the payloads alone
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import descriptor, descriptor_pb2, json_format, message
+from google.protobuf import descriptor_pb2, json_format, message
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.unknown_fields import UnknownFieldSet
 
@@ -62,7 +63,7 @@ class Snapshot:
 
     def where(self, fixture: Fixture, suffix: str = BINARY_SUFFIX) -> str:
         if self.folder is None:
-            return f"{fixture.stem}{suffix} ({self.label})"
+            return f"{fixture.stem}{suffix} of {self.label}"
         return f"{self.folder}/fixtures/{fixture.stem}{suffix}"
 
     def messages(self) -> list[str]:
@@ -422,6 +423,9 @@ def _type_name(fd: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        with contextlib.suppress(UnicodeDecodeError):
+            value = value.decode("utf-8")
     text = "unset" if value is None else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from protokit.apidiff import ApiDiff, diff_images
 from protokit.baseline import default_against, open_baseline
@@ -31,7 +32,8 @@ def run_evolution_checks(
     else:
         with open_baseline(ws, base, image) as baseline:
             log(f"breaking changes against {baseline.label}")
-            findings.extend(run_breaking(ws, baseline))
+            api = diff_images(baseline.image, image, baseline.label, None)
+            findings.extend(_with_reserved(run_breaking(ws, baseline), api))
             if baseline.release is None:
                 findings.extend(compat.check(Snapshot.of_image(baseline.label, baseline.image)))
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
@@ -67,3 +69,23 @@ def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     image = build_image(ws)
     with open_baseline(ws, base, image) as baseline:
         return diff_images(baseline.image, image, baseline.label, latest_release(ws))
+
+
+def _with_reserved(findings: list[Finding], api: ApiDiff) -> list[Finding]:
+    """Give buf's deletion findings the exact ``reserved`` lines protokit's diff worked out."""
+    fixes: dict[tuple[str, int, str], list[tuple[str, str]]] = {}
+    for change in api.changes:
+        if change.fix and change.rule:
+            short = change.name.rsplit(".", 1)[-1]
+            fixes.setdefault((change.path, change.line, change.rule), []).append(
+                (short, change.fix)
+            )
+    result: list[Finding] = []
+    for f in findings:
+        candidates = fixes.get((f.path, f.line, f.rule), [])
+        named = [fix for short, fix in candidates if f'"{short}"' in f.message]
+        chosen = named[:1] or (candidates[:1] and [candidates[0][1]])
+        if chosen:
+            f = replace(f, message=f"{f.message}; to delete it for good, {chosen[0]}")
+        result.append(f)
+    return result

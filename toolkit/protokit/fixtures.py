@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import descriptor, descriptor_pool, json_format, message, message_factory
+from google.protobuf import descriptor_pool, json_format, message, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 
 from protokit.descriptors import Image
@@ -186,9 +186,7 @@ def _has_explicit_presence(field: Any) -> bool:
     return bool(field.has_presence)
 
 
-def _filled(
-    cls: type[message.Message], desc: Any, plan: _Plan, depth: int
-) -> message.Message:
+def _filled(cls: type[message.Message], desc: Any, plan: _Plan, depth: int) -> message.Message:
     msg = cls()
     _fill(msg, desc, plan, depth)
     return msg

@@ -144,9 +144,9 @@ def rewrite(source: str, plan: _Plan) -> str:
                 if compact == prefix and previous[-1:] == ["package"]:
                     text = plan.new_package
                 elif compact.startswith(prefix + "."):
-                    text = prefix.replace(plan.old_package, plan.new_package) + compact[
-                        len(prefix) :
-                    ]
+                    text = (
+                        prefix.replace(plan.old_package, plan.new_package) + compact[len(prefix) :]
+                    )
         out.append(text)
         previous = [*previous[-3:], text]
     return "".join(out)
