@@ -135,7 +135,7 @@ def _resolve(toplevel: Path, ref: str) -> str:
         return found
     if _git(["rev-parse", "--verify", "--quiet", "HEAD"], toplevel).returncode != 0:
         raise ProtokitError(
-            f"no baseline: the repository has no commits yet, so {ref!r} does not exist; "
+            f"no baseline: HEAD has no commits yet, so {ref!r} does not exist; "
             "commit the contracts first, or pass --against a frozen release or an image file"
         )
     shallow = _text(_git(["rev-parse", "--is-shallow-repository"], toplevel)) == "true"

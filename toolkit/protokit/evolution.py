@@ -38,8 +38,9 @@ def run_evolution_checks(
                 findings.extend(compat.check(Snapshot.of_image(baseline.label, baseline.image)))
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
     for version in versions:
+        snapshot = Snapshot.of_release(load_release(ws, version))
         log(f"fixture compatibility with release {version}")
-        findings.extend(compat.check(Snapshot.of_release(load_release(ws, version))))
+        findings.extend(compat.check(snapshot))
     findings.extend(check_compat_tests(ws))
     return _dedupe_compat(findings)
 

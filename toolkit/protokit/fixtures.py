@@ -156,7 +156,8 @@ def message_fixtures(schema: DynamicSchema, full_name: str) -> list[Fixture]:
 
 def to_json(msg: message.Message) -> str:
     """Canonical proto3 JSON: lowerCamel names, sorted keys, two-space indent, final newline."""
-    data = json_format.MessageToDict(msg, preserving_proto_field_name=False)
+    pool: Any = msg.DESCRIPTOR.file.pool  # the private pool, so Any can be resolved
+    data = json_format.MessageToDict(msg, preserving_proto_field_name=False, descriptor_pool=pool)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -333,9 +334,16 @@ def _field_mask(msg: Any, plan: _Plan) -> None:
 
 
 def _any(msg: Any, plan: _Plan) -> None:
-    # An Any holding a Timestamp: its JSON form needs only a type the image itself carries.
-    msg.type_url = "type.googleapis.com/google.protobuf.Any"
-    msg.value = b""
+    # An Any needs a packed type the pool itself holds, or it has no JSON form.
+    pool = msg.DESCRIPTOR.file.pool
+    for name in (_DURATION, _TIMESTAMP):
+        try:
+            packed = message_factory.GetMessageClass(pool.FindMessageTypeByName(name))()
+        except KeyError:
+            continue
+        _WELL_KNOWN[name](packed, plan)
+        msg.Pack(packed)
+        return
 
 
 def _struct(msg: Any, plan: _Plan) -> None:
