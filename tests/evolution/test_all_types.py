@@ -89,3 +89,37 @@ def test_limits_reach_each_integer_types_extremes(image: Image) -> None:
 
 def test_a_schema_is_compatible_with_itself_for_every_type(image: Image) -> None:
     assert Compat(image).check(Snapshot.of_image("itself", image)) == []
+
+
+def build(root: Path, proto: str) -> Image:
+    root.mkdir(parents=True)
+    (root / "buf.yaml").write_text(BUF_YAML)
+    path = root / "proto/closed/v1/closed.proto"
+    path.parent.mkdir(parents=True)
+    path.write_text(proto)
+    return build_image(open_workspace(root))
+
+
+CLOSED = """\
+syntax = "proto2";
+
+package closed.v1;
+
+enum Level {
+  LEVEL_UNSPECIFIED = 0;
+  LEVEL_LOW = 1;%s
+}
+
+message Reading {
+  optional Level level = 1;
+  repeated Level levels = 2;
+}
+"""
+
+
+def test_a_new_value_of_a_closed_enum_reaches_old_readers_as_an_unknown_field(
+    tmp_path: Path,
+) -> None:
+    old = build(tmp_path / "old", CLOSED % "")
+    new = build(tmp_path / "new", CLOSED % "\n  LEVEL_HIGH = 2;")
+    assert Compat(new).check(Snapshot.of_image("old", old)) == []

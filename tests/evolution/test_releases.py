@@ -156,3 +156,14 @@ def test_diff_implies_the_next_version_from_the_latest_release(repo: Repo) -> No
     text = repo.protokit("diff").stdout
     assert "new field shop.v1.Item.rank (12, int32)" in text
     assert "next version 1.5.0" in text
+
+
+def test_check_accepts_a_tag_a_release_or_an_image_file_as_baseline(repo: Repo) -> None:
+    freeze(repo)
+    repo.git("tag", "v1.0.0")
+    repo.replace(SHOP, "  int64 price = 2;", "  string price = 2;")
+    for against in ("v1.0.0", "1.0.0", "compat/releases/1.0.0/image.binpb"):
+        proc = repo.protokit("check", "--against", against, "--format", "json")
+        assert proc.returncode == 100, (against, proc.stderr)
+        rules = {f["rule"] for f in json.loads(proc.stdout)}
+        assert {"FIELD_SAME_TYPE", "COMPAT_WIRE_TYPE"} <= rules, against

@@ -96,10 +96,21 @@ class _Differ:
         self.prefix = prefix
 
     def add(
-        self, kind: Kind, element: str, action: str, name: str, detail: str, **kw: object
+        self,
+        kind: Kind,
+        element: str,
+        action: str,
+        name: str,
+        detail: str,
+        *,
+        rule: str | None = None,
+        fix: str | None = None,
+        at: tuple[str, ...] = (),
+        path: str = "",
     ) -> None:
-        at = kw.pop("at", None)
-        loc = self.new_src.nearest(*at) if isinstance(at, tuple) else None
+        """Record a change located at the first of ``at`` the current schema declares (buf
+        reports a deleted element at its parent, and so does protokit)."""
+        loc = self.new_src.nearest(*at)
         self.changes.append(
             Change(
                 kind,
@@ -107,10 +118,11 @@ class _Differ:
                 action,
                 name,
                 detail,
-                path=loc.path if loc else str(kw.pop("path", "")),
+                rule=rule,
+                path=loc.path if loc else path,
                 line=loc.line if loc else 0,
                 column=loc.column if loc else 0,
-                **kw,  # type: ignore[arg-type]
+                fix=fix,
             )
         )
 

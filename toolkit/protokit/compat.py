@@ -196,10 +196,23 @@ def _read(
     except Exception as exc:  # DecodeError and friends
         return [_Problem(RULE_PARSE, name, None, f"{name} no longer parses: {_one_line(exc)}")]
     problems: dict[tuple[str, int | None], _Problem] = {}
+    tolerated: set[tuple[str, int | None]] = set()
     for scope, number, wire_type in _unknown_fields(read):
         declared = scope.fields_by_number.get(number)
         key = (scope.full_name, number)
-        if declared is not None:
+        if (
+            declared is not None
+            and declared.type == FieldDescriptor.TYPE_ENUM
+            and wire_type
+            in (
+                0,
+                2,
+            )
+        ):
+            # A closed (proto2-style) enum keeps a value it does not know as an unknown field:
+            # nothing is lost, and re-serialising writes it back.
+            tolerated.add(key)
+        elif declared is not None:
             problems[key] = _Problem(
                 RULE_WIRE_TYPE,
                 scope.full_name,
@@ -222,7 +235,7 @@ def _read(
         _tree(written), _tree(read), written.DESCRIPTOR, read.DESCRIPTOR
     ):
         key = (r_field.containing_type.full_name, r_field.number)
-        if key in problems:
+        if key in problems or key in tolerated:
             continue
         problems[key] = _Problem(
             RULE_VALUE,

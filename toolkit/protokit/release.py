@@ -74,9 +74,6 @@ class Release:
     image: Image
     fixtures: tuple[Fixture, ...]
 
-    def fixture_path(self, fixture: Fixture, suffix: str) -> str:
-        return f"{self.folder}/{FIXTURES_DIR}/{fixture.stem}{suffix}"
-
 
 def releases_root(ws: Workspace) -> Path:
     return ws.path(ws.settings.fixtures_out) / RELEASES_DIR
