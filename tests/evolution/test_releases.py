@@ -167,3 +167,14 @@ def test_check_accepts_a_tag_a_release_or_an_image_file_as_baseline(repo: Repo) 
         assert proc.returncode == 100, (against, proc.stderr)
         rules = {f["rule"] for f in json.loads(proc.stdout)}
         assert {"FIELD_SAME_TYPE", "COMPAT_WIRE_TYPE"} <= rules, against
+
+
+def test_release_refuses_a_version_smaller_than_the_changes_imply(repo: Repo) -> None:
+    freeze(repo, "1.0.0")
+    repo.replace(SHOP, "  int64 price = 2;", "  string price = 2;")
+    proc = repo.protokit("release", "1.1.0")
+    assert proc.returncode == 2
+    assert "the changes since 1.0.0 are major" in proc.stderr
+    assert "release 2.0.0 or later" in proc.stderr
+    assert not (repo.root / "compat/releases/1.1.0").exists()
+    assert repo.protokit("release", "2.0.0").returncode == 0

@@ -179,10 +179,10 @@ def _progress(message: str) -> None:
 def release(root: Path | None, version: str) -> int:
     """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
     from protokit.compattests import write_compat_tests
-    from protokit.release import freeze_release
+    from protokit.evolution import run_release
 
     ws = workspace(root)
-    folder = freeze_release(ws, version)
+    folder = run_release(ws, version)
     _progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
     _progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
     return ExitCode.CLEAN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from protokit.apidiff import ApiDiff, diff_images
 from protokit.baseline import default_against, open_baseline
@@ -12,9 +13,9 @@ from protokit.compat import SOURCE as COMPAT_SOURCE
 from protokit.compat import Compat, Snapshot
 from protokit.compattests import check_compat_tests
 from protokit.descriptors import build_image
-from protokit.errors import ProtokitError
+from protokit.errors import ProtokitError, UsageError
 from protokit.findings import Finding
-from protokit.release import latest_release, list_releases, load_release
+from protokit.release import Version, freeze_release, latest_release, list_releases, load_release
 from protokit.workspace import Workspace
 
 
@@ -90,3 +91,21 @@ def _with_reserved(findings: list[Finding], api: ApiDiff) -> list[Finding]:
             f = replace(f, message=f"{f.message}; to delete it for good, {chosen[0]}")
         result.append(f)
     return result
+
+
+def run_release(ws: Workspace, version: str) -> Path:
+    """Freeze ``version``, refusing a number smaller than what changed since the latest release
+    implies (a breaking change needs a new major version)."""
+    wanted = Version.parse(version)
+    image = build_image(ws)
+    latest = latest_release(ws)
+    if latest is not None:
+        api = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest)
+        implied = Version.parse(latest).bump(api.bump)
+        if wanted < implied and Version.parse(latest) < wanted and api.changes:
+            first = api.changes[0]  # the most severe change: breaking ones sort first
+            raise UsageError(
+                f"release {version} is too small: the changes since {latest} are {api.bump} "
+                f"({first.detail}); release {implied} or later (see `protokit diff`)"
+            )
+    return freeze_release(ws, version, image)
