@@ -1,8 +1,9 @@
 """Evolution scenarios, each a commit on a feature branch checked against `main`.
 
 For every scenario: `protokit check --against main` passes or fails with the right rule at the
-right place, `protokit diff` classifies it (and implies the right version bump), and protokit's
-own breaking verdict (from descriptors, in `diff`) agrees with the real `buf breaking`.
+right place, `protokit diff` classifies it (and implies the right version bump), protokit's own
+breaking verdict (from descriptors, in `diff`) agrees with the real `buf breaking`, and the fixture
+checks report exactly the wire and JSON breaks (and nothing for API-only ones).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Scenario:
     bump: str
     rule: str | None = None  # the buf rule that must be reported
     location: str | None = None  # "path:line" of the finding
+    compat: frozenset[str] = frozenset()  # what the fixture checks report, without buf
 
 
 def add_field(r: Repo) -> None:
@@ -105,22 +107,63 @@ def comment_only(r: Repo) -> None:
     )
 
 
+def deprecate_field(r: Repo) -> None:
+    r.replace(
+        SHOP, "  string display_name = 11;", "  string display_name = 11 [deprecated = true];"
+    )
+
+
+def rename_field(r: Repo) -> None:
+    r.replace(SHOP, "  string id = 1;", "  string item_id = 1;")
+
+
+def rename_enum_value(r: Repo) -> None:
+    r.replace(SHOP, "  COLOR_RED = 1;", "  COLOR_CRIMSON = 1;")
+
+
+def change_request_type(r: Repo) -> None:
+    r.replace(SERVICE, "rpc GetItem(GetItemRequest)", "rpc GetItem(WatchItemsRequest)")
+
+
+def delete_field_reserved(r: Repo) -> None:
+    r.replace(SHOP, "  int64 price = 2;\n", '  reserved 2;\n  reserved "price";\n')
+
+
+def compat(*rules: str) -> frozenset[str]:
+    return frozenset(rules)
+
+
 SCENARIOS = {
     "add_field": Scenario(add_field, False, "minor"),
     "add_rpc": Scenario(add_rpc, False, "minor"),
     "add_message": Scenario(add_message, False, "minor"),
     "add_enum_value": Scenario(add_enum_value, False, "minor"),
     "delete_field_unreserved": Scenario(
-        delete_field, True, "major", "FIELD_NO_DELETE", f"{SHOP}:15"
+        delete_field, True, "major", "FIELD_NO_DELETE", f"{SHOP}:15", compat("COMPAT_UNRESERVED")
     ),
     "change_field_type": Scenario(
-        change_field_type, True, "major", "FIELD_SAME_TYPE", f"{SHOP}:17"
+        change_field_type,
+        True,
+        "major",
+        "FIELD_SAME_TYPE",
+        f"{SHOP}:17",
+        compat("COMPAT_WIRE_TYPE", "COMPAT_JSON_VALUE"),
     ),
     "change_field_number": Scenario(
-        change_field_number, True, "major", "FIELD_NO_DELETE", f"{SHOP}:15"
+        change_field_number,
+        True,
+        "major",
+        "FIELD_NO_DELETE",
+        f"{SHOP}:15",
+        compat("COMPAT_UNRESERVED", "COMPAT_JSON_VALUE"),
     ),
     "rename_json_name": Scenario(
-        rename_json_name, True, "major", "FIELD_SAME_JSON_NAME", f"{SHOP}:28"
+        rename_json_name,
+        True,
+        "major",
+        "FIELD_SAME_JSON_NAME",
+        f"{SHOP}:28",
+        compat("COMPAT_JSON_NAME"),
     ),
     "unary_to_streaming": Scenario(
         unary_to_streaming, True, "major", "RPC_SAME_SERVER_STREAMING", f"{SERVICE}:10"
@@ -130,6 +173,24 @@ SCENARIOS = {
         move_message, True, "major", "MESSAGE_NO_DELETE", f"{SHOP}:1"
     ),
     "comment_only": Scenario(comment_only, False, "patch"),
+    "deprecate_field": Scenario(deprecate_field, False, "minor"),
+    "rename_field": Scenario(
+        rename_field, True, "major", "FIELD_SAME_NAME", f"{SHOP}:16", compat("COMPAT_JSON_NAME")
+    ),
+    "rename_enum_value": Scenario(
+        rename_enum_value,
+        True,
+        "major",
+        "ENUM_VALUE_SAME_NAME",
+        f"{SHOP}:10",
+        compat("COMPAT_JSON_ENUM_NAME"),
+    ),
+    "change_request_type": Scenario(
+        change_request_type, True, "major", "RPC_SAME_REQUEST_TYPE", f"{SERVICE}:10"
+    ),
+    "delete_field_reserved": Scenario(
+        delete_field_reserved, True, "major", "FIELD_NO_DELETE", f"{SHOP}:15"
+    ),
 }
 
 
@@ -155,6 +216,8 @@ def test_scenario_verdict_rule_location_and_bump_agree_with_buf(repo: Repo, name
     check = repo.protokit("check", "--against", "main", "--format", "json")
     findings = json.loads(check.stdout)
     assert check.returncode == (100 if scenario.breaking else 0), check.stderr
+    compat_rules = {f["rule"] for f in findings if f["source"] == "protokit compat"}
+    assert compat_rules == scenario.compat, findings
     if scenario.rule is not None:
         assert scenario.rule in buf_rules
         assert scenario.rule in diff_rules

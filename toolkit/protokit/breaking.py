@@ -22,6 +22,8 @@ _FIXES = {
     "MESSAGE_NO_DELETE": "restore the message in this file (moving it to another file "
     "breaks generated imports)",
     "ENUM_VALUE_NO_DELETE": "restore the value, or deprecate it",
+    "ENUM_VALUE_SAME_NAME": "restore the old name (it is the value's JSON form), or keep both "
+    "names with `option allow_alias = true;`",
     "RPC_NO_DELETE": "restore the RPC, or mark it `option deprecated = true;` and keep it",
     "RPC_SAME_CLIENT_STREAMING": "restore the RPC's streaming kind, or add a new RPC",
     "RPC_SAME_SERVER_STREAMING": "restore the RPC's streaming kind, or add a new RPC",

@@ -40,6 +40,7 @@ RULE_ROUNDTRIP = "COMPAT_ROUNDTRIP"
 RULE_JSON_PARSE = "COMPAT_JSON_PARSE"
 RULE_JSON_NAME = "COMPAT_JSON_NAME"
 RULE_JSON_VALUE = "COMPAT_JSON_VALUE"
+RULE_JSON_ENUM = "COMPAT_JSON_ENUM_NAME"
 
 _WIRE_NAMES = {0: "varint", 1: "64-bit", 2: "length-delimited", 3: "group", 4: "group", 5: "32-bit"}
 
@@ -280,7 +281,6 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
             )
         ]
     binary = cls.FromString(fixture.binary)
-    old_desc = writer.descriptor(name)
     problems: list[_Problem] = []
     seen: set[tuple[str, int]] = set()
     for _, r_field, from_binary, from_json in _diff(
@@ -290,8 +290,33 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
         if key in seen:
             continue
         seen.add(key)
-        old_field = _counterpart(old_desc, r_field)
-        if old_field is not None and old_field.json_name != r_field.json_name:
+        old_msg = writer.descriptor(key[0]) if writer.has_message(key[0]) else None
+        old_field = old_msg.fields_by_number.get(r_field.number) if old_msg else None
+        renumbered = old_msg.fields_by_name.get(r_field.name) if old_msg else None
+        old_enum_name = _enum_name(old_field, from_binary)
+        if old_field is None and renumbered is not None:
+            problems.append(
+                _Problem(
+                    RULE_JSON_VALUE,
+                    key[0],
+                    r_field.number,
+                    f"old JSON key {renumbered.json_name!r} now reaches field "
+                    f"{r_field.full_name} ({r_field.number}), but the same payloads in binary "
+                    f"carry it as field {renumbered.number}; restore the field's number",
+                )
+            )
+        elif old_enum_name is not None and from_json is None:
+            problems.append(
+                _Problem(
+                    RULE_JSON_ENUM,
+                    key[0],
+                    r_field.number,
+                    f"old JSON value {old_enum_name!r} of field {r_field.full_name} "
+                    f"({r_field.number}) is no longer a name of {_type_name(r_field)}; restore "
+                    "the enum value's name (or keep it as an alias with `allow_alias`)",
+                )
+            )
+        elif old_field is not None and old_field.json_name != r_field.json_name:
             problems.append(
                 _Problem(
                     RULE_JSON_NAME,
@@ -317,21 +342,13 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
     return problems
 
 
-def _counterpart(root: Any, target: Any) -> Any:
-    """The baseline's field with the same full message name and number as ``target``."""
-    wanted = target.containing_type.full_name
-    stack = [root]
-    seen: set[str] = set()
-    while stack:
-        desc = stack.pop()
-        if desc.full_name in seen:
-            continue
-        seen.add(desc.full_name)
-        if desc.full_name == wanted:
-            found: Any = desc.fields_by_number.get(target.number)
-            return found
-        stack.extend(f.message_type for f in desc.fields if f.message_type is not None)
-    return None
+def _enum_name(field: Any, value: Any) -> str | None:
+    """The baseline's name for an enum field's (first) value, if the field is an enum."""
+    if field is None or field.type != FieldDescriptor.TYPE_ENUM:
+        return None
+    number = value[0] if isinstance(value, list) and value else value
+    found = field.enum_type.values_by_number.get(number)
+    return str(found.name) if found is not None else None
 
 
 def _tree(msg: message.Message) -> dict[int, Any]:
