@@ -6,7 +6,6 @@ Templates place values; the model computes them. Undefined names fail loudly.
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -16,25 +15,12 @@ import jinja2
 
 from protokit.errors import ProtokitError
 
-BUILTIN_PACKAGE = "protokit.templates"
+BUILTIN_PACKAGE = "protokit.builtin_templates"
 
 
 @cache
 def _builtin_root() -> Path:
-    try:
-        return Path(str(resources.files(BUILTIN_PACKAGE)))
-    except TypeError:
-        pass
-    # This module is itself named ``protokit.templates`` and shadows the data package in an
-    # editable install; ask the import system for the package's folder instead.
-    import protokit
-
-    for finder in sys.meta_path:
-        find_spec = getattr(finder, "find_spec", None)
-        spec = find_spec(BUILTIN_PACKAGE, list(protokit.__path__)) if find_spec else None
-        if spec is not None and spec.submodule_search_locations:
-            return Path(next(iter(spec.submodule_search_locations)))
-    raise ProtokitError(f"the built-in templates ({BUILTIN_PACKAGE}) are not installed")
+    return Path(str(resources.files(BUILTIN_PACKAGE)))
 
 
 def environment(override: Path | None = None) -> jinja2.Environment:
