@@ -59,7 +59,7 @@ class ApiDiff:
 
     @property
     def next_version(self) -> str | None:
-        if self.latest_release is None:
+        if self.latest_release is None or self.bump == "none":
             return None
         return str(Version.parse(self.latest_release).bump(self.bump))
 
@@ -590,6 +590,8 @@ def render_text(diff: ApiDiff) -> str:
             lines.append(f"            fix: {c.fix}")
     if diff.latest_release is None:
         lines.append(f"implied bump: {diff.bump} (no release frozen yet)")
+    elif diff.next_version is None:
+        lines.append(f"implied bump: none — nothing to release since {diff.latest_release}")
     else:
         lines.append(
             f"implied bump: {diff.bump} — next version {diff.next_version} "

@@ -27,7 +27,7 @@ def run_evolution_checks(
     image = build_image(ws)
     compat = Compat(image)
     findings: list[Finding] = []
-    base = against or default_against(ws)
+    base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
@@ -62,7 +62,7 @@ def _dedupe_compat(findings: list[Finding]) -> list[Finding]:
 
 def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     """The API changelog between ``against`` (default: the latest release) and the workspace."""
-    base = against or default_against(ws)
+    base = against if against is not None else default_against(ws)
     if base is None:
         raise ProtokitError(
             "no baseline: no release is frozen yet; pass --against a git ref, a tag or an image "
