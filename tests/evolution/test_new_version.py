@@ -44,3 +44,10 @@ def test_new_version_refuses_bad_arguments(repo: Repo) -> None:
     assert unknown.returncode == 1
     assert "no package nope.v1" in unknown.stderr
     assert not (repo.root / "proto/shop/v2").exists()
+
+
+def test_new_version_leaves_comments_and_strings_untouched(repo: Repo) -> None:
+    hostile = '// Moved from package shop.v1; see import "shop/v1/shop.proto" and shop.v1.Item.\n'
+    repo.replace(SHOP, "// Node is a recursive tree.\n", hostile + "// Node is a recursive tree.\n")
+    assert repo.protokit("new-version", "shop.v1", "v2").returncode == 0
+    assert hostile in repo.read("proto/shop/v2/shop.proto")
