@@ -143,10 +143,7 @@ def message_fixtures(schema: DynamicSchema, full_name: str) -> list[Fixture]:
     if presence:
         msg = cls()
         for field in presence:
-            if field.type == FieldDescriptor.TYPE_MESSAGE:
-                getattr(msg, field.name).SetInParent()
-            else:
-                setattr(msg, field.name, field.default_value)
+            setattr(msg, field.name, field.default_value)
         cases["presence"] = msg
     return [
         Fixture(full_name, case, msg.SerializeToString(deterministic=True), to_json(msg))
