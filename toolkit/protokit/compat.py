@@ -16,6 +16,7 @@ These do not consult buf: a changed field type is caught from the payloads alone
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -274,8 +275,7 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
         return [
             _Problem(
                 RULE_JSON_PARSE,
-                name,
-                None,
+                *_json_error_field(cls.DESCRIPTOR, str(exc)),
                 f"old JSON of {name} no longer parses: {_one_line(exc)}; restore the field's type "
                 "or JSON name",
             )
@@ -467,3 +467,23 @@ def _one_line(exc: BaseException) -> str:
 def _fields(msg: message.Message) -> list[tuple[Any, Any]]:
     """Set fields; typed loosely because protobuf's stubs mark every nested type optional."""
     return list(msg.ListFields())
+
+
+def _json_error_field(root: Any, error: str) -> tuple[str, int | None]:
+    """The field a json_format error names (``... at Item.tree.label.``), as (scope, number)."""
+    scope, number = str(root.full_name), None
+    _, found, where = error.rpartition(" at ")
+    parts = where.strip().rstrip(".").split(".")[1:] if found else []
+    if not parts:  # "Failed to parse user field: Failed to parse email field: ..."
+        parts = re.findall(r"Failed to parse (\w+) field", error)
+    desc = root
+    for part in parts:
+        key = part.split("[", 1)[0]
+        field = next((f for f in desc.fields if key in (f.name, f.json_name)), None)
+        if field is None:
+            break
+        scope, number = str(desc.full_name), int(field.number)
+        if field.message_type is None:
+            break
+        desc = field.message_type
+    return scope, number
