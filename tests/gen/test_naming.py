@@ -175,3 +175,13 @@ def test_an_empty_comment_gives_no_docstring() -> None:
 )
 def test_docstring_body_escapes(comment: str, body: str) -> None:
     assert docstring_body(comment) == body
+
+
+def test_width_rewraps_only_the_lines_that_would_be_too_long() -> None:
+    comment = "short line\n" + " ".join(["word"] * 30) + "\n  indented keeps its indent " + "x " * 40
+    literal = docstring(comment, indent="    ", width=60)
+    assert all(len("    " + line) <= 60 for line in literal.split("\n")[1:])
+    assert literal.startswith('"""short line\n    word word')
+    tree = ast.parse(f"def f():\n    {literal}\n")
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef) and ast.get_docstring(func) is not None

@@ -205,7 +205,29 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
-def docstring_body(comment: str) -> str:
+def _wrap(text: str, limit: int) -> str:
+    """Break lines longer than ``limit`` at spaces, keeping each line's own indentation."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= limit:
+            lines.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        lines.extend(
+            textwrap.wrap(
+                line,
+                width=max(limit, len(lead) + 20),
+                initial_indent="",
+                subsequent_indent=lead,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [line]
+        )
+    return "\n".join(lines)
+
+
+def docstring_body(comment: str, *, width: int | None = None) -> str:
     """The text of a proto comment, escaped to sit between triple double quotes.
 
     Dedented and stripped; ``\\r\\n`` normalised; backslashes doubled (so ``\\`` never starts an
@@ -216,6 +238,8 @@ def docstring_body(comment: str) -> str:
     """
     text = comment.replace("\r\n", "\n").replace("\r", "\n")
     text = textwrap.dedent(text).strip()
+    if width is not None:
+        text = _wrap(text, width)
     escaped = "".join(_escape_char(ch) for ch in text)
     escaped = escaped.replace('"""', '\\"\\"\\"')
     if escaped.endswith(_QUOTE):
@@ -227,13 +251,16 @@ def docstring_body(comment: str) -> str:
     return escaped
 
 
-def docstring(comment: str, indent: str = "") -> str:
+def docstring(comment: str, indent: str = "", *, width: int | None = None) -> str:
     """A complete docstring literal for ``comment``, or ``""`` when the comment is empty.
 
     One line stays on one line; several lines follow PEP 257, continuation lines indented with
     ``indent`` and the closing quotes on their own line. Blank lines carry no trailing spaces.
+    With ``width``, lines that would run past that column are re-wrapped at spaces (for code a
+    line-length linter checks); without it the comment's lines are kept as they are.
     """
-    body = docstring_body(comment)
+    limit = None if width is None else width - len(indent) - 6
+    body = docstring_body(comment, width=limit)
     if not body:
         return ""
     lines = body.split("\n")

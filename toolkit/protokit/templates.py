@@ -15,7 +15,7 @@ import jinja2
 
 from protokit.errors import ProtokitError
 
-BUILTIN_PACKAGE = "protokit.templates"
+BUILTIN_PACKAGE = "protokit.builtin_templates"
 
 
 @cache
