@@ -120,7 +120,20 @@ class TypeRef:
     @property
     def aliased(self) -> str:
         """The type through its private module alias: ``_acme_dot_...__pb2.User``."""
-        return f"{module_alias(self.module)}.{self.name}"
+        return self.runtime(module_alias(self.module))
+
+    def runtime(self, alias: str) -> str:
+        """An expression for the class at runtime; keyword-named messages (``message class``)
+        are reached with ``getattr``, as ``alias.class`` would not parse."""
+        expr = alias
+        for part in self.name.split("."):
+            expr = f"{expr}.{part}" if is_identifier(part) else f"getattr({expr}, {part!r})"
+        return expr
+
+    def annotation(self, alias: str) -> str:
+        """The name type checkers see: mypy-protobuf's stubs call ``class`` ``_r_class``."""
+        parts = [p if is_identifier(p) else f"_r_{p}" for p in self.name.split(".")]
+        return ".".join([alias, *parts])
 
 
 @dataclass(frozen=True)

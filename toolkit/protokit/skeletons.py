@@ -57,8 +57,10 @@ class SkeletonMethod:
     kind: str  # unary_unary, unary_stream, stream_unary, stream_stream
     client_streaming: bool
     server_streaming: bool
-    request_type: str  # user_service_pb2.GetUserRequest
+    request_type: str  # user_service_pb2.GetUserRequest (as annotations spell it)
     response_type: str
+    request_class: str  # the same class as a runtime expression (getattr for keywords)
+    response_class: str
     sync_signature: str  # the full ``def ...:`` header, one line per parameter
     aio_signature: str
     sync_docstring: str
@@ -135,7 +137,11 @@ def _signature(
 
 
 def _type(ref: TypeRef, aliases: dict[str, str]) -> str:
-    return f"{aliases[ref.module]}.{ref.name}"
+    return ref.annotation(aliases[ref.module])
+
+
+def _class(ref: TypeRef, aliases: dict[str, str]) -> str:
+    return ref.runtime(aliases[ref.module])
 
 
 def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
@@ -180,6 +186,8 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                         server_streaming=method.server_streaming,
                         request_type=request,
                         response_type=response,
+                        request_class=_class(method.input, aliases),
+                        response_class=_class(method.output, aliases),
                         sync_signature=_signature(method, request, response, aio=False),
                         aio_signature=_signature(method, request, response, aio=True),
                         sync_docstring=method.comment.indented_docstring("        ", SKELETON_WIDTH)
