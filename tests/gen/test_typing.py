@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.gen.conftest import env_with
+from tests.gen.helpers import env_with
 
 CONSUMER = Path(__file__).resolve().parent / "consumer" / "consumer.py"
 
