@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -278,7 +279,8 @@ class _Locations:
             return Comment("", 0)
         parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
         line = location.span[0] + 1 if location.span else 0
-        return Comment("\n\n".join(p.strip("\n") for p in parts), line)
+        text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+        return Comment(text.strip(), line)
 
 
 def _type_index(files: Iterable[d.FileDescriptorProto]) -> dict[str, TypeRef]:
@@ -305,7 +307,7 @@ def _syntax(proto: d.FileDescriptorProto) -> str:
     return proto.syntax or "proto2"
 
 
-_VERSION = re.compile(r"v\d+([a-z]+\d*)?$")
+_VERSION = re.compile(r"v\d+(p\d+)?([a-z]+\d*)?$")
 
 
 def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:

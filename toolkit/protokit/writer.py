@@ -146,7 +146,7 @@ def read_manifest(root: Path, manifest_path: str) -> Manifest | None:
     path = root / _check_relative(manifest_path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         raise ProtokitError(f"cannot read manifest: {exc.strerror}", path=manifest_path) from exc
