@@ -1,0 +1,59 @@
+"""gen from a non-editable install: templates come from the installed package, output is the
+same as from the development checkout. (One slow test: it builds and installs protokit.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from tests.gen.helpers import REPO, copy_example, env_with, snapshot
+
+TIMEOUT = 300
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+def test_gen_from_a_non_editable_install_matches_the_checkout(
+    tmp_path: Path, example_ws: Path
+) -> None:
+    venv = tmp_path / "venv"
+    made = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env_with())
+    assert made.returncode == 0, made.stderr
+    python = venv / "bin" / "python"
+    purelib = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        tmp_path,
+        env_with(),
+    ).stdout.strip()
+    # Dependencies (grpcio-tools, buf, mypy-protobuf, ruff...) come from this test run's
+    # environment through a .pth line; protokit itself is installed into the new venv from a
+    # freshly built wheel. The editable finder of the checkout is not loaded from there.
+    deps = sysconfig.get_path("purelib")
+    Path(purelib, "deps.pth").write_text(deps + "\n")
+    built = _run(
+        [
+            sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+            "--no-index", "--quiet", "--target", purelib, str(REPO),
+        ],
+        tmp_path,
+        env_with(),
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    ws = copy_example(tmp_path / "ws")
+    env = env_with({"PROTOKIT_BUF": str(Path(sys.executable).parent / "buf")})
+    env.pop("PYTHONPATH", None)
+    where = _run(
+        [str(python), "-c", "import protokit.templates as t; print(t._builtin_root())"], ws, env
+    )
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip().startswith(purelib), where.stdout
+    assert not where.stdout.strip().startswith(str(REPO))
+    result = _run([str(python), "-m", "protokit", "gen"], ws, env)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(ws) == snapshot(example_ws)
