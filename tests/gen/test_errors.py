@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -150,3 +151,20 @@ def test_a_descriptor_set_can_replace_buf_build(tmp_path: Path, example_ws: Path
     expected = (example_ws / "gen/python/acme/user/v1/user_service_pb2_grpc.py").read_bytes()
     assert (root / "gen/python/acme/user/v1/user_service_pb2_grpc.py").read_bytes() == expected
     assert not (root / "gen/python/acme/inventory").exists()
+
+
+def test_protos_under_google_never_get_a_google_init(tmp_path: Path) -> None:
+    (tmp_path / "buf.yaml").write_text(BUF_YAML)
+    (tmp_path / "proto/google/type").mkdir(parents=True)
+    (tmp_path / "proto/google/type/money.proto").write_text(
+        'syntax = "proto3";\npackage google.type;\nmessage Money { string currency_code = 1; }\n'
+    )
+    result = cli(["gen", "--no-services", "--format", "json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "gen/python/google/__init__.py").exists()
+    assert (tmp_path / "gen/python/google/type/money_pb2.py").is_file()
+    data = json.loads(result.stdout)
+    assert {"action": "create", "path": "gen/python/google/type/__init__.py", "owner": "generated"} in (
+        data["changes"]
+    )
+    assert data["generated"] is True and data["protoc_runs"] == 1

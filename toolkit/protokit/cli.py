@@ -166,6 +166,14 @@ def check(root: Path | None, output_format: str) -> int:
     help="Use this buf image / protoc descriptor set instead of running `buf build`.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list files that are unchanged.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the plan, stale files and warnings to stdout.",
+)
 def gen(
     root: Path | None,
     check: bool,
@@ -176,6 +184,7 @@ def gen(
     services: bool,
     image: Path | None,
     verbose: bool,
+    output_format: str,
 ) -> int:
     """Generate stubs, typed stubs and servicer skeletons from the compiled contracts."""
     from protokit.gen import print_result, run_gen
@@ -190,7 +199,9 @@ def gen(
         services=services,
         image_path=image,
     )
-    return print_result(result, check=check, dry_run=dry_run, verbose=verbose)
+    return print_result(
+        result, check=check, dry_run=dry_run, verbose=verbose, as_json=output_format == "json"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -356,13 +356,22 @@ def describe(result: GenResult) -> dict[str, Any]:
     }
 
 
-def print_result(result: GenResult, *, check: bool, dry_run: bool, verbose: bool) -> int:
+def print_result(
+    result: GenResult, *, check: bool, dry_run: bool, verbose: bool, as_json: bool = False
+) -> int:
     """What ``protokit gen`` prints: one line per file, warnings, then a summary (stderr);
-    with ``check`` the stale files go to stdout and the exit code is 100 when any exist."""
+    with ``check`` the stale files go to stdout and the exit code is 100 when any exist;
+    with ``as_json`` one JSON document (plan, stale files, warnings, missing methods) on stdout."""
     import click
 
     from protokit.errors import ExitCode
     from protokit.findings import OutputFormat, render
+
+    if as_json:
+        data = describe(result)
+        data["missing"] = json.loads(render(list(result.missing), OutputFormat.JSON))
+        click.echo(json.dumps(data, indent=2))
+        return ExitCode.FINDINGS if check and result.stale else ExitCode.CLEAN
 
     for warning in result.warnings:
         click.echo(f"protokit: warning: {warning}", err=True)
