@@ -231,3 +231,19 @@ def test_changing_a_stub_template_counts_as_a_changed_input(example: Path) -> No
     assert (example / "gen/python/pyproject.toml").read_text() == (
         '[project]\nname = "acme-contracts-custom"\n'
     )
+
+
+def test_gen_reports_a_new_service_an_existing_servicer_module_lacks(example: Path) -> None:
+    path = example / USER_PROTO
+    path.write_text(
+        path.read_text()
+        + "\n// AuditService answers audit questions.\nservice AuditService {\n"
+        + "  // Audit returns one user.\n  rpc Audit(GetUserRequest) returns (GetUserResponse);\n}\n"
+    )
+    result = cli(["gen"], example)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "services/user/servicer.py:1:1: SERVICER_MISSING: has no class AuditService for "
+        "acme.user.v1.AuditService; add `class AuditService("
+        "user_service_pb2_grpc.AuditServiceServicer):` with its 1 RPC method(s)"
+    ) in result.stderr
