@@ -213,7 +213,7 @@ def test_a_repository_template_overrides_a_built_in_file_by_file(example: Path) 
     for path in (example / "services").rglob("*"):
         if path.is_file():
             path.unlink()
-    result = cli(["gen"], example)
+    result = cli(["gen", "--force"], example)  # --force re-creates deleted skeletons
     assert result.returncode == 0, result.stderr
     assert (example / "services/user/servicer.py").read_text() == (
         '"""Our house servicer for acme.user.v1."""\n'
@@ -247,3 +247,14 @@ def test_gen_reports_a_new_service_an_existing_servicer_module_lacks(example: Pa
         "acme.user.v1.AuditService; add `class AuditService("
         "user_service_pb2_grpc.AuditServiceServicer):` with its 1 RPC method(s)"
     ) in result.stderr
+
+
+def test_a_skeleton_the_user_deleted_stays_deleted_unless_forced(example: Path) -> None:
+    starter = example / "tests/services/test_user_service.py"
+    starter.unlink()
+    assert cli(["gen"], example).returncode == 0
+    assert not starter.exists()
+    result = cli(["gen", "--force"], example)
+    assert result.returncode == 0, result.stderr
+    assert "create    tests/services/test_user_service.py" in result.stderr
+    assert starter.is_file()

@@ -181,3 +181,12 @@ def test_a_conflict_can_show_what_would_have_changed(tmp_path: Path) -> None:
     (change,) = plan.conflicts
     assert "-a\n+b\n" in change.diff()
     assert change.line() == "conflict  mine.py  (yours, differs; left unchanged)"
+
+
+def test_the_manifest_remembers_user_files_it_created(tmp_path: Path) -> None:
+    _run(tmp_path, [OutputFile.text("svc/a.py", "a\n", Owner.USER)])
+    _run(tmp_path, [OutputFile.text("svc/b.py", "b\n", Owner.USER)])
+    manifest = read_manifest(tmp_path, MANIFEST)
+    assert manifest is not None
+    assert manifest.created == ("svc/a.py", "svc/b.py")
+    assert manifest.files == {}

@@ -39,6 +39,7 @@ from protokit.toolchain import dist_version, gencode_version, parse_version, run
 from protokit.workspace import Workspace
 from protokit.writer import (
     Action,
+    Manifest,
     OutputFile,
     Owner,
     Plan,
@@ -46,6 +47,7 @@ from protokit.writer import (
     leftover_temps,
     plan_outputs,
     read_manifest,
+    sha256,
 )
 
 __all__ = ["MANIFEST_NAME", "GenResult", "run_gen"]
@@ -243,13 +245,19 @@ def _check_python(outputs: dict[str, bytes], by_module_path: dict[str, ProtoFile
 
 
 def _skeletons(
-    ws: Workspace, env: jinja2.Environment, packages: Iterable[ServicePackage], services_out: str
+    ws: Workspace,
+    env: jinja2.Environment,
+    packages: Iterable[ServicePackage],
+    services_out: str,
+    created: Iterable[str],
 ) -> list[OutputFile]:
-    """Skeleton files that do not exist yet (existing ones belong to the user)."""
+    """Skeleton files to create: absent, and never created before (existing ones belong to the
+    user; one the user deleted after gen created it stays deleted)."""
+    done = set(created)
     wanted: dict[str, str] = {}
     for pkg in packages:
         for rel, template in pkg.paths().items():
-            if not ws.path(rel).exists():
+            if rel not in done and not ws.path(rel).exists():
                 wanted[rel] = render(env, template, pkg=pkg)
     if not wanted:
         return []
@@ -257,7 +265,7 @@ def _skeletons(
     formatted = format_python(wanted, first_party=[top])
     outputs = [OutputFile.text(rel, text, Owner.USER) for rel, text in formatted.items()]
     init = f"{services_out.strip('/')}/__init__.py"
-    if not ws.path(init).exists():
+    if init not in done and not ws.path(init).exists():
         outputs.append(
             OutputFile.text(
                 init, '"""gRPC servicers for this repository\'s contracts."""\n', Owner.USER
@@ -273,6 +281,20 @@ def _skeletons(
     return outputs
 
 
+def _intact(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
+    """The previous run's files as outputs, if every one is on disk unchanged; else None."""
+    outputs: list[OutputFile] = []
+    for rel, digest in sorted(previous.files.items()):
+        try:
+            data = ws.path(rel).read_bytes()
+        except OSError:
+            return None
+        if sha256(data) != digest:
+            return None
+        outputs.append(OutputFile(rel, data))
+    return outputs
+
+
 def run_gen(
     ws: Workspace,
     *,
@@ -285,7 +307,11 @@ def run_gen(
     image_path: Path | None = None,
     on_event: Callable[[str, str], None] | None = None,
 ) -> GenResult:
-    """Regenerate stubs (and create missing skeletons); with ``check`` or ``dry_run``, only plan."""
+    """Regenerate stubs and create missing skeletons; with ``check`` or ``dry_run``, only plan.
+
+    ``force`` regenerates even when the inputs are unchanged, and re-creates skeleton files the
+    user deleted (existing files are still never overwritten).
+    """
     stubs = (stubs_out or ws.settings.stubs_out).strip("/")
     services_dir = (services_out or ws.settings.services_out).strip("/")
     image = load_image_file(image_path) if image_path is not None else build_image(ws)
@@ -299,15 +325,13 @@ def run_gen(
     }
     fingerprint = _fingerprint(image, env, options)
     warnings: list[str] = []
-    up_to_date = (
-        not force
-        and previous is not None
-        and previous.inputs == fingerprint
-        and previous.matches_disk(ws.root)
-    )
+    intact = None
+    if not force and previous is not None and previous.inputs == fingerprint:
+        intact = _intact(ws, previous)
+    up_to_date = intact is not None
     runs = 0
-    if up_to_date and previous is not None:
-        outputs = [OutputFile(rel, ws.path(rel).read_bytes()) for rel in sorted(previous.files)]
+    if intact is not None and previous is not None:
+        outputs = intact
         gencode = previous.notes.get("gencode", "")
     else:
         outputs, gencode, runs = _render_stubs(ws, image, model, env, stubs)
@@ -316,7 +340,8 @@ def run_gen(
         warnings.extend(runtime_problems(gencode, runtime))
     packages = service_packages(model, services_dir) if services else []
     if services:
-        outputs.extend(_skeletons(ws, env, packages, services_dir))
+        created = () if force or previous is None else previous.created
+        outputs.extend(_skeletons(ws, env, packages, services_dir, created))
     notes = {"gencode": gencode, "grpcio-tools": dist_version("grpcio-tools") or ""}
     plan = plan_outputs(
         ws.root,
@@ -329,7 +354,7 @@ def run_gen(
     missing = tuple(missing_methods(ws.root, packages)) if services else ()
     applied = False
     if not check and not dry_run:
-        for temp in leftover_temps(ws.root, [stubs]):
+        for temp in leftover_temps(ws.root, [stubs, services_dir, "tests/services"]):
             temp.unlink(missing_ok=True)
         if not plan.up_to_date:
             apply(plan, on_event=on_event)

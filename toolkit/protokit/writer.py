@@ -99,13 +99,15 @@ class Manifest:
     """What a previous run generated: path → sha256, plus an input fingerprint and notes.
 
     ``inputs`` lets a generator skip all work when nothing it reads has changed; ``notes`` holds
-    small facts worth remembering between runs (tool versions, say). Only generated files are
-    listed: user-owned files are never deleted, so they need no record.
+    small facts worth remembering between runs (tool versions, say). ``files`` lists generated
+    files only (user-owned files are never deleted, so they need no hash); ``created`` lists the
+    user-owned files ever created, so a scaffold the user deleted on purpose is not re-created.
     """
 
     files: Mapping[str, str] = field(default_factory=dict)
     inputs: str = ""
     notes: Mapping[str, str] = field(default_factory=dict)
+    created: tuple[str, ...] = ()
 
     def dumps(self) -> bytes:
         data = {
@@ -114,6 +116,7 @@ class Manifest:
             "inputs": self.inputs,
             "notes": dict(sorted(self.notes.items())),
             "files": dict(sorted(self.files.items())),
+            "created": sorted(set(self.created)),
         }
         return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
@@ -125,7 +128,8 @@ class Manifest:
                 raise ValueError("unknown manifest version")
             files = {_check_relative(str(k)): str(v) for k, v in dict(raw["files"]).items()}
             notes = {str(k): str(v) for k, v in dict(raw.get("notes", {})).items()}
-            return cls(files=files, inputs=str(raw.get("inputs", "")), notes=notes)
+            created = tuple(sorted(_check_relative(str(p)) for p in raw.get("created", [])))
+            return cls(files=files, inputs=str(raw.get("inputs", "")), notes=notes, created=created)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, ProtokitError) as exc:
             raise ProtokitError(
                 f"unreadable manifest ({exc}); delete it and run again to regenerate everything",
@@ -270,6 +274,8 @@ def plan_outputs(
     manifest: Manifest | None = None
     manifest_changed = False
     if manifest_path is not None:
+        created = set(previous.created) if previous is not None else set()
+        created.update(rel for rel, item in wanted.items() if item.owner is Owner.USER)
         manifest = Manifest(
             files={
                 rel: sha256(item.content)
@@ -278,6 +284,7 @@ def plan_outputs(
             },
             inputs=inputs,
             notes=dict(notes or {}),
+            created=tuple(sorted(created)),
         )
         on_disk = _read(root, manifest_path)
         manifest_changed = on_disk != manifest.dumps()
@@ -290,7 +297,8 @@ Event = Callable[[str, str], None]
 
 
 def _temp_for(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMP_SUFFIX}")
+    # The pid keeps two concurrent runs from writing into one temp file.
+    return target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
 
 
 def _write_synced(path: Path, data: bytes, mode: int | None) -> None:
