@@ -1,4 +1,4 @@
-"""Helpers for the gen tests: buf workspaces copied into tmp folders, gen and the CLI run on them."""
+"""Helpers for the gen tests: buf workspaces copied to tmp folders; gen and the CLI run there."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def gen(root: Path, **kwargs: object) -> GenResult:
     return run_gen(open_workspace(root), **kwargs)  # type: ignore[arg-type]
 
 
-def snapshot(root: Path, folders: tuple[str, ...] = ("gen/python", "services", "tests")) -> dict[str, bytes]:
+def snapshot(
+    root: Path, folders: tuple[str, ...] = ("gen/python", "services", "tests")
+) -> dict[str, bytes]:
     """Every file gen may write under ``folders`` (the manifest and build leftovers excluded)."""
     files: dict[str, bytes] = {}
     for folder in folders:

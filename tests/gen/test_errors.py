@@ -18,7 +18,11 @@ OK = 'syntax = "proto3";\npackage ok.v1;\nmessage Fine {}\n'
 
 CASES = {
     "syntax-error": (
-        {"ok/v1/bad.proto": 'syntax = "proto3";\npackage ok.v1;\nmessage Broken {\n  string = 1;\n}\n'},
+        {
+            "ok/v1/bad.proto": (
+                'syntax = "proto3";\npackage ok.v1;\nmessage Broken {\n  string = 1;\n}\n'
+            )
+        },
         r"^protokit: error: proto/ok/v1/bad\.proto:4:\d+: ",
     ),
     "unresolved-import": (
@@ -141,10 +145,20 @@ def test_a_descriptor_set_can_replace_buf_build(tmp_path: Path, example_ws: Path
     shutil.copytree(example_ws / "contracts", root / "contracts")
     image = tmp_path / "image.binpb"
     subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", "-Icontracts", "--include_imports",
-         "--include_source_info", f"--descriptor_set_out={image}",
-         "acme/user/v1/user.proto", "acme/user/v1/user_service.proto"],
-        cwd=root, check=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            "-Icontracts",
+            "--include_imports",
+            "--include_source_info",
+            f"--descriptor_set_out={image}",
+            "acme/user/v1/user.proto",
+            "acme/user/v1/user_service.proto",
+        ],
+        cwd=root,
+        check=True,
+        timeout=60,
     )
     result = cli(["gen", "--no-services", "--image", str(image)], root)
     assert result.returncode == 0, result.stderr
@@ -164,7 +178,9 @@ def test_protos_under_google_never_get_a_google_init(tmp_path: Path) -> None:
     assert not (tmp_path / "gen/python/google/__init__.py").exists()
     assert (tmp_path / "gen/python/google/type/money_pb2.py").is_file()
     data = json.loads(result.stdout)
-    assert {"action": "create", "path": "gen/python/google/type/__init__.py", "owner": "generated"} in (
-        data["changes"]
-    )
+    assert {
+        "action": "create",
+        "path": "gen/python/google/type/__init__.py",
+        "owner": "generated",
+    } in (data["changes"])
     assert data["generated"] is True and data["protoc_runs"] == 1

@@ -38,8 +38,17 @@ def test_gen_from_a_non_editable_install_matches_the_checkout(
     Path(purelib, "deps.pth").write_text(deps + "\n")
     built = _run(
         [
-            sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-            "--no-index", "--quiet", "--target", purelib, str(REPO),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--target",
+            purelib,
+            str(REPO),
         ],
         tmp_path,
         env_with(),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gen.helpers import cli, env_with, gen, snapshot
+from tests.gen.helpers import cli, env_with, snapshot
 
 USER_PROTO = "contracts/acme/user/v1/user_service.proto"
 NEW_RPC = (
@@ -187,7 +187,9 @@ def test_a_no_op_rerun_does_no_generation_work(example: Path, tmp_path: Path) ->
     assert after == before
 
 
-def test_the_tripwire_does_catch_protoc_when_an_input_changed(example: Path, tmp_path: Path) -> None:
+def test_the_tripwire_does_catch_protoc_when_an_input_changed(
+    example: Path, tmp_path: Path
+) -> None:
     trip, marker = _tripwire(tmp_path)
     _add_rpc(example)
     result = cli(["gen"], example, extra_env={"PYTHONPATH": str(trip)})
@@ -238,7 +240,8 @@ def test_gen_reports_a_new_service_an_existing_servicer_module_lacks(example: Pa
     path.write_text(
         path.read_text()
         + "\n// AuditService answers audit questions.\nservice AuditService {\n"
-        + "  // Audit returns one user.\n  rpc Audit(GetUserRequest) returns (GetUserResponse);\n}\n"
+        + "  // Audit returns one user.\n"
+        + "  rpc Audit(GetUserRequest) returns (GetUserResponse);\n}\n"
     )
     result = cli(["gen"], example)
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from protokit.descriptors import build_image
 from protokit.model import RpcKind, build_model, python_module, service_folder
 from protokit.workspace import open_workspace
@@ -49,7 +48,11 @@ def test_the_example_model_has_every_rpc_kind(example_ws: Path) -> None:
     (service,) = user.services
     assert service.comment.text == "UserService manages accounts and connects users with support."
     assert service.comment.line == 10
-    update = next(m for m in model.file("acme/user/v1/user_service.proto").messages if m.name == "UpdateUserRequest")
+    update = next(
+        m
+        for m in model.file("acme/user/v1/user_service.proto").messages
+        if m.name == "UpdateUserRequest"
+    )
     assert [f.oneof for f in update.fields] == [None, "change", "change", "change"]
     assert [n.py_name for n in update.nested] == ["UpdateUserRequest.RoleSet"]
 
