@@ -123,11 +123,25 @@ def _template_source(env: jinja2.Environment, name: str) -> str:
     return source
 
 
+# The modules whose code shapes generated stubs: a change to any of them (an editable install
+# between releases) counts as a changed input, like a new protokit version does.
+_GENERATOR_MODULES = ("gen.py", "model.py", "naming.py", "stubs.py", "writer.py")
+
+
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _GENERATOR_MODULES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(image: Image, env: jinja2.Environment, options: dict[str, str]) -> str:
     digest = hashlib.sha256()
     digest.update(image.serialize())
     facts = {
         "protokit": __version__,
+        "protokit-code": _code_digest(),
         "grpcio-tools": dist_version("grpcio-tools") or "",
         "mypy-protobuf": dist_version("mypy-protobuf") or "",
         "targets": list(image.targets),
@@ -216,8 +230,10 @@ def _render_stubs(
         gencode_major=gen_major,
         grpcio=grpc_version,
         python_floor=PYTHON_FLOOR,
-        types_protobuf=_floor(dist_version("types-protobuf"), "0"),
-        types_grpcio=_floor(dist_version("types-grpcio"), "0"),
+        # typeshed's stubs are versioned after the library they describe; taking the floors from
+        # the generator (not from whatever stubs happen to be installed) keeps output stable.
+        types_protobuf=".".join(gencode.split(".")[:2]),
+        types_grpcio=".".join(grpc_version.split(".")[:2]),
         packages=tuple(sorted({f.package for f in model.files if f.package})),
         top_levels=tuple(tops),
         namespaces=tuple(namespaces),
