@@ -22,7 +22,9 @@ from protokit.errors import ProtokitError
 from protokit.naming import Avoid, check_unique, docstring, is_identifier, safe_identifier
 
 __all__ = [
+    "Comment",
     "Field",
+    "Import",
     "Message",
     "Method",
     "Model",
@@ -33,13 +35,13 @@ __all__ = [
     "build_model",
     "module_alias",
     "python_module",
+    "service_folder",
 ]
 
 WELL_KNOWN_PREFIX = "google/protobuf/"
 
 _FILE_MESSAGE = d.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
 _FILE_SERVICE = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
-_FILE_ENUM = d.FileDescriptorProto.ENUM_TYPE_FIELD_NUMBER
 _MESSAGE_FIELD = d.DescriptorProto.FIELD_FIELD_NUMBER
 _MESSAGE_NESTED = d.DescriptorProto.NESTED_TYPE_FIELD_NUMBER
 _SERVICE_METHOD = d.ServiceDescriptorProto.METHOD_FIELD_NUMBER
