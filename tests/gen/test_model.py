@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from protokit.descriptors import build_image
 from protokit.model import RpcKind, build_model, python_module, service_folder
 from protokit.workspace import open_workspace

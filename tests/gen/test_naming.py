@@ -6,6 +6,7 @@ import ast
 import textwrap
 
 import pytest
+
 from protokit.errors import ProtokitError
 from protokit.naming import (
     Avoid,

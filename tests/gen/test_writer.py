@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from protokit.errors import ProtokitError
 from protokit.writer import (
     Action,
