@@ -1,1 +1,1 @@
-"""protokit's built-in Jinja templates (installed as ``protokit.templates``)."""
+"""protokit's built-in Jinja templates (installed as ``protokit.builtin_templates``)."""

@@ -162,6 +162,61 @@ def check(root: Path | None, output_format: str, against: str | None, all_releas
     return report(findings, output_format, what="check")
 
 
+@cli.command()
+@root_option
+@click.option("--check", is_flag=True, help="Write nothing; list stale generated files, exit 100.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print what would change.")
+@click.option("--force", is_flag=True, help="Regenerate even when the inputs did not change.")
+@click.option("--out", "stubs_out", default=None, help="Stub folder (default: gen/python).")
+@click.option("--services-out", default=None, help="Skeleton folder (default: services).")
+@click.option(
+    "--services/--no-services", default=True, help="Create servicer skeletons (default: yes)."
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Use this buf image / protoc descriptor set instead of running `buf build`.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also list files that are unchanged.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the plan, stale files and warnings to stdout.",
+)
+def gen(
+    root: Path | None,
+    check: bool,
+    dry_run: bool,
+    force: bool,
+    stubs_out: str | None,
+    services_out: str | None,
+    services: bool,
+    image: Path | None,
+    verbose: bool,
+    output_format: str,
+) -> int:
+    """Generate stubs, typed stubs and servicer skeletons from the compiled contracts."""
+    from protokit.gen import print_result, run_gen
+
+    result = run_gen(
+        workspace(root),
+        check=check,
+        dry_run=dry_run,
+        force=force,
+        stubs_out=stubs_out,
+        services_out=services_out,
+        services=services,
+        image_path=image,
+    )
+    return print_result(
+        result, check=check, dry_run=dry_run, verbose=verbose, as_json=output_format == "json"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")
 

@@ -30,6 +30,7 @@ class Settings:
     services_out: str = "services"
     templates: str = "templates"
     fixtures_out: str = "compat"
+    stubs_distribution: str = ""  # the stub wheel's name; "" derives "<org>-contracts"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

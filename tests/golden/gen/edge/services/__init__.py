@@ -1,0 +1,1 @@
+"""gRPC servicers for this repository's contracts."""
