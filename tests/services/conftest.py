@@ -8,6 +8,7 @@ thread, so one test can drive it with sync clients, asyncio clients, or both.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -83,6 +84,18 @@ class Served:
     def shutdown(self, grace: float | None = None, drain: float | None = None) -> None:
         """Graceful shutdown; returns once the server has stopped."""
         self._shutdown(grace, drain)
+
+
+@contextlib.contextmanager
+def serving(
+    flavour: str,
+    serve: Callable[..., RunningServer],
+    serve_aio: Callable[..., Awaitable[RunningAioServer]],
+    config: ServerConfig,
+    **state: Any,
+) -> Iterator[Served]:
+    """A server of ``flavour`` for the duration of a ``with`` block."""
+    yield from start(flavour, serve, serve_aio, config, **state)
 
 
 def start(

@@ -104,7 +104,9 @@ def test_list_users_streams_numbered_pages_of_the_requested_size(
     user_server: Served, channel: Callable[[Served], grpc.Channel]
 ) -> None:
     pages = list(
-        _stub(channel, user_server).ListUsers(_pb.ListUsersRequest(page_size=2), timeout=RPC_TIMEOUT)
+        _stub(channel, user_server).ListUsers(
+            _pb.ListUsersRequest(page_size=2), timeout=RPC_TIMEOUT
+        )
     )
 
     assert [page.page for page in pages] == [0, 1, 2]
@@ -135,7 +137,9 @@ def test_update_user_applies_changes_and_reports_each_rejected_one(
         _pb.UpdateUserRequest(id="u-0001", name="Augusta Ada King"),
         _pb.UpdateUserRequest(
             id="u-0003",
-            roles=_pb.UpdateUserRequest.RoleSet(roles=[user_pb2.ROLE_CUSTOMER, user_pb2.ROLE_ADMIN]),
+            roles=_pb.UpdateUserRequest.RoleSet(
+                roles=[user_pb2.ROLE_CUSTOMER, user_pb2.ROLE_ADMIN]
+            ),
         ),
         _pb.UpdateUserRequest(id="u-0002", email="ada@example.com"),
         _pb.UpdateUserRequest(id="u-4040", name="Nobody"),
