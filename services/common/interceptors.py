@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 
@@ -17,19 +17,36 @@ if TYPE_CHECKING:
     _Continuation = Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None]
 
 
-def final_code(context: grpc.ServicerContext, failed: bool) -> grpc.StatusCode:
+def final_code(
+    context: grpc.ServicerContext, error: BaseException | None, deadline: float | None
+) -> grpc.StatusCode:
     """The status a finished sync handler ends with, as far as the server knows it."""
+    ended_early = isinstance(error, GeneratorExit) or (error is None and not context.is_active())
+    if ended_early:
+        # The call ended under the handler: the client cancelled or its deadline passed.
+        if deadline is not None and time.monotonic() >= deadline:
+            return grpc.StatusCode.DEADLINE_EXCEEDED
+        return grpc.StatusCode.CANCELLED
     explicit: grpc.StatusCode | None = getattr(context, "code", lambda: None)()
     if explicit is not None:
         return explicit
-    if failed:
-        return grpc.StatusCode.UNKNOWN
-    if not context.is_active():
-        remaining = context.time_remaining()
-        if remaining is not None and remaining <= 0:
-            return grpc.StatusCode.DEADLINE_EXCEEDED
-        return grpc.StatusCode.CANCELLED
-    return grpc.StatusCode.OK
+    return grpc.StatusCode.UNKNOWN if error is not None else grpc.StatusCode.OK
+
+
+class CallContext(Protocol):
+    """What :func:`call_facts` reads; both sync and asyncio servicer contexts have it."""
+
+    def time_remaining(self) -> float | None: ...
+
+    def peer(self) -> str: ...
+
+
+def call_facts(context: CallContext) -> tuple[float, float | None, str]:
+    """Start time, deadline (monotonic) and peer of a call that has just begun."""
+    started = time.monotonic()
+    remaining = context.time_remaining()
+    deadline = None if remaining is None else started + remaining
+    return started, deadline, context.peer()
 
 
 def log_call(method: str, code: grpc.StatusCode, started: float, peer: str) -> None:
@@ -84,28 +101,28 @@ def _logged(
     if handler.response_streaming:
 
         def stream(request: object, context: grpc.ServicerContext) -> Iterator[Any]:
-            started = time.monotonic()
-            failed = False
+            started, deadline, peer = call_facts(context)
+            error: BaseException | None = None
             try:
                 yield from behavior(request, context)
-            except BaseException:
-                failed = True
+            except BaseException as caught:
+                error = caught
                 raise
             finally:
-                log_call(method, final_code(context, failed), started, context.peer())
+                log_call(method, final_code(context, error, deadline), started, peer)
 
         return stream
 
     def unary(request: object, context: grpc.ServicerContext) -> Any:
-        started = time.monotonic()
-        failed = False
+        started, deadline, peer = call_facts(context)
+        error: BaseException | None = None
         try:
             return behavior(request, context)
-        except BaseException:
-            failed = True
+        except BaseException as caught:
+            error = caught
             raise
         finally:
-            log_call(method, final_code(context, failed), started, context.peer())
+            log_call(method, final_code(context, error, deadline), started, peer)
 
     return unary
 

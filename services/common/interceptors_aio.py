@@ -12,7 +12,7 @@ import grpc
 import grpc.aio
 
 from services.common.auth import TokenChecker
-from services.common.interceptors import log_call, rewrap_handler
+from services.common.interceptors import call_facts, log_call, rewrap_handler
 
 if TYPE_CHECKING:
     _Continuation = Callable[
@@ -21,11 +21,19 @@ if TYPE_CHECKING:
     _Context = grpc.aio.ServicerContext[Any, Any]
 
 
-def final_code(context: _Context, error: BaseException | None) -> grpc.StatusCode:
-    """The status a finished asyncio handler ends with, as far as the server knows it."""
-    if isinstance(error, asyncio.CancelledError):
-        remaining = context.time_remaining()
-        if remaining is not None and remaining <= 0:
+def final_code(
+    context: _Context, error: BaseException | None, deadline: float | None
+) -> grpc.StatusCode:
+    """The status a finished asyncio handler ends with, as far as the server knows it.
+
+    A cancelled call is told apart from an expired one by the deadline noted when it began:
+    once grpc.aio has cancelled a call, touching its context (``time_remaining()``, ``peer()``)
+    can crash the process in grpcio 1.85, so nothing here does.
+    """
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        # grpc.aio cancels a handler task, or closes a streaming handler's generator, when the
+        # client cancels, its deadline passes or the connection drops.
+        if deadline is not None and time.monotonic() >= deadline:
             return grpc.StatusCode.DEADLINE_EXCEEDED
         return grpc.StatusCode.CANCELLED
     explicit = context.code()
@@ -73,7 +81,7 @@ def _logged(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(behavior):
 
         async def stream(request: object, context: _Context) -> AsyncIterator[Any]:
-            started = time.monotonic()
+            started, deadline, peer = call_facts(context)
             error: BaseException | None = None
             try:
                 async for response in behavior(request, context):
@@ -82,14 +90,14 @@ def _logged(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
                 error = caught
                 raise
             finally:
-                log_call(method, final_code(context, error), started, context.peer())
+                log_call(method, final_code(context, error, deadline), started, peer)
 
         return stream
 
     if inspect.iscoroutinefunction(behavior):
 
         async def unary(request: object, context: _Context) -> Any:
-            started = time.monotonic()
+            started, deadline, peer = call_facts(context)
             error: BaseException | None = None
             try:
                 return await behavior(request, context)
@@ -97,7 +105,7 @@ def _logged(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
                 error = caught
                 raise
             finally:
-                log_call(method, final_code(context, error), started, context.peer())
+                log_call(method, final_code(context, error, deadline), started, peer)
 
         return unary
 
