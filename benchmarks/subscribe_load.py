@@ -48,6 +48,7 @@ METRIC_TYPES = [
     _pb.METRIC_TYPE_PURCHASES,
     _pb.METRIC_TYPE_ERRORS,
 ]
+SLOW_LINK = [("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 1024)]
 #: Statuses a dashboard expects when it ends its own stream or loses its connection.
 EXPECTED_ENDINGS = {
     grpc.StatusCode.CANCELLED,
@@ -62,10 +63,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--server", choices=["aio", "sync"], default="aio")
     parser.add_argument("--channels", type=int, default=16, help="client connections")
-    parser.add_argument("--event-rate", type=float, default=100.0, help="events per second")
+    parser.add_argument("--event-rate", type=float, default=40.0, help="events per second")
     parser.add_argument("--reporters", type=int, default=4, help="concurrent ReportEvent streams")
     parser.add_argument(
-        "--mean-lifetime", type=float, default=2.0, help="mean seconds a subscription lives"
+        "--mean-lifetime", type=float, default=5.0, help="mean seconds a subscription lives"
     )
     parser.add_argument(
         "--slow-share", type=float, default=0.1, help="share of dashboards that read slowly"
@@ -98,6 +99,11 @@ class Clients:
     async def run(self) -> dict[str, Any]:
         # Channels belong to the running event loop, so they are made here, not in __init__.
         self.channels = [grpc.aio.insecure_channel(self.target) for _ in range(self.args.channels)]
+        # Slow dashboards sit behind small receive windows (a phone on a poor link), so the
+        # server soon cannot hand them more and their bounded queues start dropping.
+        self.slow_channels = [
+            grpc.aio.insecure_channel(self.target, options=SLOW_LINK) for _ in range(2)
+        ]
         loop = asyncio.get_running_loop()
         self.stop_at = loop.time() + self.args.duration
         tasks = [asyncio.create_task(self.dashboard(i)) for i in range(self.args.streams)]
@@ -107,7 +113,7 @@ class Clients:
         for result in results:
             if isinstance(result, BaseException):
                 self.stats[f"task_failed:{type(result).__name__}"] += 1
-        for channel in self.channels:
+        for channel in [*self.channels, *self.slow_channels]:
             await channel.close()
         self.stats["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return dict(self.stats)
@@ -122,9 +128,8 @@ class Clients:
             types = rng.sample(METRIC_TYPES, k=rng.randint(0, len(METRIC_TYPES)))
             lifetime = min(rng.expovariate(1 / self.args.mean_lifetime), self.remaining())
             by_deadline = rng.random() < 0.5
-            stub = analytics_service_pb2_grpc.AnalyticsServiceStub(
-                self.channels[number % len(self.channels)]
-            )
+            pool = self.slow_channels if slow else self.channels
+            stub = analytics_service_pb2_grpc.AnalyticsServiceStub(pool[number % len(pool)])
             call = stub.SubscribeMetrics(
                 _pb.SubscribeMetricsRequest(dashboard_id=f"dash-{number}", types=types),
                 timeout=max(lifetime, 0.05) if by_deadline else self.args.duration + 60,
@@ -227,6 +232,7 @@ class Sampler:
         self.start_rss = _rss_kib()
         self.peak_rss = self.start_rss
         self.peak_subscribers = 0
+        self.subscriber_samples: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -241,7 +247,9 @@ class Sampler:
     def _run(self) -> None:
         while not self._stop.wait(0.25):
             self.peak_rss = max(self.peak_rss, _rss_kib())
-            self.peak_subscribers = max(self.peak_subscribers, self._subscribers())
+            count = self._subscribers()
+            self.subscriber_samples.append(count)
+            self.peak_subscribers = max(self.peak_subscribers, count)
 
 
 def _client_command(args: argparse.Namespace, target: str) -> list[str]:
@@ -313,6 +321,7 @@ def run_load(args: argparse.Namespace) -> dict[str, Any]:
             "updates_delivered": stats.updates_delivered,
             "updates_dropped": stats.updates_dropped,
             "peak_concurrent_subscriptions": sampler.peak_subscribers,
+            "median_concurrent_subscriptions": _median(sampler.subscriber_samples),
         },
         "subscriptions_leaked": hub.subscriber_count,
         "leak_check_settled": settled,
@@ -323,6 +332,12 @@ def run_load(args: argparse.Namespace) -> dict[str, Any]:
         },
         "client_peak_rss_mib": round(clients.get("peak_rss_kib", 0) / 1024, 1),
     }
+
+
+def _median(samples: list[int]) -> int:
+    """The median of the samples taken while the load ran (the idle tail is left out)."""
+    busy = [sample for sample in samples if sample > 0]
+    return sorted(busy)[len(busy) // 2] if busy else 0
 
 
 def render(report: dict[str, Any]) -> str:
@@ -339,7 +354,8 @@ def render(report: dict[str, Any]) -> str:
             f" {report['duration_s']:.0f} s, {report['server']} server on 127.0.0.1"
             f" (wall {report['wall_s']} s)",
             f"  subscriptions opened     {client.get('subscriptions', 0)}"
-            f" (peak concurrent on the server {server['peak_concurrent_subscriptions']})",
+            f" (concurrent on the server: median {server['median_concurrent_subscriptions']},"
+            f" peak {server['peak_concurrent_subscriptions']})",
             f"  disconnects              cancelled {client.get('ended_by_cancel', 0)};"
             f" ended by status: {endings or 'none'};"
             f" {client.get('connections_dropped', 0)} connections dropped,"
