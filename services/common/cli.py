@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 from services.common.config import ConfigError, ServerConfig, TlsFiles
@@ -109,20 +109,44 @@ def _announce(target: str, flavour: str, config: ServerConfig) -> None:
 
 
 def _run_sync(serve: Callable[[ServerConfig], RunningServer], config: ServerConfig) -> None:
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda _signum, _frame: stop.set())
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
+    with _stop_signals() as wait_for_signal:
         running = serve(config)
         _announce(running.target, "sync", config)
-        stop.wait()
-        logging.getLogger("services").info("shutting down")
+        received = wait_for_signal()
+        logging.getLogger("services").info("%s: shutting down", received.name)
         running.shutdown()
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[Callable[[], signal.Signals]]:
+    """Catch SIGINT and SIGTERM; the context's value blocks until one arrives.
+
+    The signal number travels through ``signal.set_wakeup_fd`` into a pipe the main thread
+    reads. Setting a ``threading.Event`` from a Python signal handler instead can deadlock:
+    the handler may run while the main thread holds that event's lock inside ``wait()``.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    previous = {sig: signal.signal(sig, lambda _signum, _frame: None) for sig in _STOP_SIGNALS}
+
+    def wait_for_signal() -> signal.Signals:
+        while True:
+            for number in os.read(read_end, 16):
+                if number in _STOP_SIGNALS:
+                    return signal.Signals(number)
+
+    try:
+        yield wait_for_signal
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(read_end)
+        os.close(write_end)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 async def _run_aio(
@@ -130,7 +154,7 @@ async def _run_aio(
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     running = await serve_aio(config)
     _announce(running.target, "asyncio", config)

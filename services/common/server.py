@@ -97,7 +97,9 @@ def start_server(
             max_workers=config.max_workers, thread_name_prefix="grpc-handler"
         ),
         interceptors=interceptors,
-        maximum_concurrent_rpcs=None,
+        # Every call, streams included, holds a worker thread for its whole life; past that,
+        # refuse at once with RESOURCE_EXHAUSTED rather than queue calls that may never start.
+        maximum_concurrent_rpcs=config.max_workers,
     )
     for spec in services:
         spec.add_to_server(server)

@@ -10,10 +10,10 @@ import grpc
 import grpc.aio
 import pytest
 from acme.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
-from conftest import RPC_TIMEOUT, Served, run_async
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from service_harness import RPC_TIMEOUT, Served, run_async
 
 from services.analytics.metrics import MetricsHub
 

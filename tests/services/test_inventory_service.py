@@ -8,9 +8,9 @@ import grpc
 import grpc.aio
 import pytest
 from acme.inventory.v1 import inventory_service_pb2, inventory_service_pb2_grpc
-from conftest import RPC_TIMEOUT, Served, run_async
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from service_harness import RPC_TIMEOUT, Served, run_async
 
 _pb = inventory_service_pb2
 

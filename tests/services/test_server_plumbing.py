@@ -21,7 +21,6 @@ import pytest
 from acme.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 from acme.inventory.v1 import inventory_service_pb2, inventory_service_pb2_grpc
 from acme.user.v1 import user_service_pb2, user_service_pb2_grpc
-from conftest import RPC_TIMEOUT, Served, run_async, serving
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -29,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
+from service_harness import RPC_TIMEOUT, Served, run_async, serving
 
 from services.analytics import __main__ as analytics_main
 from services.analytics.metrics import MetricsHub

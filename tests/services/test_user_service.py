@@ -9,9 +9,9 @@ import grpc
 import grpc.aio
 import pytest
 from acme.user.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
-from conftest import RPC_TIMEOUT, Served, run_async
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from service_harness import RPC_TIMEOUT, Served, run_async
 
 from services.user.chat import ChatRooms
 from services.user.store import UserStore
