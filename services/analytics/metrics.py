@@ -215,7 +215,7 @@ def check_event(event: _pb.Event) -> str:
     violations = []
     if not event.id:
         violations.append(Violation("event.id", "must not be empty"))
-    kind = event.WhichOneof("kind")
+    kind: str | None = event.WhichOneof("kind")
     if kind is None:
         violations.append(Violation("event.kind", "set one of page_view, purchase or error"))
     elif kind == "purchase" and event.purchase.amount_minor < 0:
