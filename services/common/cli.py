@@ -45,7 +45,13 @@ def build_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-workers", type=int, default=64, help="handler threads of the sync server"
     )
-    parser.add_argument("--log-level", default="INFO", help="logging level (DEBUG, INFO, ...)")
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO logs one line per call (default)",
+    )
     return parser
 
 
@@ -85,7 +91,7 @@ def run_service(
     args = parser.parse_args(argv)
     config = config_from_args(parser, args)
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=args.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

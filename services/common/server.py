@@ -23,6 +23,10 @@ from services.common.auth import TokenChecker
 from services.common.config import ConfigError, ServerConfig
 from services.common.interceptors import AuthInterceptor, LoggingInterceptor
 
+#: grpc enables SO_REUSEPORT by default, which lets a second server "bind" a port that is
+#: already serving and split its traffic; a taken port should be an error instead.
+SERVER_OPTIONS = [("grpc.so_reuseport", 0)]
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -97,6 +101,7 @@ def start_server(
             max_workers=config.max_workers, thread_name_prefix="grpc-handler"
         ),
         interceptors=interceptors,
+        options=SERVER_OPTIONS,
         # Every call, streams included, holds a worker thread for its whole life; past that,
         # refuse at once with RESOURCE_EXHAUSTED rather than queue calls that may never start.
         maximum_concurrent_rpcs=config.max_workers,

@@ -18,7 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from services.common.auth import TokenChecker
 from services.common.config import ServerConfig
 from services.common.interceptors_aio import AuthInterceptor, LoggingInterceptor
-from services.common.server import bind
+from services.common.server import SERVER_OPTIONS, bind
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ async def start_server_aio(
     interceptors: list[grpc.aio.ServerInterceptor] = [LoggingInterceptor()]
     if config.token:
         interceptors.append(AuthInterceptor(TokenChecker(config.token)))
-    server = grpc.aio.server(interceptors=interceptors)
+    server = grpc.aio.server(interceptors=interceptors, options=SERVER_OPTIONS)
     for spec in services:
         spec.add_to_server(server)
     health_servicer = health.aio.HealthServicer()

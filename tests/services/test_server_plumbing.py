@@ -450,3 +450,22 @@ def test_service_entry_point_refuses_bad_tls_options_in_one_line(
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_service_entry_point_refuses_a_port_that_is_already_serving(
+    inventory_server: Served,
+) -> None:
+    port = inventory_server.target.rsplit(":", 1)[1]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "services.inventory", "--port", port],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
