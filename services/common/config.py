@@ -42,6 +42,15 @@ class ServerConfig:
     grace: float = 10.0
     max_workers: int = 64
 
+    def dial_target(self, port: int) -> str:
+        """The address a client on this machine dials to reach a server bound with this config."""
+        host = self.host
+        if host in ("", "0.0.0.0", "::", "[::]"):
+            host = "127.0.0.1"
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"{host}:{port}"
+
     @property
     def address(self) -> str:
         host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host

@@ -53,10 +53,7 @@ class RunningAioServer:
     @property
     def target(self) -> str:
         """The address a client on this machine dials."""
-        host = self.config.host
-        if host in ("", "0.0.0.0", "::", "[::]"):
-            host = "127.0.0.1"
-        return f"{host}:{self.port}"
+        return self.config.dial_target(self.port)
 
     async def shutdown(self, grace: float | None = None, drain: float | None = None) -> None:
         """Stop gracefully and return once every call has finished (idempotent)."""

@@ -119,6 +119,29 @@ def test_reported_events_reach_every_subscriber_in_order(
         call.cancel()
 
 
+def test_concurrent_report_streams_add_up_exactly_and_reach_subscribers_in_order(
+    analytics_server: Served, channel: Callable[[Served], grpc.Channel]
+) -> None:
+    stub = _stub(channel, analytics_server)
+    watch = stub.SubscribeMetrics(
+        _pb.SubscribeMetricsRequest(dashboard_id="wall", types=[PAGE_VIEWS]), timeout=RPC_TIMEOUT
+    )
+    received = _take(watch, 1)
+
+    def events(stream: int) -> Iterator[_pb.ReportEventRequest]:
+        return (page_view(f"s{stream}-e{n}") for n in range(300))
+
+    reports = [stub.ReportEvent.future(events(stream), timeout=RPC_TIMEOUT) for stream in range(4)]
+    while received[-1].metric.value < 1200:
+        received.append(next(watch))
+
+    assert [report.result(timeout=RPC_TIMEOUT).accepted for report in reports] == [300] * 4
+    values = [update.metric.value for update in received]
+    assert values == sorted(values)
+    assert len(received) + sum(update.dropped for update in received) == 1201
+    watch.cancel()
+
+
 def test_report_event_counts_a_repeated_event_id_once(
     analytics_server: Served, channel: Callable[[Served], grpc.Channel]
 ) -> None:

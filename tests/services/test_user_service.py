@@ -13,8 +13,9 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from service_harness import RPC_TIMEOUT, Served, run_async
 
+from services.common.errors import InvalidArgument
 from services.user.chat import ChatRooms
-from services.user.store import UserStore
+from services.user.store import NewUser, UserStore
 
 _pb = user_service_pb2
 _END = object()
@@ -302,7 +303,7 @@ def test_chat_participant_too_far_behind_is_disconnected_without_stalling_the_ro
     # No BDP probing: the slow reader's window stays at its initial size, so the server's
     # writes to it block soon and its outbox (64 messages here) fills up.
     slow_channel = grpc.insecure_channel(user_server.target, options=[("grpc.http2.bdp_probe", 0)])
-    slow = Chatter(user_pb2_grpc_stub(slow_channel), "room-1", "u-0009")
+    slow = Chatter(user_service_pb2_grpc.UserServiceStub(slow_channel), "room-1", "u-0009")
     slow.join("I read very slowly")
     fast = Chatter(stub, "room-1", "u-0001")
     fast.join("I keep talking")
@@ -319,10 +320,6 @@ def test_chat_participant_too_far_behind_is_disconnected_without_stalling_the_ro
     assert rooms.wait_for_participants(1, "room-1", timeout=RPC_TIMEOUT)
     fast.leave()
     slow_channel.close()
-
-
-def user_pb2_grpc_stub(channel: grpc.Channel) -> user_service_pb2_grpc.UserServiceStub:
-    return user_service_pb2_grpc.UserServiceStub(channel)
 
 
 def test_asyncio_client_calls_every_user_rpc(user_server: Served) -> None:
@@ -377,8 +374,6 @@ def test_asyncio_client_calls_every_user_rpc(user_server: Served) -> None:
 
 def test_store_creates_nothing_when_an_email_is_taken() -> None:
     store = UserStore.with_sample_data()
-    from services.common.errors import InvalidArgument
-    from services.user.store import NewUser
 
     with pytest.raises(InvalidArgument) as raised:
         store.create([NewUser("New", "new@example.com"), NewUser("Ada 2", "ADA@example.com")])
