@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from acme.analytics.v1 import analytics_service_pb2
 
 from services.common.errors import InvalidArgument, Violation
+from services.common.mailbox import Delivery
 
 _pb = analytics_service_pb2
 MAX_MIN_INTERVAL_SECONDS = 3600.0
 
 
 def min_interval_seconds(request: _pb.SubscribeMetricsRequest) -> float:
-    """The requested pause between two updates; 0 (as fast as they come) when unset."""
+    """The requested pause between two updates; 0 (as fast as they come) when unset.
+
+    During a pause updates keep queuing; afterwards the subscriber gets the newest value of
+    each metric that changed (see :func:`coalesce`), not a backlog of stale ones.
+    """
     if not request.HasField("min_interval"):
         return 0.0
     seconds = request.min_interval.ToNanoseconds() / 1e9
@@ -25,6 +32,23 @@ def min_interval_seconds(request: _pb.SubscribeMetricsRequest) -> float:
             ]
         )
     return seconds
+
+
+def coalesce(deliveries: Sequence[Delivery[_pb.Metric]]) -> list[_pb.SubscribeMetricsResponse]:
+    """The newest value of each metric among ``deliveries``, for a subscriber with a pause.
+
+    Superseded values count as dropped, added to the first update returned (``dropped`` means
+    "since the previous update"), so delivered plus dropped still adds up to everything queued.
+    """
+    newest: dict[int, _pb.Metric] = {}
+    for delivery in deliveries:
+        newest.pop(delivery.item.type, None)
+        newest[delivery.item.type] = delivery.item  # re-inserted: ordered by last change
+    dropped = sum(d.dropped for d in deliveries) + len(deliveries) - len(newest)
+    responses = [_pb.SubscribeMetricsResponse(metric=metric) for metric in newest.values()]
+    if responses:
+        responses[0].dropped = dropped
+    return responses
 
 
 class EventTally:

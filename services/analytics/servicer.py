@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import grpc
 from acme.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 
-from services.analytics.logic import EventTally, locate, min_interval_seconds
+from services.analytics.logic import EventTally, coalesce, locate, min_interval_seconds
 from services.analytics.metrics import MetricsHub
 from services.analytics.session import SessionAnalyzer
 from services.common.errors import InvalidArgument, ServiceError, Unavailable, abort
@@ -43,16 +43,18 @@ class AnalyticsService(analytics_service_pb2_grpc.AnalyticsServiceServicer):
             while True:
                 try:
                     delivery = subscription.mailbox.get(timeout=_POLL_SECONDS)
+                    if delivery is None:
+                        if not context.is_active():
+                            return
+                        continue
+                    # With a pause, what queued up meanwhile goes out as the newest values.
+                    batch = [delivery, *subscription.mailbox.drain()] if interval else [delivery]
                 except MailboxClosed as closed:
                     if closed.reason is CloseReason.SHUTDOWN:
                         abort(context, Unavailable("the server is shutting down; resubscribe"))
                     return
-                if delivery is None:
-                    if not context.is_active():
-                        return
-                    continue
-                yield _pb.SubscribeMetricsResponse(metric=delivery.item, dropped=delivery.dropped)
-                if interval > 0:
+                yield from coalesce(batch)
+                if interval:
                     subscription.mailbox.wait_closed(interval)
         finally:
             self._hub.unsubscribe(subscription)

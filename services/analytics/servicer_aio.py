@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import grpc.aio
 from acme.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 
-from services.analytics.logic import EventTally, locate, min_interval_seconds
+from services.analytics.logic import EventTally, coalesce, locate, min_interval_seconds
 from services.analytics.metrics import MetricsHub
 from services.analytics.session import SessionAnalyzer
 from services.common.errors import InvalidArgument, ServiceError, Unavailable, abort_aio
@@ -42,12 +42,15 @@ class AnalyticsService(analytics_service_pb2_grpc.AnalyticsServiceServicer):
             while True:
                 try:
                     delivery = await subscription.mailbox.aget()
+                    # With a pause, what queued up meanwhile goes out as the newest values.
+                    batch = [delivery, *subscription.mailbox.drain()] if interval else [delivery]
                 except MailboxClosed as closed:
                     if closed.reason is CloseReason.SHUTDOWN:
                         await abort_aio(context, Unavailable("the server is shutting down"))
                     return
-                yield _pb.SubscribeMetricsResponse(metric=delivery.item, dropped=delivery.dropped)
-                if interval > 0:
+                for response in coalesce(batch):
+                    yield response
+                if interval:
                     await subscription.mailbox.await_closed(interval)
         finally:
             # Also runs when the call is cancelled: the client cancelled, its deadline passed

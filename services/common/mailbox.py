@@ -163,6 +163,13 @@ class Mailbox(Generic[T]):
                 wakeup.clear()
             await wakeup.wait()
 
+    def drain(self) -> list[Delivery[T]]:
+        """Take everything queued now, without waiting. Raises :class:`MailboxClosed`."""
+        with self._lock:
+            if self._closed is not None:
+                raise self._closed.copy()
+            return [self._take_locked() for _ in range(len(self._items))]
+
     def wait_closed(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds or until closed (sync); True when closed."""
         deadline = time.monotonic() + timeout

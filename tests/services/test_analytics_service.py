@@ -194,6 +194,30 @@ def test_subscribe_with_a_bad_request_is_invalid_argument_naming_the_field(
     assert _bad_fields(raised.value) == [field]
 
 
+def test_subscriber_with_a_pause_gets_the_newest_value_and_the_skipped_count(
+    analytics_server: Served, channel: Callable[[Served], grpc.Channel]
+) -> None:
+    stub = _stub(channel, analytics_server)
+    watch = stub.SubscribeMetrics(
+        _pb.SubscribeMetricsRequest(
+            dashboard_id="calm",
+            types=[PAGE_VIEWS],
+            min_interval=duration_pb2.Duration(nanos=300_000_000),
+        ),
+        timeout=RPC_TIMEOUT,
+    )
+    received = _take(watch, 1)  # the current value goes out at once; then a pause begins
+
+    summary = stub.ReportEvent((page_view(f"e{n}") for n in range(100)), timeout=RPC_TIMEOUT)
+    while received[-1].metric.value < 100:
+        received.append(next(watch))
+
+    assert summary.accepted == 100
+    assert len(received) + sum(update.dropped for update in received) == 101
+    assert sum(update.dropped for update in received) > 0  # values within a pause were merged
+    watch.cancel()
+
+
 def test_subscription_past_its_deadline_ends_deadline_exceeded_and_is_removed(
     analytics_server: Served, channel: Callable[[Served], grpc.Channel]
 ) -> None:
@@ -361,6 +385,24 @@ def test_analyze_session_without_a_session_id_is_invalid_argument(
         list(call)
 
     assert _bad_fields(raised.value) == ["session_id"]
+
+
+def test_asyncio_client_past_its_deadline_gets_deadline_exceeded_and_is_removed(
+    analytics_server: Served,
+) -> None:
+    async def scenario() -> grpc.StatusCode:
+        async with grpc.aio.insecure_channel(analytics_server.target) as aio_channel:
+            stub = analytics_service_pb2_grpc.AnalyticsServiceStub(aio_channel)
+            call = stub.SubscribeMetrics(
+                _pb.SubscribeMetricsRequest(dashboard_id="aio", types=[ERRORS]), timeout=0.5
+            )
+            assert _values([await call.read()]) == [(ERRORS, 0.0)]
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await call.read()
+            return raised.value.code()
+
+    assert run_async(scenario()) is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert _hub(analytics_server).wait_for_subscribers(0, timeout=RPC_TIMEOUT)
 
 
 def test_asyncio_client_calls_every_analytics_rpc(analytics_server: Served) -> None:
