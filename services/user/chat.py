@@ -72,7 +72,11 @@ class ChatRooms:
                 return participant
             self._rooms[participant.room_id].append(participant)
             self._changed.notify_all()
-        self.post(participant, first)
+        try:
+            self.post(participant, first)
+        except InvalidArgument:
+            self.leave(participant)
+            raise
         return participant
 
     def post(self, participant: Participant, request: user_service_pb2.ChatSupportRequest) -> None:

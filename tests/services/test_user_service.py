@@ -269,6 +269,22 @@ def test_chat_first_message_without_room_or_user_is_invalid_argument(
     assert _bad_fields(raised.value) == ["room_id", "user_id"]
 
 
+def test_chat_first_message_too_long_is_refused_without_joining(
+    user_server: Served, channel: Callable[[Served], grpc.Channel]
+) -> None:
+    rooms: ChatRooms = user_server.state["rooms"]
+    call = _stub(channel, user_server).ChatSupport(
+        iter([_pb.ChatSupportRequest(room_id="r", user_id="u", text="x" * 5000)]),
+        timeout=RPC_TIMEOUT,
+    )
+
+    with pytest.raises(grpc.RpcError) as raised:
+        list(call)
+
+    assert _bad_fields(raised.value) == ["text"]
+    assert rooms.participant_count() == 0
+
+
 def test_chat_message_for_another_room_is_invalid_argument(
     user_server: Served, channel: Callable[[Served], grpc.Channel]
 ) -> None:
