@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import grpc.aio
@@ -99,9 +98,9 @@ class UserService(user_service_pb2_grpc.UserServiceServicer):
                 yield delivery.item
         finally:
             # Runs on completion and when the call is cancelled (the client went away).
+            # The reader's own ending (cancelled, or the call failing under it) needs no report.
             reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            await asyncio.gather(reader, return_exceptions=True)
             self._rooms.leave(participant)
 
     async def _read_messages(
