@@ -38,6 +38,16 @@ def test_gen_from_a_non_editable_install_matches_the_checkout(
     # freshly built wheel. The editable finder of the checkout is not loaded from there.
     deps = sysconfig.get_path("purelib")
     Path(purelib, "deps.pth").write_text(deps + "\n")
+    # Build from a copy of the sources: an in-tree build leaves build/ in the checkout, and a
+    # stale build/ is copied into later wheels.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for folder in ("toolkit", "templates"):
+        shutil.copytree(
+            REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     built = _run(
         [
             sys.executable,
@@ -50,7 +60,7 @@ def test_gen_from_a_non_editable_install_matches_the_checkout(
             "--quiet",
             "--target",
             purelib,
-            str(REPO),
+            str(source),
         ],
         tmp_path,
         env_with(),
