@@ -282,11 +282,17 @@ def run_gen(
     services: bool = True,
     image_path: Path | None = None,
     on_event: Callable[[str, str], None] | None = None,
+    image: Image | None = None,
 ) -> GenResult:
-    """Regenerate stubs (and create missing skeletons); with ``check`` or ``dry_run``, only plan."""
+    """Regenerate stubs (and create missing skeletons); with ``check`` or ``dry_run``, only plan.
+
+    ``image`` is an already compiled module to generate from instead of running ``buf build``
+    (``new-service`` plans gen on the module as it will be once the new contract is written).
+    """
     stubs = (stubs_out or ws.settings.stubs_out).strip("/")
     services_dir = (services_out or ws.settings.services_out).strip("/")
-    image = load_image_file(image_path) if image_path is not None else build_image(ws)
+    if image is None:
+        image = load_image_file(image_path) if image_path is not None else build_image(ws)
     model = build_model(image)
     env = _env(ws)
     manifest_path = f"{stubs}/{MANIFEST_NAME}"
