@@ -653,6 +653,7 @@ def run_new_service(
         conflicts.extend(
             (rel, "exists, but no contract does; new-service does not adopt it") for rel in kept
         )
+        conflicts.sort(key=lambda item: (item[0] != contract, item[0]))
         if conflicts and not force:
             lines = [_conflict_line(path, why) for path, why in conflicts]
             lines += [c.line() for c in own.changes if c.path not in dict(conflicts)]
@@ -681,8 +682,12 @@ def run_new_service(
         notes.extend(
             f"replaced {c.path}; the previous file is in {backups}/{c.path}" for c in replaced
         )
-    for rel in kept:
-        notes.append(f"kept {rel} (yours); gen reports the RPCs it lacks")
+    left = [rel for rel in sorted(pkg.paths()) if ws.path(rel).exists()]
+    if left:
+        notes.append(
+            f"left as they are (yours; gen never overwrites them): {', '.join(left)}"
+            + ("; gen lists any RPC they lack above" if kept or replaced else "")
+        )
     gen_result = run_gen(ws, dry_run=True, image=new_image)
     changes.extend(gen_result.plan.changes)
     changes.sort(key=lambda c: c.path)
