@@ -208,16 +208,18 @@ def _package_problems(package: str, name: str) -> list[str]:
         return [
             f"--package {package!r} needs at least '{name}.<version>', such as 'acme.{name}.v1'"
         ]
-    problems: list[str] = []
     for part in parts[:-1]:
         problem = proto_name_problem(
-            part, ProtoCase.LOWER_SNAKE, what=f"--package part in {package!r}:", max_length=40
+            part, ProtoCase.LOWER_SNAKE, what=f"in --package {package!r}, the part", max_length=40
         )
         if problem:
             return [problem]
-    version_problem = _version_problem(parts[-1], f"--package {package!r} ends in")
-    if version_problem:
-        problems.append(version_problem)
+    if not _VERSION.fullmatch(parts[-1]):
+        return [
+            f"--package {package!r} does not end in a version; expected "
+            f"'<org>.{name}.v1' (v1, v2, ... or v1alpha1, v1beta1)"
+        ]
+    problems: list[str] = []
     if parts[-2] != name:
         problems.append(
             f"--package {package!r} does not end in '{name}.{parts[-1]}': the package's last "
@@ -405,7 +407,8 @@ def _recorded(
         return None
     found: list[tuple[str, Answers]] = []
     for module in modules:
-        for candidate in sorted(ws.path(module).rglob(ANSWERS_NAME)):
+        # Only the folders a scaffold of this name can be in: <...>/<name>/<version>/.
+        for candidate in sorted(ws.path(module).glob(f"**/{name}/*/{ANSWERS_NAME}")):
             crel = candidate.relative_to(ws.root).as_posix()
             answers = Answers.loads(candidate.read_bytes(), path=crel)
             if answers.name == name:
