@@ -53,9 +53,7 @@ def test_the_answers_are_recorded_beside_the_contract(repo: Path) -> None:
     ]
 
 
-def test_a_bare_rerun_reads_the_answers_changes_nothing_and_restores_missing_files(
-    repo: Path,
-) -> None:
+def test_a_bare_rerun_reads_the_answers_and_changes_nothing(repo: Path) -> None:
     assert protokit(repo, "new-service", *BILLING).exit_code == 0
     before = snapshot(repo)
     again = protokit(repo, "new-service", "billing")
@@ -65,11 +63,12 @@ def test_a_bare_rerun_reads_the_answers_changes_nothing_and_restores_missing_fil
     assert f"re-ran the answers recorded in {ANSWERS}" in again.stderr
     assert "create" not in " ".join(_files(again.stderr))
 
-    (repo / "services/billing/servicer_aio.py").unlink()
-    restored = protokit(repo, "new-service", "billing")
-    assert restored.exit_code == 0, restored.stderr
-    assert "create    services/billing/servicer_aio.py" in restored.stderr
-    assert snapshot(repo) == before
+
+def test_a_rerun_finds_the_answers_of_another_version(repo: Path) -> None:
+    assert protokit(repo, "new-service", *BILLING, "--version", "v2").exit_code == 0
+    again = protokit(repo, "new-service", "billing", "--dry-run")
+    assert again.exit_code == 0, again.stderr
+    assert "identical contracts/acme/billing/v2/billing_service.proto" in again.stderr
 
 
 def test_the_same_flags_in_any_order_give_the_same_contract(repo: Path, tmp_path: Path) -> None:

@@ -281,14 +281,10 @@ def run_gen(
     services_out: str | None = None,
     services: bool = True,
     image_path: Path | None = None,
+    image: Image | None = None,  # already compiled (new-service plans gen before writing)
     on_event: Callable[[str, str], None] | None = None,
-    image: Image | None = None,
 ) -> GenResult:
-    """Regenerate stubs (and create missing skeletons); with ``check`` or ``dry_run``, only plan.
-
-    ``image`` is an already compiled module to generate from instead of running ``buf build``
-    (``new-service`` plans gen on the module as it will be once the new contract is written).
-    """
+    """Regenerate stubs (and create missing skeletons); with ``check`` or ``dry_run``, only plan."""
     stubs = (stubs_out or ws.settings.stubs_out).strip("/")
     services_dir = (services_out or ws.settings.services_out).strip("/")
     if image is None:
