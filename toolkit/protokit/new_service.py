@@ -17,21 +17,19 @@ One pipeline, named stages; only the last touches disk:
 The answers live beside the contract (``<module>/<package path>/.protokit-answers.json``):
 they travel and are deleted with the package, buf reads only ``.proto`` files, and the user's
 ``pyproject.toml`` is never rewritten. ``protokit new-service billing`` with no RPC flags
-re-runs them: identical output is reported ``identical`` (and any missing skeleton or stub is
-created again); after a template change the contract differs and is a conflict, which
-``--force`` replaces, keeping a backup under ``.protokit/backups/<UTC time>/``.
+re-runs them: identical output is reported ``identical`` (and gen runs as usual); after a
+template change the contract differs and is a conflict, which ``--force`` replaces, keeping a
+backup under ``.protokit/backups/<UTC time>/``. The answers and the contract model are
+``protokit.scaffold``; this module is the run.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path, PurePosixPath
 
 import click
@@ -41,13 +39,22 @@ from protokit.descriptors import Image, build_image
 from protokit.errors import ExitCode, ProtokitError, UsageError
 from protokit.findings import OutputFormat, render
 from protokit.gen import GenResult, run_gen
-from protokit.model import RpcKind, build_model
+from protokit.model import build_model
 from protokit.naming import (
     STDLIB_MODULES,
     ProtoCase,
-    find_collisions,
     proto_name_problem,
-    snake_case,
+)
+from protokit.scaffold import (
+    DEFAULT_VERSION,
+    Answers,
+    RpcSpec,
+    Scaffold,
+    Shape,
+    build_scaffold,
+    ordered,
+    rpc_name_problem,
+    validate,
 )
 from protokit.skeletons import ServicePackage, service_packages
 from protokit.templates import environment
@@ -63,276 +70,20 @@ __all__ = [
     "ScaffoldConflictError",
     "Shape",
     "print_result",
+    "prompt_rpcs",
     "rpc_name_problem",
     "run_new_service",
 ]
 
 TEMPLATE = "new_service/service.proto.j2"
 ANSWERS_NAME = ".protokit-answers.json"
-ANSWERS_VERSION = 1
 BACKUPS = ".protokit/backups"
-MAX_SERVICE_NAME = 40
-MAX_RPC_NAME = 64
-DEFAULT_VERSION = "v1"
-_VERSION = re.compile(r"v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?")
 # Top-level Python packages the stubs must not take besides the standard library's: the
 # runtime's namespaces and the tools a generated service imports.
 _TAKEN_TOP_LEVELS = frozenset(
     {"google", "grpc", "grpc_health", "grpc_reflection", "grpc_status", "grpc_tools"}
     | {"protokit", "pytest", "tests"}
 )
-
-
-class Shape(Enum):
-    """The four RPC flags, as recorded in the answers file."""
-
-    UNARY = "unary"
-    SERVER_STREAM = "server_stream"
-    CLIENT_STREAM = "client_stream"
-    BIDI = "bidi"
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.value.replace("_", "-")
-
-    @property
-    def kind(self) -> RpcKind:
-        return {
-            Shape.UNARY: RpcKind.UNARY_UNARY,
-            Shape.SERVER_STREAM: RpcKind.UNARY_STREAM,
-            Shape.CLIENT_STREAM: RpcKind.STREAM_UNARY,
-            Shape.BIDI: RpcKind.STREAM_STREAM,
-        }[self]
-
-
-@dataclass(frozen=True)
-class RpcSpec:
-    name: str
-    shape: Shape
-
-
-@dataclass(frozen=True)
-class Answers:
-    """What a scaffold was made from; enough to make it again."""
-
-    name: str
-    package: str
-    rpcs: tuple[RpcSpec, ...]
-
-    def dumps(self) -> bytes:
-        data = {
-            "version": ANSWERS_VERSION,
-            "generator": "protokit new-service",
-            "name": self.name,
-            "package": self.package,
-            "rpcs": [{"name": r.name, "kind": r.shape.value} for r in self.rpcs],
-        }
-        return (json.dumps(data, indent=2) + "\n").encode("utf-8")
-
-    @classmethod
-    def loads(cls, data: bytes, *, path: str) -> Answers:
-        try:
-            raw = json.loads(data.decode("utf-8"))
-            if not isinstance(raw, dict) or raw.get("version") != ANSWERS_VERSION:
-                raise ValueError(f"expected version {ANSWERS_VERSION}")
-            rpcs = tuple(RpcSpec(str(r["name"]), Shape(r["kind"])) for r in raw["rpcs"])
-            return cls(name=str(raw["name"]), package=str(raw["package"]), rpcs=rpcs)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise ProtokitError(
-                f"unreadable new-service answers ({exc}); fix or delete the file, or pass "
-                "the RPC flags again",
-                path=path,
-            ) from exc
-
-
-# --- stage 1: answers -------------------------------------------------------------------------
-
-
-def rpc_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an RPC name (PascalCase), or None."""
-    return proto_name_problem(name, ProtoCase.PASCAL, what="RPC name", max_length=MAX_RPC_NAME)
-
-
-def _service_name_problem(name: str) -> str | None:
-    problem = proto_name_problem(
-        name, ProtoCase.LOWER_SNAKE, what="service name", max_length=MAX_SERVICE_NAME
-    )
-    if problem is None and (name == "service" or name.endswith("_service")):
-        stem = name.removesuffix("_service") or "billing"
-        problem = (
-            f"service name {name!r} ends in 'service', which new-service adds itself; "
-            f"use {stem!r} (it gives {_pascal(stem)}Service)"
-        )
-    return problem
-
-
-def _pascal(snake: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
-
-
-def _rpc_problems(rpcs: Sequence[RpcSpec]) -> list[str]:
-    problems = [p for p in (rpc_name_problem(r.name) for r in rpcs) if p]
-    if problems:
-        return problems
-    seen: dict[str, Shape] = {}
-    for rpc in rpcs:
-        if rpc.name in seen:
-            flags = sorted({seen[rpc.name].flag, rpc.shape.flag})
-            problems.append(
-                f"RPC {rpc.name} is given more than once ({' and '.join(flags)}); "
-                "each RPC is named once, with one kind"
-            )
-        seen[rpc.name] = rpc.shape
-    if problems:
-        return problems
-    for collision in find_collisions("", ((r.name, snake_case(r.name)) for r in rpcs)):
-        problems.append(
-            f"RPCs {' and '.join(collision.sources)} both become {collision.python_name!r} in "
-            "Python names (the starter test's functions); rename one of them"
-        )
-    return problems
-
-
-def _version_problem(version: str, what: str) -> str | None:
-    if _VERSION.fullmatch(version):
-        return None
-    return (
-        f"{what} {version!r} is not a package version; expected v1, v2, ... or v1alpha1, "
-        "v1beta1 (what buf's PACKAGE_VERSION_SUFFIX accepts)"
-    )
-
-
-def _package_problems(package: str, name: str) -> list[str]:
-    parts = package.split(".")
-    if len(parts) < 2:
-        return [
-            f"--package {package!r} needs at least '{name}.<version>', such as 'acme.{name}.v1'"
-        ]
-    for part in parts[:-1]:
-        problem = proto_name_problem(
-            part, ProtoCase.LOWER_SNAKE, what=f"in --package {package!r}, the part", max_length=40
-        )
-        if problem:
-            return [problem]
-    if not _VERSION.fullmatch(parts[-1]):
-        return [
-            f"--package {package!r} does not end in a version; expected "
-            f"'<org>.{name}.v1' (v1, v2, ... or v1alpha1, v1beta1)"
-        ]
-    problems: list[str] = []
-    if parts[-2] != name:
-        problems.append(
-            f"--package {package!r} does not end in '{name}.{parts[-1]}': the package's last "
-            f"name before the version is the service name; use --package "
-            f"'{'.'.join([*parts[:-2], name, parts[-1]])}' or the service name {parts[-2]!r}"
-        )
-    return problems
-
-
-def _validate(name: str, rpcs: Sequence[RpcSpec], package: str | None, version: str | None) -> None:
-    """Every problem with the command line itself, as one usage error (exit 2)."""
-    service_problem = _service_name_problem(name)
-    if service_problem:
-        raise UsageError(service_problem)
-    problems = _rpc_problems(rpcs)
-    if version is not None:
-        problem = _version_problem(version, "--version")
-        if problem:
-            problems.append(problem)
-    if package is not None:
-        problems.extend(_package_problems(package, name))
-        if version is not None and not problems and package.rsplit(".", 1)[-1] != version:
-            problems.append(
-                f"--package {package!r} and --version {version!r} disagree; give one of them"
-            )
-    if problems:
-        raise UsageError("; ".join(problems))
-
-
-# --- the contract model ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProtoMessage:
-    name: str
-    comment: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ProtoRpc:
-    name: str
-    request: str
-    response: str
-    client_streaming: bool
-    server_streaming: bool
-    comment: tuple[str, ...]
-
-    @property
-    def request_decl(self) -> str:
-        return f"stream {self.request}" if self.client_streaming else self.request
-
-    @property
-    def response_decl(self) -> str:
-        return f"stream {self.response}" if self.server_streaming else self.response
-
-
-@dataclass(frozen=True)
-class Scaffold:
-    """Everything the contract template places."""
-
-    name: str
-    package: str
-    service: str  # BillingService
-    import_path: str  # acme/billing/v1/billing_service.proto
-    comment: tuple[str, ...]
-    rpcs: tuple[ProtoRpc, ...]
-    messages: tuple[ProtoMessage, ...]
-
-
-_RPC_COMMENTS = {
-    Shape.UNARY: "{rpc} takes one {req} and answers with one {res}.",
-    Shape.SERVER_STREAM: "{rpc} takes one {req} and streams {res} messages back.",
-    Shape.CLIENT_STREAM: "{rpc} reads a stream of {req} messages and answers with one {res}.",
-    Shape.BIDI: "{rpc} exchanges streams of {req} and {res} messages in both directions.",
-}
-
-
-def build_scaffold(answers: Answers) -> Scaffold:
-    service = f"{_pascal(answers.name)}Service"
-    rpcs: list[ProtoRpc] = []
-    messages: list[ProtoMessage] = []
-    for spec in answers.rpcs:
-        req, res = f"{spec.name}Request", f"{spec.name}Response"
-        kind = spec.shape.kind
-        rpcs.append(
-            ProtoRpc(
-                name=spec.name,
-                request=req,
-                response=res,
-                client_streaming=kind.client_streaming,
-                server_streaming=kind.server_streaming,
-                comment=(_RPC_COMMENTS[spec.shape].format(rpc=spec.name, req=req, res=res),),
-            )
-        )
-        sent = "one message of the stream sent to" if kind.client_streaming else "the request of"
-        back = (
-            "one message of the stream sent back by" if kind.server_streaming else "the answer of"
-        )
-        messages.append(ProtoMessage(req, (f"{req} is {sent} {service}.{spec.name}.",)))
-        messages.append(ProtoMessage(res, (f"{res} is {back} {service}.{spec.name}.",)))
-    package_path = answers.package.replace(".", "/")
-    return Scaffold(
-        name=answers.name,
-        package=answers.package,
-        service=service,
-        import_path=f"{package_path}/{answers.name}_service.proto",
-        comment=(
-            f"{service} is the {answers.name.replace('_', ' ')} API of {answers.package}.",
-            "Scaffolded by `protokit new-service`: say here what it offers and to whom.",
-        ),
-        rpcs=tuple(rpcs),
-        messages=tuple(messages),
-    )
 
 
 # --- repository state --------------------------------------------------------------------------
@@ -530,6 +281,48 @@ def _conflict_line(path: str, reason: str) -> str:
     return f"{Action.CONFLICT.value:<9} {path}  ({reason})"
 
 
+def _answers(
+    ws: Workspace,
+    image: Image,
+    modules: Sequence[str],
+    name: str,
+    rpcs: Sequence[RpcSpec],
+    package: str | None,
+    version: str | None,
+    ask: Callable[[], Sequence[RpcSpec]] | None,
+) -> tuple[Answers, list[str]]:
+    """Stage 1: the flags, else the recorded answers, else the terminal's; and notes to print."""
+    resolved = package or _default_package(ws, image, name, version)
+    notes: list[str] = []
+    answers: Answers | None = None
+    if not rpcs:
+        explicit = package is not None or version is not None
+        recorded = _recorded(ws, modules, image, name, resolved, explicit)
+        if recorded is not None:
+            rel, answers = recorded
+            try:
+                validate(answers.name, answers.rpcs, answers.package, None)
+            except UsageError as exc:
+                raise ProtokitError(f"recorded answers are not valid: {exc}", path=rel) from exc
+            if not answers.rpcs:
+                raise ProtokitError("recorded answers list no RPC", path=rel)
+            notes.append(f"re-ran the answers recorded in {rel}")
+        elif ask is not None:
+            rpcs = tuple(ask())
+            if not rpcs:
+                raise UsageError("no RPC given; a service needs at least one")
+            validate(name, rpcs, package, version)
+        else:
+            raise UsageError(
+                "no RPC given and none recorded for this service: pass --unary, "
+                "--server-stream, --client-stream or --bidi (each repeatable); protokit asks "
+                "for them only when stdin is a terminal"
+            )
+    if answers is None:
+        answers = Answers(name, resolved, ordered(rpcs))
+    return answers, notes
+
+
 def run_new_service(
     ws: Workspace,
     name: str,
@@ -549,38 +342,11 @@ def run_new_service(
     rendered contract does not compile, lint or format clean. Nothing is written on any error.
     ``ask`` is called for the RPCs when none are given and none were recorded.
     """
-    _validate(name, rpcs, package, version)
+    validate(name, rpcs, package, version)
     services_out = ws.settings.services_out.strip("/")
     image = build_image(ws)
     modules = ws.module_paths()
-    resolved = package or _default_package(ws, image, name, version)
-    notes: list[str] = []
-    answers: Answers | None = None
-    if not rpcs:
-        explicit = package is not None or version is not None
-        recorded = _recorded(ws, modules, image, name, resolved, explicit)
-        if recorded is not None:
-            rel, answers = recorded
-            try:
-                _validate(answers.name, answers.rpcs, answers.package, None)
-            except UsageError as exc:
-                raise ProtokitError(f"recorded answers are not valid: {exc}", path=rel) from exc
-            if not answers.rpcs:
-                raise ProtokitError("recorded answers list no RPC", path=rel)
-            notes.append(f"re-ran the answers recorded in {rel}")
-        elif ask is not None:
-            rpcs = tuple(ask())
-            if not rpcs:
-                raise UsageError("no RPC given; a service needs at least one")
-            _validate(name, rpcs, package, version)
-        else:
-            raise UsageError(
-                "no RPC given and none recorded for this service: pass --unary, "
-                "--server-stream, --client-stream or --bidi (each repeatable); protokit asks "
-                "for them only when stdin is a terminal"
-            )
-    if answers is None:
-        answers = Answers(name, resolved, _ordered(rpcs))
+    answers, notes = _answers(ws, image, modules, name, rpcs, package, version, ask)
     top_problem = _top_level_problem(answers.package, image, services_out)
     if top_problem:
         raise UsageError(top_problem)
@@ -722,13 +488,6 @@ def run_new_service(
         service_folder=f"{services_out}/{pkg.folder}",
         test_path=next(p for p in pkg.paths() if p.startswith("tests/")),
     )
-
-
-def _ordered(rpcs: Iterable[RpcSpec]) -> tuple[RpcSpec, ...]:
-    """RPCs grouped by kind in flag order (unary, server, client, bidi), each group in the
-    order given: the same flags in any order give the same contract."""
-    order = list(Shape)
-    return tuple(sorted(rpcs, key=lambda r: order.index(r.shape)))
 
 
 def _existing_service_files(ws: Workspace, pkg: ServicePackage, services_out: str) -> list[str]:
