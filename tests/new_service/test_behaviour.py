@@ -64,6 +64,19 @@ def test_a_bare_rerun_reads_the_answers_and_changes_nothing(repo: Path) -> None:
     assert "create" not in " ".join(_files(again.stderr))
 
 
+def test_a_rerun_never_leaves_a_deleted_skeleton_missing_silently(repo: Path) -> None:
+    assert protokit(repo, "new-service", *BILLING).exit_code == 0
+    aio = repo / "services/billing/servicer_aio.py"
+    aio.unlink()
+    again = protokit(repo, "new-service", "billing")
+    assert again.exit_code == 0, again.stderr
+    # gen either creates it again or (keeping deletions) names it and the way to get it back.
+    assert aio.is_file() or (
+        "gen did not create services/billing/servicer_aio.py" in again.stderr
+        and "protokit gen --force" in again.stderr
+    )
+
+
 def test_a_rerun_finds_the_answers_of_another_version(repo: Path) -> None:
     assert protokit(repo, "new-service", *BILLING, "--version", "v2").exit_code == 0
     again = protokit(repo, "new-service", "billing", "--dry-run")

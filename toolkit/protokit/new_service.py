@@ -467,6 +467,13 @@ def run_new_service(
         gen_result.plan.manifest,
         gen_result.plan.manifest_changed,
     )
+    planned = {c.path for c in plan.changes}
+    absent = [r for r in sorted(pkg.paths()) if r not in planned and not ws.path(r).exists()]
+    if absent:  # gen keeps a skeleton deleted after it created it; say so, never silently
+        notes.append(
+            f"gen did not create {', '.join(absent)} (removed after an earlier run created "
+            "it); `protokit gen --force` creates missing skeletons again"
+        )
     ours = {contract, answers_path, *pkg.paths()}
     stubs = _join(ws.settings.stubs_out.strip("/"), answers.package.replace(".", "/")) + "/"
     shown = tuple(
