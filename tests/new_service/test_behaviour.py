@@ -64,6 +64,18 @@ def test_a_bare_rerun_reads_the_answers_and_changes_nothing(repo: Path) -> None:
     assert "create" not in " ".join(_files(again.stderr))
 
 
+def test_a_rerun_accepts_files_the_user_added_to_the_package(repo: Path) -> None:
+    assert protokit(repo, "new-service", *BILLING).exit_code == 0
+    (repo / "contracts/acme/billing/v1/invoice.proto").write_text(
+        'syntax = "proto3";\n\npackage acme.billing.v1;\n\n// Invoice is a bill.\n'
+        "message Invoice {}\n"
+    )
+    again = protokit(repo, "new-service", "billing")
+    assert again.exit_code == 0, again.stderr
+    assert f"identical {CONTRACT}" in again.stderr
+    assert "create    gen/python/acme/billing/v1/invoice_pb2.py" in again.stderr
+
+
 def test_a_rerun_never_leaves_a_deleted_skeleton_missing_silently(repo: Path) -> None:
     assert protokit(repo, "new-service", *BILLING).exit_code == 0
     aio = repo / "services/billing/servicer_aio.py"

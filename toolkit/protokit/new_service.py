@@ -386,7 +386,7 @@ def run_new_service(
         for f in image.target_files()
         if f.package == answers.package and f.name != scaffold.import_path
     )
-    if others:
+    if others and contract_is_new:  # a re-run keeps the files the user added to its package
         conflicts.append((others[0], f"already declares package {answers.package}"))
 
     with tempfile.TemporaryDirectory(prefix="protokit-new-service-") as tmp:
