@@ -228,7 +228,9 @@ def new_service(
 ) -> int:
     """Scaffold service NAME: a lint-clean versioned contract, its stubs, servicer and test.
 
-    With no RPC flags it re-runs the answers recorded for NAME, or asks (in a terminal).
+    RPCs are listed unary first, then server-, client- and bidirectional streaming, each kind
+    in the order given. With no RPC flags it re-runs the answers recorded for NAME, or asks
+    (in a terminal).
     """
     from protokit import new_service as ns
 
