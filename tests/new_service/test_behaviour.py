@@ -147,6 +147,23 @@ def test_force_scaffolds_around_a_servicer_folder_it_does_not_own(repo: Path) ->
     assert not (repo / ".protokit").exists()  # nothing was replaced, so nothing backed up
 
 
+def test_force_adds_the_service_to_a_hand_written_package(repo: Path) -> None:
+    types = repo / "contracts/acme/shipping/v1/parcel.proto"
+    types.parent.mkdir(parents=True)
+    types.write_text(
+        'syntax = "proto3";\n\npackage acme.shipping.v1;\n\n// Parcel is a box.\n'
+        "message Parcel {}\n"
+    )
+    refused = protokit(repo, "new-service", "shipping", "--unary", "Track")
+    assert refused.exit_code == 1
+    assert "parcel.proto: already declares package acme.shipping.v1" in refused.stderr
+    forced = protokit(repo, "new-service", "shipping", "--unary", "Track", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert types.read_text().endswith("message Parcel {}\n")
+    assert (repo / "contracts/acme/shipping/v1/shipping_service.proto").is_file()
+    buf_clean(repo)
+
+
 def test_a_repository_template_overrides_the_builtin_one(repo: Path) -> None:
     override = repo / OVERRIDE
     override.parent.mkdir(parents=True)
@@ -232,7 +249,12 @@ def test_with_no_rpc_flags_it_asks_on_a_terminal(repo: Path) -> None:
         slave = -1
         # A bad name is asked again; an empty name ends the list.
         os.write(master, b"get_invoice\nGetInvoice\nserver-stream\nSync\nbidi\n\n")
-        _, err = proc.communicate(timeout=TIMEOUT)
+        try:
+            _, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
     finally:
         os.close(master)
         if slave != -1:
