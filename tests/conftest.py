@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Golden trees hold generated code (starter tests included) to diff against, not to collect.
+collect_ignore_glob = ["golden/*"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

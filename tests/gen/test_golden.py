@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gen.conftest import GOLDEN, REPO, cli, snapshot
+from tests.gen.helpers import GOLDEN, REPO, cli, snapshot
 
 
 def _compare(name: str, root: Path, update: bool) -> None:

@@ -151,7 +151,9 @@ def test_a_hostile_comment_becomes_exactly_one_docstring(comment: str) -> None:
 
 
 def test_a_one_line_comment_gives_a_one_line_docstring() -> None:
-    assert docstring(" GetUser returns one user by id.\n") == '"""GetUser returns one user by id."""'
+    assert (
+        docstring(" GetUser returns one user by id.\n") == '"""GetUser returns one user by id."""'
+    )
 
 
 def test_a_multi_line_comment_follows_pep_257() -> None:
@@ -178,7 +180,9 @@ def test_docstring_body_escapes(comment: str, body: str) -> None:
 
 
 def test_width_rewraps_only_the_lines_that_would_be_too_long() -> None:
-    comment = "short line\n" + " ".join(["word"] * 30) + "\n  indented keeps its indent " + "x " * 40
+    comment = (
+        "short line\n" + " ".join(["word"] * 30) + "\n  indented keeps its indent " + "x " * 40
+    )
     literal = docstring(comment, indent="    ", width=60)
     assert all(len("    " + line) <= 60 for line in literal.split("\n")[1:])
     assert literal.startswith('"""short line\n    word word')

@@ -11,7 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2
 
-from tests.gen.conftest import env_with
+from tests.gen.helpers import env_with
 
 TIMEOUT = 120
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.gen.conftest import env_with
+from tests.gen.helpers import env_with
 
 CONSUMER = Path(__file__).resolve().parent / "consumer" / "consumer.py"
 
@@ -30,7 +30,9 @@ def test_a_consumer_of_the_typed_stubs_passes_mypy_strict(example_ws: Path, tmp_
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_catches_a_wrong_type_through_the_stubs(example_ws: Path, tmp_path: Path) -> None:
+def test_mypy_strict_catches_a_wrong_type_through_the_stubs(
+    example_ws: Path, tmp_path: Path
+) -> None:
     # The check above can fail: the stubs really carry types.
     bad = CONSUMER.read_text() + (
         "\n\nasync def wrong(channel: grpc.aio.Channel) -> int:\n"
@@ -43,3 +45,60 @@ def test_mypy_strict_catches_a_wrong_type_through_the_stubs(example_ws: Path, tm
     assert result.returncode == 1
     assert 'Argument "id" to "GetUserRequest" has incompatible type "int"' in result.stdout
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
+
+
+def test_the_generated_skeletons_and_starter_tests_pass_mypy_strict(example_ws: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            "/dev/null",
+            "services",
+            "tests/services",
+        ],
+        cwd=example_ws,
+        env=env_with({"MYPYPATH": str(example_ws / "gen/python")}),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_generated_skeletons_are_ruff_clean(example_ws: Path) -> None:
+    rules = ["--isolated", "--line-length", "100"]
+    lint = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            *rules,
+            "--select",
+            "E,F,W,I,B,UP,SIM,RUF",
+            "--config",
+            'lint.isort.known-first-party = ["services"]',
+            "services",
+            "tests/services",
+        ],
+        cwd=example_ws,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", *rules, "services", "tests/services"],
+        cwd=example_ws,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr

@@ -1,4 +1,4 @@
-"""Output planning and atomic writes (copier-style create / identical / update / conflict / delete)."""
+"""Output planning and atomic writes: create / identical / update / conflict / delete."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def test_a_generated_file_is_rewritten_when_it_differs(tmp_path: Path) -> None:
 
 
 def test_a_stale_generated_file_is_deleted_and_nothing_else(tmp_path: Path) -> None:
-    _run(tmp_path, [OutputFile.text("out/pkg/old.py", "x\n"), OutputFile.text("out/keep.py", "k\n")])
+    _run(
+        tmp_path, [OutputFile.text("out/pkg/old.py", "x\n"), OutputFile.text("out/keep.py", "k\n")]
+    )
     (tmp_path / "out/pkg/unrelated.txt").write_text("not ours\n")
     (tmp_path / "out/gone").mkdir()
     assert _run(tmp_path, [OutputFile.text("out/keep.py", "k\n")]) == [
@@ -104,7 +106,11 @@ def test_a_rerun_with_the_same_outputs_is_up_to_date(tmp_path: Path) -> None:
     files = [OutputFile.text("out/g.py", "g\n")]
     _run(tmp_path, files)
     plan = plan_outputs(
-        tmp_path, files, manifest_path=MANIFEST, previous=read_manifest(tmp_path, MANIFEST), inputs="i"
+        tmp_path,
+        files,
+        manifest_path=MANIFEST,
+        previous=read_manifest(tmp_path, MANIFEST),
+        inputs="i",
     )
     assert plan.up_to_date
     assert plan.lines(include_identical=False) == []
@@ -137,7 +143,11 @@ def test_a_run_interrupted_after_staging_leaves_previous_output_complete(tmp_pat
 
     files = [OutputFile.text("out/a.py", "two\n"), OutputFile.text("out/b.py", "two\n")]
     plan = plan_outputs(
-        tmp_path, files, manifest_path=MANIFEST, previous=read_manifest(tmp_path, MANIFEST), inputs="j"
+        tmp_path,
+        files,
+        manifest_path=MANIFEST,
+        previous=read_manifest(tmp_path, MANIFEST),
+        inputs="j",
     )
     with pytest.raises(Killed):
         apply(plan, on_event=kill_after_first_replace)
@@ -157,7 +167,7 @@ def test_paths_outside_the_root_are_refused() -> None:
 
 
 def test_two_outputs_for_one_path_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ProtokitError, match="same file: a.py"):
+    with pytest.raises(ProtokitError, match=r"same file: a\.py"):
         plan_outputs(tmp_path, [OutputFile.text("a.py", "1"), OutputFile.text("a.py", "2")])
 
 
@@ -181,3 +191,12 @@ def test_a_conflict_can_show_what_would_have_changed(tmp_path: Path) -> None:
     (change,) = plan.conflicts
     assert "-a\n+b\n" in change.diff()
     assert change.line() == "conflict  mine.py  (yours, differs; left unchanged)"
+
+
+def test_the_manifest_remembers_user_files_it_created(tmp_path: Path) -> None:
+    _run(tmp_path, [OutputFile.text("svc/a.py", "a\n", Owner.USER)])
+    _run(tmp_path, [OutputFile.text("svc/b.py", "b\n", Owner.USER)])
+    manifest = read_manifest(tmp_path, MANIFEST)
+    assert manifest is not None
+    assert manifest.created == ("svc/a.py", "svc/b.py")
+    assert manifest.files == {}

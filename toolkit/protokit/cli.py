@@ -33,7 +33,10 @@ class ProtokitGroup(click.Group):
             result = super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                click.echo("protokit: interrupted", err=True)
+                sys.exit(130)
             click.echo("protokit: aborted", err=True)
             sys.exit(ExitCode.ERROR)
         except click.ClickException as exc:
@@ -142,11 +145,21 @@ def fmt(root: Path | None, output_format: str, write: bool) -> int:
 @cli.command()
 @root_option
 @format_option
-def check(root: Path | None, output_format: str) -> int:
-    """The pull-request gate: format and lint in one verdict."""
-    from protokit.check import run_check
+@click.option(
+    "--against",
+    default=None,
+    metavar="BASE",
+    help="Baseline: a frozen release (1.0.0), an image file, or a git ref/branch/tag "
+    "(default: the latest frozen release).",
+)
+@click.option("--all-releases", is_flag=True, help="Check fixtures against every frozen release.")
+def check(root: Path | None, output_format: str, against: str | None, all_releases: bool) -> int:
+    """The pull-request gate: format, lint, breaking changes and fixture compatibility."""
+    from protokit.check import CheckOptions, run_check
 
-    return report(run_check(workspace(root)), output_format, what="check")
+    options = CheckOptions(against=against, all_releases=all_releases)
+    findings = run_check(workspace(root), options, log=_progress)
+    return report(findings, output_format, what="check")
 
 
 @cli.command()
@@ -166,6 +179,14 @@ def check(root: Path | None, output_format: str) -> int:
     help="Use this buf image / protoc descriptor set instead of running `buf build`.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list files that are unchanged.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the plan, stale files and warnings to stdout.",
+)
 def gen(
     root: Path | None,
     check: bool,
@@ -176,6 +197,7 @@ def gen(
     services: bool,
     image: Path | None,
     verbose: bool,
+    output_format: str,
 ) -> int:
     """Generate stubs, typed stubs and servicer skeletons from the compiled contracts."""
     from protokit.gen import print_result, run_gen
@@ -190,7 +212,9 @@ def gen(
         services=services,
         image_path=image,
     )
-    return print_result(result, check=check, dry_run=dry_run, verbose=verbose)
+    return print_result(
+        result, check=check, dry_run=dry_run, verbose=verbose, as_json=output_format == "json"
+    )
 
 
 @cli.command("new-service")
@@ -263,3 +287,72 @@ def new_service(
 
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")
+
+
+# ---- schema evolution: release, compat-tests, diff, new-version ----
+
+
+def _progress(message: str) -> None:
+    click.echo(f"protokit: {message}", err=True)
+
+
+@cli.command()
+@root_option
+@click.argument("version")
+def release(root: Path | None, version: str) -> int:
+    """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
+    from protokit.compattests import write_compat_tests
+    from protokit.evolution import run_release
+
+    ws = workspace(root)
+    folder = run_release(ws, version)
+    _progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
+    _progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    return ExitCode.CLEAN
+
+
+@cli.command("compat-tests")
+@root_option
+@click.option("--check", "check_only", is_flag=True, help="Only report whether it is stale.")
+@format_option
+def compat_tests(root: Path | None, check_only: bool, output_format: str) -> int:
+    """Regenerate the compatibility test module from the frozen releases."""
+    from protokit.compattests import check_compat_tests, write_compat_tests
+
+    ws = workspace(root)
+    if check_only:
+        return report(check_compat_tests(ws), output_format, what="compat-tests")
+    _progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    return ExitCode.CLEAN
+
+
+@cli.command()
+@root_option
+@click.option(
+    "--against",
+    default=None,
+    metavar="BASE",
+    help="Baseline: a frozen release, an image file, or a git ref (default: latest release).",
+)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def diff(root: Path | None, against: str | None, output_format: str) -> int:
+    """The API changelog against a baseline, and the next version it implies."""
+    from protokit.apidiff import render_json, render_text
+    from protokit.evolution import run_diff
+
+    result = run_diff(workspace(root), against)
+    click.echo(render_json(result) if output_format == "json" else render_text(result), nl=False)
+    return ExitCode.CLEAN
+
+
+@cli.command("new-version")
+@root_option
+@click.argument("package")
+@click.argument("version")
+def new_version(root: Path | None, package: str, version: str) -> int:
+    """Start the next major version of PACKAGE (acme.user.v1) as VERSION (v2)."""
+    from protokit.newversion import run_new_version
+
+    for path in run_new_version(workspace(root), package, version):
+        _progress(f"create {path}")
+    return ExitCode.CLEAN

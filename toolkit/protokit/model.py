@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -21,7 +22,9 @@ from protokit.errors import ProtokitError
 from protokit.naming import Avoid, check_unique, docstring, is_identifier, safe_identifier
 
 __all__ = [
+    "Comment",
     "Field",
+    "Import",
     "Message",
     "Method",
     "Model",
@@ -32,13 +35,13 @@ __all__ = [
     "build_model",
     "module_alias",
     "python_module",
+    "service_folder",
 ]
 
 WELL_KNOWN_PREFIX = "google/protobuf/"
 
 _FILE_MESSAGE = d.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
 _FILE_SERVICE = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
-_FILE_ENUM = d.FileDescriptorProto.ENUM_TYPE_FIELD_NUMBER
 _MESSAGE_FIELD = d.DescriptorProto.FIELD_FIELD_NUMBER
 _MESSAGE_NESTED = d.DescriptorProto.NESTED_TYPE_FIELD_NUMBER
 _SERVICE_METHOD = d.ServiceDescriptorProto.METHOD_FIELD_NUMBER
@@ -278,7 +281,8 @@ class _Locations:
             return Comment("", 0)
         parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
         line = location.span[0] + 1 if location.span else 0
-        return Comment("\n\n".join(p.strip("\n") for p in parts), line)
+        text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+        return Comment(text.strip(), line)
 
 
 def _type_index(files: Iterable[d.FileDescriptorProto]) -> dict[str, TypeRef]:
@@ -305,7 +309,7 @@ def _syntax(proto: d.FileDescriptorProto) -> str:
     return proto.syntax or "proto2"
 
 
-_VERSION = re.compile(r"v\d+([a-z]+\d*)?$")
+_VERSION = re.compile(r"v\d+(p\d+)?([a-z]+\d*)?$")
 
 
 def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:

@@ -105,12 +105,6 @@ def runtime_problems(gencode: str, runtime: str) -> list[str]:
             f'fix: pip install "protobuf>={gencode}" (or pin grpcio-tools to a release '
             f"that bundles protobuf {runtime})"
         ]
-    if run[:1] != gen[:1]:
-        return [
-            f"grpcio-tools emits protobuf {gencode} gencode but the runtime is protobuf {runtime}, "
-            "another major version; cross-major use is unsupported; "
-            f'fix: pip install "protobuf~={gen[0]}.{gen[1] if len(gen) > 1 else 0}"'
-        ]
     return []
 
 

@@ -19,11 +19,13 @@ leaves the previous manifest, so the next run sees the difference and repairs it
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -97,13 +99,15 @@ class Manifest:
     """What a previous run generated: path → sha256, plus an input fingerprint and notes.
 
     ``inputs`` lets a generator skip all work when nothing it reads has changed; ``notes`` holds
-    small facts worth remembering between runs (tool versions, say). Only generated files are
-    listed: user-owned files are never deleted, so they need no record.
+    small facts worth remembering between runs (tool versions, say). ``files`` lists generated
+    files only (user-owned files are never deleted, so they need no hash); ``created`` lists the
+    user-owned files ever created, so a scaffold the user deleted on purpose is not re-created.
     """
 
     files: Mapping[str, str] = field(default_factory=dict)
     inputs: str = ""
     notes: Mapping[str, str] = field(default_factory=dict)
+    created: tuple[str, ...] = ()
 
     def dumps(self) -> bytes:
         data = {
@@ -112,6 +116,7 @@ class Manifest:
             "inputs": self.inputs,
             "notes": dict(sorted(self.notes.items())),
             "files": dict(sorted(self.files.items())),
+            "created": sorted(set(self.created)),
         }
         return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
@@ -123,7 +128,8 @@ class Manifest:
                 raise ValueError("unknown manifest version")
             files = {_check_relative(str(k)): str(v) for k, v in dict(raw["files"]).items()}
             notes = {str(k): str(v) for k, v in dict(raw.get("notes", {})).items()}
-            return cls(files=files, inputs=str(raw.get("inputs", "")), notes=notes)
+            created = tuple(sorted(_check_relative(str(p)) for p in raw.get("created", [])))
+            return cls(files=files, inputs=str(raw.get("inputs", "")), notes=notes, created=created)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, ProtokitError) as exc:
             raise ProtokitError(
                 f"unreadable manifest ({exc}); delete it and run again to regenerate everything",
@@ -146,7 +152,7 @@ def read_manifest(root: Path, manifest_path: str) -> Manifest | None:
     path = root / _check_relative(manifest_path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         raise ProtokitError(f"cannot read manifest: {exc.strerror}", path=manifest_path) from exc
@@ -268,6 +274,8 @@ def plan_outputs(
     manifest: Manifest | None = None
     manifest_changed = False
     if manifest_path is not None:
+        created = set(previous.created) if previous is not None else set()
+        created.update(rel for rel, item in wanted.items() if item.owner is Owner.USER)
         manifest = Manifest(
             files={
                 rel: sha256(item.content)
@@ -276,6 +284,7 @@ def plan_outputs(
             },
             inputs=inputs,
             notes=dict(notes or {}),
+            created=tuple(sorted(created)),
         )
         on_disk = _read(root, manifest_path)
         manifest_changed = on_disk != manifest.dumps()
@@ -288,7 +297,8 @@ Event = Callable[[str, str], None]
 
 
 def _temp_for(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMP_SUFFIX}")
+    # The pid keeps two concurrent runs from writing into one temp file.
+    return target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
 
 
 def _write_synced(path: Path, data: bytes, mode: int | None) -> None:
@@ -327,6 +337,11 @@ def _os_error(exc: OSError, path: Path, root: Path) -> ProtokitError:
     return ProtokitError(f"cannot write: {what}; nothing was changed", path=shown)
 
 
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 def _prune_empty(folder: Path, root: Path) -> None:
     root = root.resolve()
     current = folder
@@ -346,24 +361,44 @@ def apply(plan: Plan, *, on_event: Event | None = None) -> None:
     """
     notify = on_event or (lambda _stage, _path: None)
     root = plan.root
+    wanted = [
+        c
+        for c in plan.changes
+        if c.action in (Action.CREATE, Action.UPDATE) and c.content is not None
+    ]
     staged: list[tuple[Path, Path]] = []
+
+    def stage(change: Change) -> tuple[Path, Path]:
+        target = root / change.path
+        temp = _temp_for(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            mode = target.stat().st_mode & 0o7777 if target.exists() else None
+            _write_synced(temp, change.content or b"", mode)
+        except OSError as exc:
+            _discard(temp)
+            raise _os_error(exc, target, root) from exc
+        return temp, target
+
     try:
-        for change in plan.changes:
-            if change.action not in (Action.CREATE, Action.UPDATE) or change.content is None:
-                continue
-            target = root / change.path
+        # fsync dominates on big trees and releases the GIL: stage in a few threads. The
+        # order of events (and so of replaces) stays the plan's order.
+        with ThreadPoolExecutor(max_workers=min(8, max(1, len(wanted) // 32))) as pool:
+            futures = [pool.submit(stage, change) for change in wanted]
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                mode = target.stat().st_mode & 0o7777 if target.exists() else None
-                temp = _temp_for(target)
-                _write_synced(temp, change.content, mode)
-            except OSError as exc:
-                raise _os_error(exc, target, root) from exc
-            staged.append((temp, target))
-            notify("staged", change.path)
+                for change, future in zip(wanted, futures, strict=True):
+                    staged.append(future.result())
+                    notify("staged", change.path)
+            except BaseException:
+                for pending in futures:
+                    pending.cancel()
+                for pending in futures:
+                    if not pending.cancelled() and pending.exception() is None:
+                        staged.append(pending.result())
+                raise
     except BaseException:
         for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+            _discard(temp)
         raise
     folders: set[Path] = set()
     for temp, target in staged:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import grpc
-
 from acme.analytics.v1 import analytics_service_pb2, analytics_service_pb2_grpc
 from acme.inventory.v1 import inventory_service_pb2, inventory_service_pb2_grpc
 from acme.user.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
