@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+
 from protokit.cli import cli
 from protokit.gen import run_gen
 from protokit.workspace import open_workspace

@@ -4,6 +4,7 @@ builtins and soft keywords where they only name a nested package or a method."""
 from __future__ import annotations
 
 import pytest
+
 from protokit.errors import UsageError
 from protokit.naming import ProtoCase, proto_name_problem
 from protokit.scaffold import RpcSpec, Shape, validate

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from protokit.new_service import RpcSpec, Shape, run_new_service
 from protokit.workspace import open_workspace
-
 from tests.new_service.conftest import protokit, snapshot
 
 SHIPPING = """syntax = "proto3";
