@@ -66,6 +66,8 @@ def test_a_service_with_every_rpc_kind_is_lint_clean_additive_and_its_starter_te
     buf_clean(repo)
     check = run([*PROTOKIT, "gen", "--check"], repo)
     assert check.returncode == 0, check.stdout + check.stderr  # gen planned on the same image
+    gate = run([*PROTOKIT, "check"], repo)
+    assert gate.returncode == 0, gate.stdout + gate.stderr  # the pull-request gate agrees
     out = _starter_test(repo, "tests/services/test_billing_service.py")
     for rpc in ("get_invoice", "cancel_invoice", "watch_invoices", "upload_invoices"):
         assert f"test_billingservice_{rpc}_is_unimplemented PASSED" in out
