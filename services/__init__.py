@@ -1,0 +1,1 @@
+"""Reference implementations of the example contracts, run with ``python -m services.<domain>``."""
