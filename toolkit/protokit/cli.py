@@ -217,6 +217,74 @@ def gen(
     )
 
 
+@cli.command("new-service")
+@root_option
+@click.argument("name")
+@click.option("--unary", multiple=True, metavar="RPC", help="A unary RPC (repeatable).")
+@click.option("--server-stream", multiple=True, metavar="RPC", help="A server-streaming RPC.")
+@click.option("--client-stream", multiple=True, metavar="RPC", help="A client-streaming RPC.")
+@click.option("--bidi", multiple=True, metavar="RPC", help="A bidirectional-streaming RPC.")
+@click.option(
+    "--package",
+    default=None,
+    help="Proto package (default: <org>.NAME.v1; org from [tool.protokit] org or the contracts).",
+)
+@click.option("--version", "api_version", metavar="vN", default=None, help="Default: v1.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print what would be written.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing contract and its answers (backed up under .protokit/backups/).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files gen checked.")
+def new_service(
+    root: Path | None,
+    name: str,
+    unary: tuple[str, ...],
+    server_stream: tuple[str, ...],
+    client_stream: tuple[str, ...],
+    bidi: tuple[str, ...],
+    package: str | None,
+    api_version: str | None,
+    dry_run: bool,
+    force: bool,
+    verbose: bool,
+) -> int:
+    """Scaffold service NAME: a lint-clean versioned contract, its stubs, servicer and test.
+
+    RPCs are listed unary first, then server-, client- and bidirectional streaming, each kind
+    in the order given. With no RPC flags it re-runs the answers recorded for NAME, or asks
+    (in a terminal).
+    """
+    from protokit import new_service as ns
+
+    flags = {
+        ns.Shape.UNARY: unary,
+        ns.Shape.SERVER_STREAM: server_stream,
+        ns.Shape.CLIENT_STREAM: client_stream,
+        ns.Shape.BIDI: bidi,
+    }
+    rpcs = [ns.RpcSpec(rpc, shape) for shape, names in flags.items() for rpc in names]
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        result = ns.run_new_service(
+            workspace(root),
+            name,
+            rpcs,
+            package=package,
+            version=api_version,
+            dry_run=dry_run,
+            force=force,
+            verbose=verbose,
+            ask=ns.prompt_rpcs if interactive else None,
+        )
+    except ns.ScaffoldConflictError as exc:
+        for line in exc.lines:
+            click.echo(line, err=True)
+        raise
+    return ns.print_result(result, dry_run=dry_run)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")
 

@@ -321,6 +321,7 @@ def run_gen(
     services_out: str | None = None,
     services: bool = True,
     image_path: Path | None = None,
+    image: Image | None = None,  # already compiled (new-service plans gen before writing)
     on_event: Callable[[str, str], None] | None = None,
 ) -> GenResult:
     """Regenerate stubs and create missing skeletons; with ``check`` or ``dry_run``, only plan.
@@ -330,7 +331,8 @@ def run_gen(
     """
     stubs = (stubs_out or ws.settings.stubs_out).strip("/")
     services_dir = (services_out or ws.settings.services_out).strip("/")
-    image = load_image_file(image_path) if image_path is not None else build_image(ws)
+    if image is None:
+        image = load_image_file(image_path) if image_path is not None else build_image(ws)
     model = build_model(image)
     env = _env(ws)
     manifest_path = f"{stubs}/{MANIFEST_NAME}"

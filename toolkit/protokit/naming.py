@@ -11,21 +11,25 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 import textwrap
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Flag, auto
+from enum import Enum, Flag, auto
 
 from protokit.errors import ProtokitError
 
 __all__ = [
     "BUILTINS",
     "KEYWORDS",
+    "PROTO_KEYWORDS",
     "SOFT_KEYWORDS",
+    "STDLIB_MODULES",
     "Avoid",
     "Collision",
     "NameCollisionError",
+    "ProtoCase",
     "check_unique",
     "docstring",
     "docstring_body",
@@ -34,6 +38,7 @@ __all__ = [
     "is_reserved",
     "module_path",
     "pascal_case",
+    "proto_name_problem",
     "safe_identifier",
     "snake_case",
 ]
@@ -268,3 +273,87 @@ def docstring(comment: str, indent: str = "", *, width: int | None = None) -> st
         return f'"""{body}"""'
     rest = [indent + line if line.strip() else "" for line in lines[1:]]
     return '"""' + "\n".join([lines[0], *rest]) + "\n" + indent + '"""'
+
+
+# --- proto identifiers from user input (scaffolding) -------------------------------------------
+
+PROTO_KEYWORDS: frozenset[str] = frozenset(
+    {
+        "bool", "bytes", "double", "edition", "enum", "export", "extend", "extensions", "false",
+        "fixed32", "fixed64", "float", "group", "import", "inf", "int32", "int64", "local", "map",
+        "max", "message", "nan", "oneof", "option", "optional", "package", "public", "repeated",
+        "required", "reserved", "returns", "rpc", "service", "sfixed32", "sfixed64", "sint32",
+        "sint64", "stream", "string", "syntax", "to", "true", "uint32", "uint64", "weak",
+    }
+)  # fmt: skip
+"""Words of the Protobuf language (proto2, proto3, editions) and its scalar type names.
+
+Most are accepted by protoc as identifiers in some positions, which is exactly why a name
+typed on a command line must not be one: ``package acme.message.v1`` reads as a mistake."""
+
+STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
+"""Top-level modules of the standard library: a generated top-level package must not shadow one."""
+
+
+class ProtoCase(Enum):
+    """The spelling a proto identifier must have where it is used."""
+
+    LOWER_SNAKE = auto()  # package parts, file names: ``billing``, ``b2b_api``
+    PASCAL = auto()  # services, RPCs, messages: ``GetInvoice``
+
+
+_LOWER_SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
+_SHOWN = 40
+
+
+def _shown(value: str) -> str:
+    """``value`` for a one-line message: quoted, escaped, and cut when long."""
+    return repr(value) if len(value) <= _SHOWN else repr(value[:_SHOWN]) + "..."
+
+
+def proto_name_problem(value: str, case: ProtoCase, *, what: str, max_length: int) -> str | None:
+    """Why ``value`` cannot be a proto identifier spelled ``case``, or None when it can.
+
+    The message names the problem and what would be accepted (with a corrected spelling when
+    one is obvious). Beyond the proto grammar it refuses Protobuf keywords (``message``),
+    Python hard keywords (``class``, ``None``: the name becomes a Python module path or
+    method), path separators and ``..`` (the name becomes a folder), and names longer than
+    ``max_length`` (file names stay readable and far from path limits).
+    """
+    lower = case is ProtoCase.LOWER_SNAKE
+    example = "'billing' or 'b2b_api'" if lower else "'GetInvoice'"
+    expected = (
+        "lowercase ASCII letters and digits, words joined by single underscores, starting "
+        f"with a letter, such as {example}"
+        if lower
+        else f"PascalCase ASCII letters and digits, starting with a capital, such as {example}"
+    )
+    if not value:
+        return f"{what} is empty; expected {expected}"
+    if len(value) > max_length:
+        return (
+            f"{what} {_shown(value)} is {len(value)} characters long; "
+            f"at most {max_length} are accepted"
+        )
+    if "/" in value or "\\" in value or ".." in value:
+        return (
+            f"{what} {_shown(value)} contains a path separator or '..'; it names one folder "
+            f"and file, so expected {expected}"
+        )
+    pattern = _LOWER_SNAKE if lower else _PASCAL
+    if not pattern.fullmatch(value):
+        fixed = snake_case(value) if lower else pascal_case(value)
+        hint = ""
+        if value.isascii() and fixed and fixed != value and pattern.fullmatch(fixed):
+            hint = f" (did you mean {fixed!r}?)"
+        style = "lower_snake_case" if lower else "PascalCase"
+        return f"{what} {_shown(value)} is not {style}; expected {expected}{hint}"
+    if value in PROTO_KEYWORDS:
+        return f"{what} {value!r} is a Protobuf keyword; choose another name, {expected}"
+    if value in KEYWORDS:
+        return (
+            f"{what} {value!r} is a Python keyword, so the generated Python could not use it; "
+            f"choose another name, {expected}"
+        )
+    return None

@@ -31,6 +31,7 @@ class Settings:
     templates: str = "templates"
     fixtures_out: str = "compat"
     stubs_distribution: str = ""  # the stub wheel's name; "" derives "<org>-contracts"
+    org: str = ""  # new-service's default package prefix; "" derives it from the contracts
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
