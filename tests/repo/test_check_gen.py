@@ -41,3 +41,20 @@ def test_check_reports_stale_generated_stubs_until_gen_runs(protokit: Run, tmp_p
     assert protokit("gen", "--no-services", cwd=root).returncode == 0
     clean = protokit("check", cwd=root)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
+    }
+
+
+def test_gen_on_the_repository_changes_nothing_committed(protokit: Run, tmp_path: Path) -> None:
+    """The committed gen/python, manifest included, is exactly what gen writes today, so the
+    README's main job leaves a clean working tree."""
+    root = _copy_repo(tmp_path / "repo")
+    result = protokit("gen", "--no-services", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert _tree(root / "gen/python") == _tree(REPO / "gen/python")
