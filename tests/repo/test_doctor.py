@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable
 from importlib import metadata
+from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
 
 from protokit.toolchain import gencode_version, parse_version, runtime_problems
 
-from .conftest import REPO
+from .conftest import BIN, REPO
 
 Run = Callable[..., CompletedProcess[str]]
 
@@ -54,3 +59,64 @@ def test_runtime_problems_name_the_fix(gencode: str, runtime: str, fix: str) -> 
 )
 def test_compatible_runtime_has_no_problem(gencode: str, runtime: str) -> None:
     assert runtime_problems(gencode, runtime) == []
+
+
+OLD_PROTOBUF = "7.34.0"
+
+
+@pytest.fixture(scope="module")
+def old_runtime_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment whose protobuf runtime is older than the gencode grpcio-tools
+    emits: protobuf 7.34.0 from PyPI in its own site-packages, everything else (protokit,
+    grpcio-tools, buf) from this test run's environment behind it."""
+    root = tmp_path_factory.mktemp("old-runtime")
+    venv = root / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    ours = sysconfig.get_path("purelib")
+    Path(purelib, "zz_outer.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", purelib]
+    subprocess.run(
+        [*pip, f"protobuf=={OLD_PROTOBUF}"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return python
+
+
+def test_doctor_flags_a_runtime_older_than_the_gencode(old_runtime_python: Path) -> None:
+    env = {**os.environ, "PROTOKIT_BUF": str(BIN / "buf")}
+    result = subprocess.run(
+        [str(old_runtime_python), "-m", "protokit", "doctor"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 100, result.stdout + result.stderr
+    assert f"protobuf runtime          {OLD_PROTOBUF}" in result.stdout
+    assert f'fix: pip install "protobuf>={gencode_version()}"' in result.stderr
+    # and the claim is true: the committed stubs refuse to import on that runtime
+    probe = subprocess.run(
+        [str(old_runtime_python), "-c", "import acme.inventory.v1.inventory_service_pb2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert probe.returncode != 0
+    assert "Runtime version cannot be older than the linked gencode version" in probe.stderr
