@@ -120,3 +120,19 @@ def test_doctor_flags_a_runtime_older_than_the_gencode(old_runtime_python: Path)
     )
     assert probe.returncode != 0
     assert "Runtime version cannot be older than the linked gencode version" in probe.stderr
+
+
+def test_gen_warns_when_the_runtime_is_older_than_the_gencode(old_runtime_python: Path) -> None:
+    env = {**os.environ, "PROTOKIT_BUF": str(BIN / "buf")}
+    result = subprocess.run(
+        [str(old_runtime_python), "-m", "protokit", "gen", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "protokit: warning: grpcio-tools emits protobuf" in result.stderr
+    assert f'pip install "protobuf>={gencode_version()}"' in result.stderr
