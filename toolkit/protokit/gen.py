@@ -28,7 +28,7 @@ import jinja2
 
 from protokit import __version__
 from protokit.descriptors import Image, build_image, load_image_file
-from protokit.errors import ProtokitError
+from protokit.errors import ProtokitError, UsageError
 from protokit.findings import Finding
 from protokit.formatting import format_python
 from protokit.model import Model, ProtoFile, build_model
@@ -311,6 +311,31 @@ def _intact(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
     return outputs
 
 
+def _output_folder(ws: Workspace, value: str, what: str) -> str:
+    """``value`` as a folder relative to the workspace root; refuses the root and the outside.
+
+    An absolute path inside the workspace is accepted; the root itself is refused because the
+    stub distribution's ``pyproject.toml`` (or a skeleton ``__init__.py``) would land on the
+    user's own file there.
+    """
+    folder = Path(value.strip())
+    if folder.is_absolute():
+        try:
+            folder = folder.resolve().relative_to(ws.root.resolve())
+        except ValueError:
+            raise UsageError(
+                f"{what} {value!r} is outside the workspace {ws.root}; pass a folder inside it"
+            ) from None
+    pure = PurePosixPath(folder.as_posix().replace("\\", "/"))
+    if ".." in pure.parts:
+        raise UsageError(f"{what} {value!r} leaves the workspace; pass a folder inside it")
+    if pure.as_posix() in ("", "."):
+        raise UsageError(
+            f"{what} {value!r} is the workspace root; generated files need a folder of their own"
+        )
+    return pure.as_posix()
+
+
 def run_gen(
     ws: Workspace,
     *,
@@ -329,8 +354,10 @@ def run_gen(
     ``force`` regenerates even when the inputs are unchanged, and re-creates skeleton files the
     user deleted (existing files are still never overwritten).
     """
-    stubs = (stubs_out or ws.settings.stubs_out).strip("/")
-    services_dir = (services_out or ws.settings.services_out).strip("/")
+    stubs = _output_folder(ws, stubs_out or ws.settings.stubs_out, "stub folder")
+    services_dir = _output_folder(
+        ws, services_out or ws.settings.services_out, "skeleton folder"
+    )
     if image is None:
         image = load_image_file(image_path) if image_path is not None else build_image(ws)
     model = build_model(image)

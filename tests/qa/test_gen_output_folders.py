@@ -1,0 +1,61 @@
+"""``gen`` writes only into a folder of its own inside the workspace, whatever --out says."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.qa.conftest import assert_one_error_line
+
+USER_PYPROJECT = '[project]\nname = "mine"\n'
+
+
+@pytest.mark.parametrize(
+    ("flags", "settings", "expected"),
+    [
+        (["--out", "."], "", "is the workspace root"),
+        (["--out", "./"], "", "is the workspace root"),
+        (["--services-out", "."], "", "is the workspace root"),
+        ([], 'stubs_out = "."\n', "is the workspace root"),
+        (["--out", "../escape"], "", "leaves the workspace"),
+        (["--out", "gen/../.."], "", "leaves the workspace"),
+        (["--out", "/OUTSIDE"], "", "is outside the workspace"),
+        ([], 'stubs_out = "/OUTSIDE"\n', "is outside the workspace"),
+        (["--services-out", "/OUTSIDE"], "", "is outside the workspace"),
+    ],
+)
+def test_gen_refuses_output_folders_outside_or_at_the_root(
+    protokit: Callable[..., subprocess.CompletedProcess[str]],
+    tiny_ws: Callable[..., Path],
+    tmp_path: Path,
+    flags: list[str],
+    settings: str,
+    expected: str,
+) -> None:
+    outside = tmp_path / "outside"
+    flags = [flag.replace("/OUTSIDE", str(outside)) for flag in flags]
+    settings = settings.replace("/OUTSIDE", str(outside))
+    root = tiny_ws({"pyproject.toml": USER_PYPROJECT + "\n[tool.protokit]\n" + settings})
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+
+    line = assert_one_error_line(protokit("gen", *flags, cwd=root), 2)
+
+    assert expected in line
+    assert (root / "pyproject.toml").read_text(encoding="utf-8").startswith(USER_PYPROJECT)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert not outside.exists()
+
+
+def test_gen_accepts_an_absolute_out_inside_the_workspace(
+    protokit: Callable[..., subprocess.CompletedProcess[str]], tiny_ws: Callable[..., Path]
+) -> None:
+    root = tiny_ws()
+
+    proc = protokit("gen", "--no-services", "--out", str(root / "stubs"), cwd=root)
+
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "stubs/shop/core/v1/core_pb2.py").is_file()
+    assert (root / "stubs/pyproject.toml").is_file()
