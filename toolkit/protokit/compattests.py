@@ -64,19 +64,38 @@ def write_compat_tests(ws: Workspace) -> str:
     """Write the module if it changed; returns ``create``, ``update`` or ``identical``."""
     text = render_compat_tests(ws)
     path = ws.path(ws.settings.compat_tests)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    if _on_disk(ws) == text.encode("utf-8"):
         return "identical"
     status = "update" if path.exists() else "create"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise ProtokitError(f"cannot write: {exc.strerror}", path=ws.settings.compat_tests) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ProtokitError(
+            f"cannot write: {exc.strerror}; the file was left as it was",
+            path=ws.settings.compat_tests,
+        ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return status
+
+
+def _on_disk(ws: Workspace) -> bytes | None:
+    """The module's current bytes; None when absent. A folder in its place is an error."""
+    try:
+        return ws.path(ws.settings.compat_tests).read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ProtokitError(f"cannot read: {exc.strerror}", path=ws.settings.compat_tests) from exc
 
 
 def check_compat_tests(ws: Workspace) -> list[Finding]:
@@ -85,7 +104,7 @@ def check_compat_tests(ws: Workspace) -> list[Finding]:
     if not list_releases(ws) and not path.exists():
         return []
     text = render_compat_tests(ws)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    if _on_disk(ws) == text.encode("utf-8"):
         return []
     what = "is out of date" if path.exists() else "is missing"
     return [

@@ -57,18 +57,27 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
             path=clash[0].relative_to(ws.root).as_posix(),
         )
     written: list[Path] = []
+    path = ws.root
     try:
         for name in sorted(texts):
             path = ws.root / plan.disk[name]
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(texts[name])
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(texts[name])
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
             written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+    except BaseException as exc:
+        for done in written:
+            done.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ProtokitError(
+                f"cannot write: {exc.strerror}; nothing was written",
+                path=path.relative_to(ws.root).as_posix(),
+            ) from exc
         raise
     return [plan.disk[name] for name in sorted(texts)]
 
