@@ -24,13 +24,16 @@ LINE_LENGTH = 100
 def _ruff(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     if dist_version("ruff") is None:
         raise ToolMissingError("ruff is not installed; install it with `pip install ruff`")
-    return subprocess.run(
-        [sys.executable, "-m", "ruff", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(f"could not run {sys.executable} -m ruff: {exc.strerror}") from exc
 
 
 def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) -> dict[str, str]:
