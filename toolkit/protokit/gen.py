@@ -355,9 +355,7 @@ def run_gen(
     user deleted (existing files are still never overwritten).
     """
     stubs = _output_folder(ws, stubs_out or ws.settings.stubs_out, "stub folder")
-    services_dir = _output_folder(
-        ws, services_out or ws.settings.services_out, "skeleton folder"
-    )
+    services_dir = _output_folder(ws, services_out or ws.settings.services_out, "skeleton folder")
     if image is None:
         image = load_image_file(image_path) if image_path is not None else build_image(ws)
     model = build_model(image)
