@@ -1,0 +1,48 @@
+"""A wrong command line is one ``protokit: error:`` line naming the help to read, exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.qa.conftest import assert_one_error_line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["frobnicate"], "No such command 'frobnicate'; see `protokit --help`"),
+        (["lint", "--bogus"], "No such option '--bogus'; see `protokit lint --help`"),
+        (["lint", "--format", "xml"], "Invalid value for '--format'"),
+        (["release"], "Missing argument 'VERSION'; see `protokit release --help`"),
+        (["new-version", "acme.user.v1"], "Missing argument 'VERSION'"),
+        (["new-service"], "Missing argument 'NAME'; see `protokit new-service --help`"),
+        (["gen", "--image", "no-such-image.binpb"], "Invalid value for '--image'"),
+        (["lint", "--root", "buf.yaml"], "Invalid value for '--root'"),
+        (["fmt", "extra"], "Got unexpected extra argument (extra)"),
+        (["check", "--against"], "Option '--against' requires an argument"),
+    ],
+)
+def test_a_wrong_command_line_is_one_usage_line(
+    protokit: Callable[..., subprocess.CompletedProcess[str]],
+    tiny_ws: Callable[..., Path],
+    args: list[str],
+    expected: str,
+) -> None:
+    root = tiny_ws()
+
+    line = assert_one_error_line(protokit(*args, cwd=root), 2)
+
+    assert expected in line
+
+
+def test_bare_protokit_still_prints_the_help(
+    protokit: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    proc = protokit(cwd=tmp_path)
+
+    assert proc.returncode == 2
+    assert "Commands:" in proc.stdout + proc.stderr
