@@ -358,6 +358,12 @@ def run_gen(
     services_dir = _output_folder(ws, services_out or ws.settings.services_out, "skeleton folder")
     if image is None:
         image = load_image_file(image_path) if image_path is not None else build_image(ws)
+        if image_path is not None and not image.targets:
+            raise ProtokitError(
+                "the image holds no .proto files; nothing to generate (and the generated "
+                "stubs were left as they are)",
+                path=str(image_path),
+            )
     model = build_model(image)
     env = _env(ws)
     manifest_path = f"{stubs}/{MANIFEST_NAME}"
