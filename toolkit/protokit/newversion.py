@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -123,6 +123,11 @@ def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, 
     for path in disk.values():
         if (ws.root / path).exists():
             raise ProtokitError("refusing to overwrite an existing file", path=path)
+        for parent in PurePosixPath(path).parents:
+            if (ws.root / parent).exists() and not (ws.root / parent).is_dir():
+                raise ProtokitError(
+                    f"a file is in the way of the folder for {path}", path=parent.as_posix()
+                )
     plan = _Plan(package, new_package, imports, disk)
     texts: dict[str, str] = {}
     for f in own:

@@ -1,0 +1,25 @@
+"""``new-version`` with a file where the new version's folder goes: one line, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.qa.conftest import assert_one_error_line
+
+
+@pytest.mark.parametrize("blocker", ["shop/core/v2", "shop/core/v2/core.proto"])
+def test_new_version_refuses_a_file_in_the_way(
+    protokit: Callable[..., subprocess.CompletedProcess[str]],
+    tiny_ws: Callable[..., Path],
+    blocker: str,
+) -> None:
+    root = tiny_ws({blocker: "user notes\n"})
+
+    line = assert_one_error_line(protokit("new-version", "shop.core.v1", "v2", cwd=root), 1)
+
+    assert line.startswith(f"protokit: error: {blocker}: ")
+    assert (root / blocker).read_text(encoding="utf-8") == "user notes\n"
