@@ -11,15 +11,22 @@ import pytest
 from tests.qa.conftest import assert_one_error_line
 
 
-@pytest.mark.parametrize("blocker", ["shop/core/v2", "shop/core/v2/core.proto"])
+@pytest.mark.parametrize(
+    ("blocker", "named"),
+    [
+        ("shop/core/v2", "shop/core/v2"),  # a file where the folder goes
+        ("shop/core/v2/core.proto/README", "shop/core/v2/core.proto"),  # a folder for the file
+    ],
+)
 def test_new_version_refuses_a_file_in_the_way(
     protokit: Callable[..., subprocess.CompletedProcess[str]],
     tiny_ws: Callable[..., Path],
     blocker: str,
+    named: str,
 ) -> None:
     root = tiny_ws({blocker: "user notes\n"})
 
     line = assert_one_error_line(protokit("new-version", "shop.core.v1", "v2", cwd=root), 1)
 
-    assert line.startswith(f"protokit: error: {blocker}: ")
+    assert line.startswith(f"protokit: error: {named}: ")
     assert (root / blocker).read_text(encoding="utf-8") == "user notes\n"
