@@ -59,3 +59,42 @@ def test_gen_accepts_an_absolute_out_inside_the_workspace(
     assert proc.returncode == 0, proc.stderr
     assert (root / "stubs/shop/core/v1/core_pb2.py").is_file()
     assert (root / "stubs/pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("blocker", "content"),
+    [
+        ("stubs/pyproject.toml", USER_PYPROJECT),
+        ("stubs/shop/core/v1/__init__.py", "from .helpers import *\n"),
+        ("stubs/shop/core/v1/core_pb2.py", "# my own module\n"),
+    ],
+)
+def test_gen_never_overwrites_a_file_it_did_not_write(
+    protokit: Callable[..., subprocess.CompletedProcess[str]],
+    tiny_ws: Callable[..., Path],
+    blocker: str,
+    content: str,
+) -> None:
+    root = tiny_ws({blocker: content})
+
+    line = assert_one_error_line(protokit("gen", "--out", "stubs", cwd=root), 1)
+
+    assert line.startswith(f"protokit: error: {blocker}: exists and was not written by a generator")
+    assert (root / blocker).read_text(encoding="utf-8") == content
+    assert not (root / "stubs/.protokit-manifest.json").exists()
+
+
+def test_gen_without_its_manifest_still_refreshes_its_own_stale_files(
+    protokit: Callable[..., subprocess.CompletedProcess[str]], tiny_ws: Callable[..., Path]
+) -> None:
+    root = tiny_ws()
+    assert protokit("gen", "--no-services", cwd=root).returncode == 0
+    stub = root / "gen/python/shop/core/v1/core_pb2.py"
+    fresh = stub.read_bytes()
+    stub.write_bytes(fresh.replace(b"DESCRIPTOR", b"DESCRIPTOR_EDITED", 1))
+    (root / "gen/python/.protokit-manifest.json").unlink()
+
+    proc = protokit("gen", "--no-services", cwd=root)
+
+    assert proc.returncode == 0, proc.stderr
+    assert stub.read_bytes() == fresh

@@ -336,6 +336,10 @@ def _output_folder(ws: Workspace, value: str, what: str) -> str:
     return pure.as_posix()
 
 
+def _and_more(count: int) -> str:
+    return f" ({count} more such file{'s' if count > 1 else ''})" if count else ""
+
+
 def run_gen(
     ws: Workspace,
     *,
@@ -400,6 +404,13 @@ def run_gen(
         inputs=fingerprint,
         notes=notes,
     )
+    foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
+    if foreign:
+        raise ProtokitError(
+            "exists and was not written by a generator; refusing to overwrite it (move it, or "
+            f"generate into another folder with --out){_and_more(len(foreign) - 1)}",
+            path=foreign[0].path,
+        )
     missing = tuple(missing_methods(ws.root, packages)) if services else ()
     applied = False
     if not check and not dry_run:
