@@ -49,12 +49,15 @@ def test_gen_refuses_output_folders_outside_or_at_the_root(
     assert not outside.exists()
 
 
-def test_gen_accepts_an_absolute_out_inside_the_workspace(
-    protokit: Callable[..., subprocess.CompletedProcess[str]], tiny_ws: Callable[..., Path]
+@pytest.mark.parametrize("out", ["ROOT/stubs", "gen/../stubs", "./stubs/"])
+def test_gen_accepts_any_spelling_of_a_folder_inside_the_workspace(
+    protokit: Callable[..., subprocess.CompletedProcess[str]],
+    tiny_ws: Callable[..., Path],
+    out: str,
 ) -> None:
     root = tiny_ws()
 
-    proc = protokit("gen", "--no-services", "--out", str(root / "stubs"), cwd=root)
+    proc = protokit("gen", "--no-services", "--out", out.replace("ROOT", str(root)), cwd=root)
 
     assert proc.returncode == 0, proc.stderr
     assert (root / "stubs/shop/core/v1/core_pb2.py").is_file()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -326,7 +327,7 @@ def _output_folder(ws: Workspace, value: str, what: str) -> str:
             raise UsageError(
                 f"{what} {value!r} is outside the workspace {ws.root}; pass a folder inside it"
             ) from None
-    pure = PurePosixPath(folder.as_posix().replace("\\", "/"))
+    pure = PurePosixPath(posixpath.normpath(folder.as_posix().replace("\\", "/")))
     if ".." in pure.parts:
         raise UsageError(f"{what} {value!r} leaves the workspace; pass a folder inside it")
     if pure.as_posix() in ("", "."):
