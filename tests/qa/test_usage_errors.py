@@ -22,6 +22,8 @@ from tests.qa.conftest import assert_one_error_line
         (["new-service"], "Missing argument 'NAME'; see `protokit new-service --help`"),
         (["gen", "--image", "no-such-image.binpb"], "Invalid value for '--image'"),
         (["lint", "--root", "buf.yaml"], "Invalid value for '--root'"),
+        (["lint", "--root", "no-such-folder"], "Directory 'no-such-folder' does not exist"),
+        (["gen", "--root", "~"], "Directory '~' does not exist"),
         (["fmt", "extra"], "Got unexpected extra argument (extra)"),
         (["check", "--against"], "Option '--against' requires an argument"),
     ],

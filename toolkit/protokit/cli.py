@@ -72,7 +72,7 @@ class ProtokitGroup(click.Group):
 def root_option(func: F) -> F:
     return click.option(
         "--root",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         help="The buf workspace (default: the nearest folder upwards holding buf.yaml).",
     )(func)
