@@ -19,11 +19,9 @@ USER_PYPROJECT = '[project]\nname = "mine"\n'
         (["--out", "."], "", "is the workspace root"),
         (["--out", "./"], "", "is the workspace root"),
         (["--services-out", "."], "", "is the workspace root"),
-        ([], 'stubs_out = "."\n', "is the workspace root"),
         (["--out", "../escape"], "", "leaves the workspace"),
         (["--out", "gen/../.."], "", "leaves the workspace"),
         (["--out", "/OUTSIDE"], "", "is outside the workspace"),
-        ([], 'stubs_out = "/OUTSIDE"\n', "is outside the workspace"),
         (["--services-out", "/OUTSIDE"], "", "is outside the workspace"),
     ],
 )
