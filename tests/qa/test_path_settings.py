@@ -25,6 +25,8 @@ USER_PYPROJECT = '[project]\nname = "mine"\n'
         ('stubs_out = "."', ["gen"], "is the workspace root"),
         ('stubs_out = "/OUTSIDE"', ["gen"], "must be a path inside the workspace"),
         ('services_out = "../svc"', ["gen"], "must be a path inside the workspace"),
+        ('stubs_distribution = "bad name!"', ["gen"], "is not a valid Python distribution"),
+        ('stubs_distribution = "-x"', ["gen"], "is not a valid Python distribution"),
     ],
 )
 def test_a_path_setting_outside_the_workspace_or_on_a_user_file_is_refused(

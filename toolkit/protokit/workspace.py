@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import json
 import posixpath
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -97,9 +98,18 @@ def load_settings(root: Path) -> Settings:
             )
         if normalized in _PATH_KEYS:
             _check_path_setting(normalized, value)
+        if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
+            raise ProtokitError(
+                f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "
+                "distribution name (letters, digits, '.', '_' and '-', starting and ending with "
+                "a letter or digit), such as 'acme-contracts'",
+                path=PYPROJECT,
+            )
         values[normalized] = value
     return Settings(**values)
 
+
+_DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")  # PEP 508 names
 
 # Settings naming a place in the workspace; all but ``templates`` are written to.
 _PATH_KEYS = ("compat_tests", "stubs_out", "services_out", "templates", "fixtures_out")
