@@ -72,10 +72,11 @@ def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) 
         )
         if fix.returncode != 0:
             raise ProtokitError(f"ruff could not sort imports: {fix.stderr.strip()[:300]}")
-        fmt = _ruff(["format", *config, "--quiet", "."], folder)
+        fmt = _ruff(["format", *config, "."], folder)  # --quiet would hide its parse error
         if fmt.returncode != 0:
+            first = next((ln for ln in fmt.stderr.splitlines() if ln.strip()), "no message")
             raise ProtokitError(
-                f"ruff could not format the rendered code (a template bug?): "
-                f"{fmt.stderr.strip()[:300]}"
+                "ruff could not format the rendered code (a template bug?): "
+                f"{first.strip().removeprefix('error: ')[:300]}"
             )
         return {rel: (folder / rel).read_text(encoding="utf-8") for rel in files}

@@ -121,6 +121,8 @@ def _template_source(env: jinja2.Environment, name: str) -> str:
         raise ProtokitError(
             f"template {name!r} not found in the repository or the built-ins"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ProtokitError(f"template {name!r} is not UTF-8 text") from exc
     return source
 
 
