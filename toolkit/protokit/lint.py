@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from protokit.buf import parse_compile_errors, parse_json_findings, run_buf
+from protokit.descriptors import build_image
 from protokit.errors import ProtokitError
 from protokit.findings import Finding
 from protokit.workspace import Workspace
@@ -79,6 +80,17 @@ def write_format(ws: Workspace) -> list[str]:
             )
     changed = [f.path for f in findings]
     if changed:
+        # buf format also rewrites a file it cannot compile (re-nesting everything after a
+        # stray brace); refuse, so a broken file keeps the user's own layout.
+        try:
+            build_image(ws)
+        except ProtokitError as exc:
+            raise ProtokitError(
+                f"{exc.message}; fix this first, nothing was formatted",
+                path=exc.path,
+                line=exc.line,
+                column=exc.column,
+            ) from exc
         run_buf(["format", "--write"], ws.root)
     return changed
 
