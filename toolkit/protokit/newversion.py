@@ -82,6 +82,14 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
     return [plan.disk[name] for name in sorted(texts)]
 
 
+def _version_key(version: str) -> tuple[int, int, int]:
+    """v2alpha1 < v2beta1 < v2 < v3alpha1 (major, stability, pre-release number)."""
+    match = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
+    assert match is not None  # checked against _VERSION first
+    major, stage, number = match.groups()
+    return int(major), {"alpha": 0, "beta": 1, None: 2}[stage], int(number or 0)
+
+
 def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, dict[str, str]]:
     """The new files' text by new import path, verified by buf; nothing is written."""
     if not _PACKAGE.match(package):
@@ -94,6 +102,11 @@ def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, 
     new_package = f"{head}.{version}"
     if new_package == package:
         raise UsageError(f"{package} is already at version {version}")
+    if _version_key(version) < _version_key(old_version):
+        raise UsageError(
+            f"{version} is older than {old_version}: new-version starts a later version of "
+            f"{package} (such as v{_version_key(old_version)[0] + 1})"
+        )
     image = build_image(ws)
     own = [f for f in image.target_files() if f.package == package]
     if not own:
