@@ -48,3 +48,19 @@ def test_bare_protokit_still_prints_the_help(
 
     assert proc.returncode == 2
     assert "Commands:" in proc.stdout + proc.stderr
+
+
+def test_a_buf_v1_work_yaml_workspace_says_what_to_do(
+    protokit: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    (tmp_path / "buf.work.yaml").write_text("version: v1\ndirectories:\n  - a\n", encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/buf.yaml").write_text("version: v1\n", encoding="utf-8")
+
+    line = assert_one_error_line(protokit("lint", cwd=tmp_path), 1)
+
+    assert line == (
+        f"protokit: error: {tmp_path.resolve() / 'buf.work.yaml'}: this is a buf v1 workspace "
+        "(buf.work.yaml) without a buf.yaml; protokit needs a buf v2 workspace: run `buf config "
+        "migrate` here, or pass --root a module"
+    )

@@ -64,6 +64,13 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / BUF_YAML).is_file():
             return folder
+    for folder in (start, *start.parents):
+        if (folder / "buf.work.yaml").is_file():
+            raise ProtokitError(
+                "this is a buf v1 workspace (buf.work.yaml) without a buf.yaml; protokit needs "
+                "a buf v2 workspace: run `buf config migrate` here, or pass --root a module",
+                path=str(folder / "buf.work.yaml"),
+            )
     raise ProtokitError(
         f"no {BUF_YAML} found in {start} or any parent; run protokit inside a buf v2 workspace "
         "(or pass --root)"
