@@ -10,6 +10,7 @@ base is fetched (``git fetch --depth``) when a remote exists; otherwise the erro
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -100,18 +101,25 @@ def _git_baseline(ws: Workspace, ref: str, tmp: Path) -> Baseline:
         raise ProtokitError(f"baseline {ref!r} is not a valid git ref")
     sha = _resolve(toplevel, ref)
     subdir = ws.root.resolve().relative_to(toplevel.resolve()).as_posix()
-    args = ["archive", "--format=tar", sha]
-    if subdir != ".":
-        args += ["--", subdir]
-    archive = _git(args, toplevel)
-    if archive.returncode != 0:
-        raise ProtokitError(
-            f"could not export baseline {ref!r} with git archive: "
-            f"{archive.stderr.decode('utf-8', 'replace').strip() or 'no message'}"
-        )
+    paths = [] if subdir == "." else ["--", subdir]
     export = tmp / "tree"
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(export, filter="data")
+    export.mkdir()
+    listing = _git(["ls-tree", "--name-only", sha, *paths], toplevel)
+    if listing.returncode != 0 or listing.stdout.strip():  # an empty tree exports nothing
+        archive = _git(["archive", "--format=tar", sha, *paths], toplevel)
+        if archive.returncode != 0:
+            raise ProtokitError(
+                f"could not export baseline {ref!r} with git archive: "
+                f"{archive.stderr.decode('utf-8', 'replace').strip() or 'no message'}"
+            )
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(export, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ProtokitError(
+                f"could not unpack baseline {ref!r} from git archive: {detail}"
+            ) from exc
     base_root = export if subdir == "." else export / subdir
     short = sha[:12]
     if not (base_root / BUF_YAML).is_file():
@@ -140,7 +148,7 @@ def _resolve(toplevel: Path, ref: str) -> str:
         )
     shallow = _text(_git(["rev-parse", "--is-shallow-repository"], toplevel)) == "true"
     count = _text(_git(["rev-list", "--count", "HEAD"], toplevel))
-    if not shallow and count == "1" and ref.upper().startswith("HEAD"):
+    if not shallow and count == "1" and re.match(r"HEAD[~^]", ref, re.IGNORECASE):
         raise ProtokitError(
             f"no baseline: HEAD is the repository's first commit, so {ref!r} does not exist; "
             "compare against a branch or tag, or freeze a release with `protokit release`"

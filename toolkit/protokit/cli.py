@@ -39,9 +39,17 @@ class ProtokitGroup(click.Group):
                 sys.exit(130)
             click.echo("protokit: aborted", err=True)
             sys.exit(ExitCode.ERROR)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # bare `protokit`: the help text is the answer
+            sys.exit(ExitCode.USAGE)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "protokit"
+            message = " ".join(exc.format_message().split())
+            click.echo(f"protokit: error: {message.rstrip('.')}; see `{where} --help`", err=True)
+            sys.exit(ExitCode.USAGE)
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(ExitCode.USAGE if isinstance(exc, click.UsageError) else ExitCode.ERROR)
+            click.echo(f"protokit: error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(ExitCode.ERROR)
         except ProtokitError as exc:
             click.echo(f"protokit: error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -64,7 +72,7 @@ class ProtokitGroup(click.Group):
 def root_option(func: F) -> F:
     return click.option(
         "--root",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         help="The buf workspace (default: the nearest folder upwards holding buf.yaml).",
     )(func)

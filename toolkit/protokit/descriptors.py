@@ -60,6 +60,11 @@ def build_image(ws: Workspace) -> Image:
             continue
         targets.append(str(item["import_path"]))
         disk[str(item["import_path"])] = str(item["path"])
+    if not files.file or not targets:
+        raise ProtokitError(
+            "`buf build` gave no compiled .proto files; check that the buf binary is buf "
+            "(`protokit doctor`) and that the module holds .proto files"
+        )
     return Image(files=tuple(files.file), targets=tuple(sorted(targets)), disk_paths=disk)
 
 

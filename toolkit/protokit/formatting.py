@@ -24,13 +24,16 @@ LINE_LENGTH = 100
 def _ruff(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     if dist_version("ruff") is None:
         raise ToolMissingError("ruff is not installed; install it with `pip install ruff`")
-    return subprocess.run(
-        [sys.executable, "-m", "ruff", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(f"could not run {sys.executable} -m ruff: {exc.strerror}") from exc
 
 
 def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) -> dict[str, str]:
@@ -69,10 +72,11 @@ def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) 
         )
         if fix.returncode != 0:
             raise ProtokitError(f"ruff could not sort imports: {fix.stderr.strip()[:300]}")
-        fmt = _ruff(["format", *config, "--quiet", "."], folder)
+        fmt = _ruff(["format", *config, "."], folder)  # --quiet would hide its parse error
         if fmt.returncode != 0:
+            first = next((ln for ln in fmt.stderr.splitlines() if ln.strip()), "no message")
             raise ProtokitError(
-                f"ruff could not format the rendered code (a template bug?): "
-                f"{fmt.stderr.strip()[:300]}"
+                "ruff could not format the rendered code (a template bug?): "
+                f"{first.strip().removeprefix('error: ')[:300]}"
             )
         return {rel: (folder / rel).read_text(encoding="utf-8") for rel in files}

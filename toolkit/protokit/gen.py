@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,7 +29,7 @@ import jinja2
 
 from protokit import __version__
 from protokit.descriptors import Image, build_image, load_image_file
-from protokit.errors import ProtokitError
+from protokit.errors import ProtokitError, UsageError
 from protokit.findings import Finding
 from protokit.formatting import format_python
 from protokit.model import Model, ProtoFile, build_model
@@ -120,6 +121,8 @@ def _template_source(env: jinja2.Environment, name: str) -> str:
         raise ProtokitError(
             f"template {name!r} not found in the repository or the built-ins"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ProtokitError(f"template {name!r} is not UTF-8 text") from exc
     return source
 
 
@@ -311,6 +314,35 @@ def _intact(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
     return outputs
 
 
+def _output_folder(ws: Workspace, value: str, what: str) -> str:
+    """``value`` as a folder relative to the workspace root; refuses the root and the outside.
+
+    An absolute path inside the workspace is accepted; the root itself is refused because the
+    stub distribution's ``pyproject.toml`` (or a skeleton ``__init__.py``) would land on the
+    user's own file there.
+    """
+    folder = Path(value.strip())
+    if folder.is_absolute():
+        try:
+            folder = folder.resolve().relative_to(ws.root.resolve())
+        except ValueError:
+            raise UsageError(
+                f"{what} {value!r} is outside the workspace {ws.root}; pass a folder inside it"
+            ) from None
+    pure = PurePosixPath(posixpath.normpath(folder.as_posix().replace("\\", "/")))
+    if ".." in pure.parts:
+        raise UsageError(f"{what} {value!r} leaves the workspace; pass a folder inside it")
+    if pure.as_posix() in ("", "."):
+        raise UsageError(
+            f"{what} {value!r} is the workspace root; generated files need a folder of their own"
+        )
+    return pure.as_posix()
+
+
+def _and_more(count: int) -> str:
+    return f" ({count} more such file{'s' if count > 1 else ''})" if count else ""
+
+
 def run_gen(
     ws: Workspace,
     *,
@@ -329,10 +361,16 @@ def run_gen(
     ``force`` regenerates even when the inputs are unchanged, and re-creates skeleton files the
     user deleted (existing files are still never overwritten).
     """
-    stubs = (stubs_out or ws.settings.stubs_out).strip("/")
-    services_dir = (services_out or ws.settings.services_out).strip("/")
+    stubs = _output_folder(ws, stubs_out or ws.settings.stubs_out, "stub folder")
+    services_dir = _output_folder(ws, services_out or ws.settings.services_out, "skeleton folder")
     if image is None:
         image = load_image_file(image_path) if image_path is not None else build_image(ws)
+        if image_path is not None and not image.targets:
+            raise ProtokitError(
+                "the image holds no .proto files; nothing to generate (and the generated "
+                "stubs were left as they are)",
+                path=str(image_path),
+            )
     model = build_model(image)
     env = _env(ws)
     manifest_path = f"{stubs}/{MANIFEST_NAME}"
@@ -369,6 +407,13 @@ def run_gen(
         inputs=fingerprint,
         notes=notes,
     )
+    foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
+    if foreign:
+        raise ProtokitError(
+            "exists and was not written by a generator; refusing to overwrite it (move it, or "
+            f"generate into another folder with --out){_and_more(len(foreign) - 1)}",
+            path=foreign[0].path,
+        )
     missing = tuple(missing_methods(ws.root, packages)) if services else ()
     applied = False
     if not check and not dry_run:

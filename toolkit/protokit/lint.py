@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from protokit.buf import parse_compile_errors, parse_json_findings, run_buf
+from protokit.descriptors import build_image
 from protokit.errors import ProtokitError
 from protokit.findings import Finding
 from protokit.workspace import Workspace
 
 FORMAT_RULE = "FORMAT"
+BINARY_RULE = "FORMAT_BINARY"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
@@ -29,16 +31,66 @@ def run_format_check(ws: Workspace) -> list[Finding]:
     result = run_buf(["format", "--diff", "--exit-code"], ws.root)
     if result.returncode == 0:
         return []
-    findings = parse_format_diff(result.stdout.decode("utf-8", "replace"))
+    diff = result.stdout.decode("utf-8", "replace")
+    findings = parse_format_diff(diff)
+    if _BINARY_DIFF.search(diff):
+        # buf diffs temp copies of a file holding binary data, so the diff names no path.
+        findings.extend(_binary_files(ws))
     if not findings:
         raise _build_failure(result.stderr)
     return findings
 
 
+_BINARY_DIFF = re.compile(r"^Binary files .* differ$", re.M)
+
+
+def _binary_files(ws: Workspace) -> list[Finding]:
+    """One finding per module ``.proto`` file holding NUL bytes (text never has them)."""
+    listing = run_buf(["ls-files"], ws.root).stdout.decode("utf-8", "replace")
+    findings: list[Finding] = []
+    for rel in listing.splitlines():
+        rel = rel.strip()
+        try:
+            data = ws.path(rel).read_bytes() if rel else b""
+        except OSError:
+            continue
+        if b"\0" in data:
+            findings.append(
+                Finding(
+                    path=rel,
+                    line=1,
+                    column=1,
+                    rule=BINARY_RULE,
+                    message="file holds binary data (NUL bytes), not Protobuf source; "
+                    "restore it from version control",
+                    source="buf format",
+                )
+            )
+    return findings
+
+
 def write_format(ws: Workspace) -> list[str]:
     """Rewrite unformatted files in place; returns the paths that changed."""
-    changed = [f.path for f in run_format_check(ws)]
+    findings = run_format_check(ws)
+    for finding in findings:
+        if finding.rule == BINARY_RULE:
+            raise ProtokitError(
+                "holds binary data (NUL bytes); not rewriting it, and nothing was formatted",
+                path=finding.path,
+            )
+    changed = [f.path for f in findings]
     if changed:
+        # buf format also rewrites a file it cannot compile (re-nesting everything after a
+        # stray brace); refuse, so a broken file keeps the user's own layout.
+        try:
+            build_image(ws)
+        except ProtokitError as exc:
+            raise ProtokitError(
+                f"{exc.message}; fix this first, nothing was formatted",
+                path=exc.path,
+                line=exc.line,
+                column=exc.column,
+            ) from exc
         run_buf(["format", "--write"], ws.root)
     return changed
 

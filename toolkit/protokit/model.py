@@ -8,6 +8,7 @@ with the ``.proto`` path and line.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import textwrap
@@ -442,6 +443,14 @@ def _grpc_module_names(
     check_unique(f"the gRPC module of {proto.name}", pairs, path=disk, line=1)
 
 
+def _runtime_has(proto_name: str) -> bool:
+    """Whether the installed protobuf runtime ships the module of this well-known file."""
+    try:
+        return importlib.util.find_spec(python_module(proto_name)) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def build_model(image: Image) -> Model:
     """The model of the image's target files (well-known types excluded: the runtime has them)."""
     types = _type_index(image.files)
@@ -449,7 +458,14 @@ def build_model(image: Image) -> Model:
     modules: dict[str, str] = {}
     for proto in sorted(image.target_files(), key=lambda f: f.name):
         if proto.name.startswith(WELL_KNOWN_PREFIX):
-            continue
+            if proto.name in image.disk_paths and not _runtime_has(proto.name):
+                raise ProtokitError(
+                    f"{WELL_KNOWN_PREFIX} belongs to the protobuf runtime, so a module of this "
+                    "file could never be imported; move it into a package of your own",
+                    path=image.disk_paths[proto.name],
+                    line=1,
+                )
+            continue  # a copy of a well-known type: the runtime has it
         disk = image.disk_paths.get(proto.name, proto.name)
         _check_module(proto, disk)
         module = python_module(proto.name)

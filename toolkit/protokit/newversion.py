@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -57,20 +57,37 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
             path=clash[0].relative_to(ws.root).as_posix(),
         )
     written: list[Path] = []
+    path = ws.root
     try:
         for name in sorted(texts):
             path = ws.root / plan.disk[name]
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(texts[name])
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(texts[name])
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
             written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+    except BaseException as exc:
+        for done in written:
+            done.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ProtokitError(
+                f"cannot write: {exc.strerror}; nothing was written",
+                path=path.relative_to(ws.root).as_posix(),
+            ) from exc
         raise
     return [plan.disk[name] for name in sorted(texts)]
+
+
+def _version_key(version: str) -> tuple[int, int, int]:
+    """v2alpha1 < v2beta1 < v2 < v3alpha1 (major, stability, pre-release number)."""
+    match = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
+    assert match is not None  # checked against _VERSION first
+    major, stage, number = match.groups()
+    return int(major), {"alpha": 0, "beta": 1, None: 2}[stage], int(number or 0)
 
 
 def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, dict[str, str]]:
@@ -85,6 +102,11 @@ def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, 
     new_package = f"{head}.{version}"
     if new_package == package:
         raise UsageError(f"{package} is already at version {version}")
+    if _version_key(version) < _version_key(old_version):
+        raise UsageError(
+            f"{version} is older than {old_version}: new-version starts a later version of "
+            f"{package} (such as v{_version_key(old_version)[0] + 1})"
+        )
     image = build_image(ws)
     own = [f for f in image.target_files() if f.package == package]
     if not own:
@@ -114,6 +136,11 @@ def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, 
     for path in disk.values():
         if (ws.root / path).exists():
             raise ProtokitError("refusing to overwrite an existing file", path=path)
+        for parent in PurePosixPath(path).parents:
+            if (ws.root / parent).exists() and not (ws.root / parent).is_dir():
+                raise ProtokitError(
+                    f"a file is in the way of the folder for {path}", path=parent.as_posix()
+                )
     plan = _Plan(package, new_package, imports, disk)
     texts: dict[str, str] = {}
     for f in own:

@@ -119,8 +119,16 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
+    except OSError as exc:
+        reason = (
+            "a file is in the way of the releases folder"
+            if isinstance(exc, FileExistsError | NotADirectoryError)
+            else f"cannot create the releases folder: {exc.strerror}"
+        )
+        raise ProtokitError(reason, path=_rel(ws, target.parent)) from exc
     try:
         for name, data in files.items():
             path = staging / name
@@ -128,6 +136,11 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
             path.write_bytes(data)
         staging.chmod(0o755)
         os.rename(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ProtokitError(
+            f"cannot write the release: {exc.strerror}; nothing was frozen", path=_rel(ws, target)
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -139,16 +152,29 @@ def load_release(ws: Workspace, version: str) -> Release:
     folder = releases_root(ws) / version
     rel = _rel(ws, folder)
     meta_path = folder / METADATA_FILE
+    if folder.is_dir() and not meta_path.exists():
+        raise ProtokitError(
+            f"release {version} has no {METADATA_FILE}; restore it with "
+            f"`git checkout -- {rel}/{METADATA_FILE}` (or remove the folder if it is no release)",
+            path=rel,
+        )
     if not meta_path.is_file():
         known = ", ".join(list_releases(ws)) or "none"
         raise ProtokitError(f"no release {version} (frozen releases: {known})", path=rel)
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
         hashes = dict(metadata["sha256"])
-    except (ValueError, KeyError, TypeError) as exc:
+        written_format = metadata.get("format")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ProtokitError(
             "release metadata is not valid; restore it from git", path=f"{rel}/{METADATA_FILE}"
         ) from exc
+    if written_format != METADATA_FORMAT:
+        raise ProtokitError(
+            f"release metadata format {written_format!r} is not the one this protokit reads "
+            f"({METADATA_FORMAT}); restore it from git, or use the protokit that froze it",
+            path=f"{rel}/{METADATA_FILE}",
+        )
     for name, digest in sorted(hashes.items()):
         path = folder / name
         try:

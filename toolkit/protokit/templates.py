@@ -55,5 +55,7 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise ProtokitError(
             f"template syntax error: {exc.message}", path=exc.filename or name, line=exc.lineno
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ProtokitError(f"template {name!r} is not UTF-8 text") from exc
     except jinja2.UndefinedError as exc:
         raise ProtokitError(f"template {name!r} used an undefined value: {exc.message}") from exc

@@ -47,13 +47,18 @@ def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         raise ToolMissingError(
             "grpcio-tools is not installed; install it with `pip install grpcio-tools`"
         )
-    return subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "grpc_tools.protoc", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(
+            f"could not run {sys.executable} -m grpc_tools.protoc: {exc.strerror}"
+        ) from exc
 
 
 @cache

@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import posixpath
+import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from protokit.buf import run_buf
@@ -62,6 +64,13 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / BUF_YAML).is_file():
             return folder
+    for folder in (start, *start.parents):
+        if (folder / "buf.work.yaml").is_file():
+            raise ProtokitError(
+                "this is a buf v1 workspace (buf.work.yaml) without a buf.yaml; protokit needs "
+                "a buf v2 workspace: run `buf config migrate` here, or pass --root a module",
+                path=str(folder / "buf.work.yaml"),
+            )
     raise ProtokitError(
         f"no {BUF_YAML} found in {start} or any parent; run protokit inside a buf v2 workspace "
         "(or pass --root)"
@@ -94,8 +103,45 @@ def load_settings(root: Path) -> Settings:
                 f"[tool.protokit] {key} must be a string path, got {type(value).__name__}",
                 path=PYPROJECT,
             )
+        if normalized in _PATH_KEYS:
+            _check_path_setting(normalized, value)
+        if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
+            raise ProtokitError(
+                f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "
+                "distribution name (letters, digits, '.', '_' and '-', starting and ending with "
+                "a letter or digit), such as 'acme-contracts'",
+                path=PYPROJECT,
+            )
         values[normalized] = value
     return Settings(**values)
+
+
+_DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")  # PEP 508 names
+
+# Settings naming a place in the workspace; all but ``templates`` are written to.
+_PATH_KEYS = ("compat_tests", "stubs_out", "services_out", "templates", "fixtures_out")
+
+
+def _check_path_setting(key: str, value: str) -> None:
+    """A path setting stays inside the workspace; outputs are not the root; the compat test
+    module is a ``.py`` file (so it can never land on pyproject.toml or a contract)."""
+    normal = posixpath.normpath(value.replace("\\", "/")) if value else "."
+    if PurePosixPath(value.replace("\\", "/")).is_absolute() or normal.split("/")[0] == "..":
+        raise ProtokitError(
+            f"[tool.protokit] {key} = {value!r} must be a path inside the workspace, relative "
+            "to it",
+            path=PYPROJECT,
+        )
+    if key != "templates" and normal == ".":
+        raise ProtokitError(
+            f"[tool.protokit] {key} = {value!r} is the workspace root; give it a folder of its own",
+            path=PYPROJECT,
+        )
+    if key == "compat_tests" and not normal.endswith(".py"):
+        raise ProtokitError(
+            f"[tool.protokit] compat_tests = {value!r} must name a Python test module (.py)",
+            path=PYPROJECT,
+        )
 
 
 def open_workspace(root: Path | None = None) -> Workspace:
