@@ -300,11 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         tree = synthesize(args.dir / f"big-tree-{args.files}", args.files)
         out.append(table(f"synthetic tree ({args.files} files)", bench("synthetic", tree)))
     if args.real:
-        tree = real_tree(args.dir / "googleapis-common-protos")
-        if tree is None:
+        real = real_tree(args.dir / "googleapis-common-protos")
+        if real is None:
             out.append("\ngoogleapis-common-protos is not installed; no real tree measured")
         else:
-            out.append(table("googleapis-common-protos", bench("googleapis-common-protos", tree)))
+            out.append(table("googleapis-common-protos", bench("googleapis-common-protos", real)))
     print("\n".join(out))
     return 0
 
