@@ -260,8 +260,9 @@ def bench(name: str, root: Path) -> list[Run]:
         f"@{listing}",
     ]
     protokit = [sys.executable, "-m", "protokit"]
-    for folder in ("gen", "services", "tests"):
+    for folder in ("gen", "services", "tests", ".bench-cache"):
         shutil.rmtree(root / folder, ignore_errors=True)
+    os.environ["PROTOKIT_CACHE_DIR"] = str(root / ".bench-cache")  # the full run starts cold
     print(f"{name}: {len(sources)} .proto files", file=sys.stderr, flush=True)
     runs = [
         measure("protoc once (same outputs)", protoc, root),

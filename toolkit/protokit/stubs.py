@@ -11,14 +11,14 @@ into the workspace here.
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import os
 import re
 import stat
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from protokit.toolchain import run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 """Most files per protoc run."""
 
 PARALLEL_MIN = 400
@@ -130,9 +130,25 @@ class _BatchResult:
     parsed: frozenset[str]  # outputs that parse as Python (the rest are checked again, to report)
 
 
-def _run_batch(folder: str, index: int, image: bytes, batch: list[str]) -> _BatchResult:
-    """One protoc run in its own folder; its Python outputs parsed here, so the parse runs in
-    parallel too when batches run in worker processes."""
+_PARSE_CHECK = """
+import ast, pathlib, sys
+root = pathlib.Path(sys.argv[1])
+for path in sorted(root.rglob("*")):
+    if path.suffix in (".py", ".pyi") and path.is_file():
+        try:
+            ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError):
+            print(path.relative_to(root).as_posix())
+"""
+"""Parses every Python output under a folder and prints the ones that do not parse."""
+
+
+def _run_batch(
+    folder: str, index: int, image: bytes, batch: list[str], *, parse_apart: bool
+) -> _BatchResult:
+    """One protoc run in its own folder, then its Python outputs parsed: in this process, or
+    with ``parse_apart`` in a child Python, so batches also parse side by side (the GIL would
+    serialize them here)."""
     base = Path(folder)
     image_path = base / f"image-{index}.binpb"
     image_path.write_bytes(image)
@@ -152,15 +168,24 @@ def _run_batch(folder: str, index: int, image: bytes, batch: list[str]) -> _Batc
     )
     image_path.unlink()
     files: dict[str, bytes] = {}
-    parsed: set[str] = set()
-    if proc.returncode == 0:
-        for path in sorted(out.rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(out).as_posix()
-                files[rel] = data = path.read_bytes()
-                if rel.endswith((".py", ".pyi")) and _parses(data, rel):
-                    parsed.add(rel)
-    return _BatchResult(proc.returncode, proc.stderr, files, frozenset(parsed))
+    if proc.returncode != 0:
+        return _BatchResult(proc.returncode, proc.stderr, files, frozenset())
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            files[path.relative_to(out).as_posix()] = path.read_bytes()
+    python = {rel for rel in files if rel.endswith((".py", ".pyi"))}
+    if parse_apart:
+        check = subprocess.run(
+            [sys.executable, "-c", _PARSE_CHECK, str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # A failed checker proves nothing: then every output is parsed again by the caller.
+        bad = set(check.stdout.split()) if check.returncode == 0 else python
+    else:
+        bad = {rel for rel in python if not _parses(files[rel], rel)}
+    return _BatchResult(proc.returncode, proc.stderr, files, frozenset(python - bad))
 
 
 def _parses(data: bytes, name: str) -> bool:
@@ -180,7 +205,7 @@ def run_protoc_batches(
 ) -> ProtocOutput:
     """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``.
 
-    A big tree is cut into batches run by at most ``workers`` processes at once (each protoc
+    A big tree is cut into batches, at most ``workers`` protoc processes at once (each protoc
     run then holds only its batch's descriptors, not the whole tree's); every output is the
     same bytes as from one run over all targets.
     """
@@ -196,13 +221,14 @@ def run_protoc_batches(
         _plugin_launcher(folder, "mypy", "main")
         _plugin_launcher(folder, "mypy_grpc", "grpc")
         if len(batches) == 1:
-            results = [_run_batch(tmp, 0, image.serialize(), batches[0])]
+            results = [_run_batch(tmp, 0, image.serialize(), batches[0], parse_apart=False)]
         else:
-            # spawn, not fork: a forked child of a threaded parent may deadlock.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(pool_size, len(batches)), mp_context=context) as pool:
+            # Threads, not worker processes: protoc runs in its own process anyway (the threads
+            # wait on it without the GIL), and a process pool would re-import the caller's
+            # ``__main__`` (a script calling run_gen without a main guard would run again).
+            with ThreadPoolExecutor(min(pool_size, len(batches))) as pool:
                 futures = [
-                    pool.submit(_run_batch, tmp, i, _closure(image, batch), batch)
+                    pool.submit(_run_batch, tmp, i, _closure(image, batch), batch, parse_apart=True)
                     for i, batch in enumerate(batches)
                 ]
                 results = [future.result() for future in futures]
