@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 # Golden trees hold generated code (starter tests included) to diff against, not to collect.
@@ -21,3 +23,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with ``--update-golden``."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_image_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """protokit caches compiled images under ~/.cache; the suite's many temporary workspaces
+    use a cache of their own instead (every protokit subprocess inherits it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PROTOKIT_CACHE_DIR", str(tmp_path_factory.mktemp("protokit-cache")))
+        yield

@@ -25,7 +25,13 @@ def run_evolution_checks(
     """``buf breaking`` against the baseline, fixtures of the baseline and of the latest (or every)
     frozen release read by the current schema and back, and the generated tests' freshness."""
     image = build_image(ws)
-    compat = Compat(image)
+    compats: list[Compat] = []
+
+    def compat() -> Compat:  # built once, and only when there is something to check against
+        if not compats:
+            compats.append(Compat(image))
+        return compats[0]
+
     findings: list[Finding] = []
     base = against if against is not None else default_against(ws)
     if base is None:
@@ -36,12 +42,12 @@ def run_evolution_checks(
             api = diff_images(baseline.image, image, baseline.label, None)
             findings.extend(_with_reserved(run_breaking(ws, baseline), api))
             if baseline.release is None:
-                findings.extend(compat.check(Snapshot.of_image(baseline.label, baseline.image)))
+                findings.extend(compat().check(Snapshot.of_image(baseline.label, baseline.image)))
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
     for version in versions:
         snapshot = Snapshot.of_release(load_release(ws, version))
         log(f"fixture compatibility with release {version}")
-        findings.extend(compat.check(snapshot))
+        findings.extend(compat().check(snapshot))
     findings.extend(check_compat_tests(ws))
     return _dedupe_compat(findings)
 

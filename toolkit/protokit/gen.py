@@ -219,7 +219,7 @@ def _render_stubs(
         if proto.services:
             text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
             outputs[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
-    _check_python(outputs, by_module_path)
+    _check_python(outputs, by_module_path, skip=protoc.parsed)
     gencode = protoc.gencode or gencode_version()
     files = [OutputFile(f"{stubs_out}/{rel}", data) for rel, data in sorted(outputs.items())]
     package_files, namespaces, tops = _package_files(model, stubs_out)
@@ -246,10 +246,16 @@ def _render_stubs(
     return files, gencode, protoc.runs
 
 
-def _check_python(outputs: dict[str, bytes], by_module_path: dict[str, ProtoFile]) -> None:
-    """Generated code is parsed before it is written: no output may be invalid Python."""
+def _check_python(
+    outputs: dict[str, bytes],
+    by_module_path: dict[str, ProtoFile],
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    """Generated code is parsed before it is written: no output may be invalid Python.
+
+    ``skip``: outputs already parsed (protoc's, parsed where protoc ran)."""
     for rel, data in sorted(outputs.items()):
-        if not rel.endswith((".py", ".pyi")):
+        if not rel.endswith((".py", ".pyi")) or rel in skip:
             continue
         try:
             ast.parse(data, filename=rel)

@@ -8,13 +8,15 @@ with the ``.proto`` path and line.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 import sys
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property, partial
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -221,9 +223,15 @@ class ProtoFile:
     module: str  # acme.user.v1.user_pb2
     grpc_module: str  # acme.user.v1.user_pb2_grpc
     dependencies: tuple[str, ...]
-    messages: tuple[Message, ...]
+    build_messages: Callable[[], tuple[Message, ...]] = dataclasses.field(repr=False, compare=False)
     services: tuple[Service, ...]
     syntax: str  # proto2, proto3 or editions
+
+    @cached_property
+    def messages(self) -> tuple[Message, ...]:
+        """The file's messages, built when first asked for (gen itself renders none of them,
+        so a big tree does not pay for them)."""
+        return self.build_messages()
 
     @property
     def grpc_imports(self) -> tuple[Import, ...]:
@@ -272,12 +280,18 @@ class _Locations:
     """SourceCodeInfo indexed once by path tuple."""
 
     def __init__(self, proto: d.FileDescriptorProto) -> None:
-        self._by_path: dict[tuple[int, ...], d.SourceCodeInfo.Location] = {}
-        for location in proto.source_code_info.location:
-            self._by_path.setdefault(tuple(location.path), location)
+        self._proto = proto
+        self._index: dict[tuple[int, ...], d.SourceCodeInfo.Location] | None = None
+
+    def _by_path(self) -> dict[tuple[int, ...], d.SourceCodeInfo.Location]:
+        if self._index is None:  # built on first use: most files of a big tree never need it
+            self._index = {}
+            for location in self._proto.source_code_info.location:
+                self._index.setdefault(tuple(location.path), location)
+        return self._index
 
     def comment(self, path: Sequence[int]) -> Comment:
-        location = self._by_path.get(tuple(path))
+        location = self._by_path().get(tuple(path))
         if location is None:
             return Comment("", 0)
         parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
@@ -429,6 +443,13 @@ def _message(
     return Message(msg.name, full, py_name, tuple(fields), nested, loc.comment(path))
 
 
+def _messages(proto: d.FileDescriptorProto, loc: _Locations) -> tuple[Message, ...]:
+    return tuple(
+        _message(m, proto.package, "", (_FILE_MESSAGE, i), loc)
+        for i, m in enumerate(proto.message_type)
+    )
+
+
 def _grpc_module_names(
     proto: d.FileDescriptorProto, services: Sequence[Service], disk: str
 ) -> None:
@@ -480,10 +501,7 @@ def build_model(image: Image) -> Model:
         loc = _Locations(proto)
         services = tuple(_service(proto, i, loc, types, disk) for i in range(len(proto.service)))
         _grpc_module_names(proto, services, disk)
-        messages = tuple(
-            _message(m, proto.package, "", (_FILE_MESSAGE, i), loc)
-            for i, m in enumerate(proto.message_type)
-        )
+        messages = partial(_messages, proto, loc)
         files.append(
             ProtoFile(
                 name=proto.name,
@@ -492,7 +510,7 @@ def build_model(image: Image) -> Model:
                 module=module,
                 grpc_module=module + "_grpc",
                 dependencies=tuple(proto.dependency),
-                messages=messages,
+                build_messages=messages,
                 services=services,
                 syntax=_syntax(proto),
             )
