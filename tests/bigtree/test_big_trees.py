@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from protokit.descriptors import CACHE_ENTRIES, build_image
-from protokit.gen import run_gen
-from protokit.stubs import run_protoc_batches
-from protokit.workspace import open_workspace
+from protokit.core.workspace import open_workspace
+from protokit.gen.pipeline import run_gen
+from protokit.gen.stubs import run_protoc_batches
+from protokit.tools.image import CACHE_ENTRIES, build_image
 
 IMPORT_CHECK = """
 import google.protobuf

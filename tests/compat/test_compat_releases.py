@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from protokit.compattests import ReleaseSuite
+from protokit.evolution.compattests import ReleaseSuite
 
 ROOT = Path(__file__).resolve().parents[2]
 

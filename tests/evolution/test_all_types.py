@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from google.protobuf import json_format
 
-from protokit.compat import Compat, Snapshot
-from protokit.descriptors import Image, build_image
-from protokit.fixtures import DynamicSchema, make_fixtures
-from protokit.workspace import open_workspace
+from protokit.core.descriptors import Image
+from protokit.core.workspace import open_workspace
+from protokit.evolution.compat import Compat, Snapshot
+from protokit.evolution.fixtures import DynamicSchema, make_fixtures
+from protokit.tools.image import build_image
 
 from .conftest import BUF_YAML
 

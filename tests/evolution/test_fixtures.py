@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from protokit.descriptors import Image, build_image
-from protokit.fixtures import MAX_DEPTH, DynamicSchema, make_fixtures
-from protokit.workspace import open_workspace
+from protokit.core.descriptors import Image
+from protokit.core.workspace import open_workspace
+from protokit.evolution.fixtures import MAX_DEPTH, DynamicSchema, make_fixtures
+from protokit.tools.image import build_image
 
 from .conftest import Repo
 

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from protokit.gen import MANIFEST_NAME, GenResult, run_gen
-from protokit.workspace import open_workspace
+from protokit.core.workspace import open_workspace
+from protokit.gen.pipeline import MANIFEST_NAME, GenResult, run_gen
 
 REPO = Path(__file__).resolve().parents[2]
 PROTOS = Path(__file__).resolve().parent / "protos"

@@ -70,7 +70,9 @@ def test_gen_from_a_non_editable_install_matches_the_checkout(
     env = env_with({"PROTOKIT_BUF": str(Path(sys.executable).parent / "buf")})
     env.pop("PYTHONPATH", None)
     where = _run(
-        [str(python), "-c", "import protokit.templates as t; print(t._builtin_root())"], ws, env
+        [str(python), "-c", "import protokit.core.templates as t; print(t._builtin_root())"],
+        ws,
+        env,
     )
     assert where.returncode == 0, where.stderr
     assert where.stdout.strip().startswith(purelib), where.stdout

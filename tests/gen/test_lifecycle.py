@@ -106,8 +106,8 @@ _KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from protokit.gen import run_gen
-    from protokit.workspace import open_workspace
+    from protokit.gen.pipeline import run_gen
+    from protokit.core.workspace import open_workspace
 
     stage, after = sys.argv[2], int(sys.argv[3])
     seen = 0

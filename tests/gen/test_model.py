@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from protokit.descriptors import build_image
-from protokit.model import RpcKind, build_model, python_module, service_folder
-from protokit.workspace import open_workspace
+from protokit.core.workspace import open_workspace
+from protokit.gen.model import RpcKind, build_model, python_module, service_folder
+from protokit.tools.image import build_image
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from protokit.errors import ProtokitError
-from protokit.naming import (
+from protokit.core.errors import ProtokitError
+from protokit.core.naming import (
     Avoid,
     NameCollisionError,
     check_unique,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from protokit.errors import ProtokitError
-from protokit.writer import (
+from protokit.core.errors import ProtokitError
+from protokit.core.writer import (
     Action,
     Manifest,
     OutputFile,

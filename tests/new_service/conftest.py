@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from protokit.cli import cli
-from protokit.gen import run_gen
-from protokit.workspace import open_workspace
+from protokit.core.workspace import open_workspace
+from protokit.gen.pipeline import run_gen
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 120

@@ -19,7 +19,7 @@ OVERRIDE = "templates/new_service/service.proto.j2"
 
 
 def _builtin_template() -> str:
-    from protokit.templates import environment
+    from protokit.core.templates import environment
 
     env = environment(None)
     assert env.loader is not None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from protokit.errors import UsageError
-from protokit.naming import ProtoCase, proto_name_problem
-from protokit.scaffold import RpcSpec, Shape, validate
+from protokit.core.errors import UsageError
+from protokit.core.naming import ProtoCase, proto_name_problem
+from protokit.scaffold.answers import RpcSpec, Shape, validate
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from protokit.new_service import RpcSpec, Shape, run_new_service
-from protokit.workspace import open_workspace
+from protokit.core.workspace import open_workspace
+from protokit.scaffold.new_service import RpcSpec, Shape, run_new_service
 from tests.new_service.conftest import protokit, snapshot
 
 SHIPPING = """syntax = "proto3";

@@ -9,8 +9,9 @@ from subprocess import CompletedProcess
 import pytest
 
 from protokit import __version__
-from protokit.cli import ProtokitGroup, cli
-from protokit.errors import ProtokitError, UsageError
+from protokit.cli import cli
+from protokit.cli.app import ProtokitGroup
+from protokit.core.errors import ProtokitError, UsageError
 
 from .conftest import REPO
 

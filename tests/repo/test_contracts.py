@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from google.protobuf import descriptor_pb2
 
-from protokit.descriptors import Image, build_image
-from protokit.workspace import open_workspace
+from protokit.core.descriptors import Image
+from protokit.core.workspace import open_workspace
+from protokit.tools.image import build_image
 
 from .conftest import BIN, REPO
 

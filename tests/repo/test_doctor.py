@@ -14,7 +14,7 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from protokit.toolchain import gencode_version, parse_version, runtime_problems
+from protokit.tools.toolchain import gencode_version, parse_version, runtime_problems
 
 from .conftest import BIN, REPO
 

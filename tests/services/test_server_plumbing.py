@@ -343,7 +343,7 @@ def test_tls_server_serves_clients_that_trust_its_certificate(flavour: str, tmp_
 
 
 def _buf(*args: str) -> subprocess.CompletedProcess[str]:
-    from protokit.buf import find_buf
+    from protokit.tools.buf import find_buf
 
     return subprocess.run(
         [str(find_buf()), *args],

@@ -1,7 +1,7 @@
 """protokit: a Protobuf contract and schema-evolution toolkit for Python teams."""
 
-from protokit.errors import ExitCode, ProtokitError, UsageError
-from protokit.findings import Finding, OutputFormat
+from protokit.core.errors import ExitCode, ProtokitError, UsageError
+from protokit.core.findings import Finding, OutputFormat
 
 __version__ = "0.1.0"
 

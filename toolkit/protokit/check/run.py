@@ -1,0 +1,68 @@
+"""``protokit check``: every pull-request check in one run and one verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from protokit.check.lint import run_format_check, run_lint
+from protokit.core.findings import Finding
+from protokit.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """``against``: a release, image file or git ref (default: the latest frozen release);
+    ``all_releases``: check fixtures against every frozen release, not only the latest."""
+
+    against: str | None = None
+    all_releases: bool = False
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+GEN_STALE_RULE = "GEN_STALE"
+
+
+def gen_staleness(ws: Workspace) -> list[Finding]:
+    """``gen --check`` as findings: generated files that differ from what the contracts give, and
+    RPCs a servicer lacks. Only where the repository keeps ``protokit gen`` output (a manifest)."""
+    from protokit.core.writer import Action, Owner
+    from protokit.gen.pipeline import MANIFEST_NAME, run_gen
+
+    if not (ws.root / ws.settings.stubs_out / MANIFEST_NAME).is_file():
+        return []
+    result = run_gen(ws, check=True)
+    findings = [
+        Finding(
+            path=change.path,
+            line=0,
+            column=0,
+            rule=GEN_STALE_RULE,
+            message=f"generated file is stale (gen would {change.action.value} it); "
+            "run `protokit gen` and commit the result",
+            source="protokit gen",
+        )
+        for change in result.plan.changes
+        if change.owner is Owner.GENERATED and change.action is not Action.IDENTICAL
+    ]
+    findings.extend(result.missing)
+    return findings
+
+
+def run_check(
+    ws: Workspace,
+    options: CheckOptions | None = None,
+    log: Callable[[str], None] = _quiet,
+) -> list[Finding]:
+    from protokit.evolution.checks import run_evolution_checks
+
+    options = options or CheckOptions()
+    findings: list[Finding] = []
+    findings.extend(run_format_check(ws))
+    findings.extend(run_lint(ws))
+    findings.extend(gen_staleness(ws))
+    findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log))
+    return findings

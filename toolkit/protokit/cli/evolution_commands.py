@@ -1,0 +1,60 @@
+"""Schema evolution: ``release``, ``compat-tests``, ``diff``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from protokit.cli.app import cli
+from protokit.cli.options import format_option, progress, report, root_option, workspace
+from protokit.core.errors import ExitCode
+
+
+@cli.command()
+@root_option
+@click.argument("version")
+def release(root: Path | None, version: str) -> int:
+    """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
+    from protokit.evolution.checks import run_release
+    from protokit.evolution.compattests import write_compat_tests
+
+    ws = workspace(root)
+    folder = run_release(ws, version)
+    progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
+    progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    return ExitCode.CLEAN
+
+
+@cli.command("compat-tests")
+@root_option
+@click.option("--check", "check_only", is_flag=True, help="Only report whether it is stale.")
+@format_option
+def compat_tests(root: Path | None, check_only: bool, output_format: str) -> int:
+    """Regenerate the compatibility test module from the frozen releases."""
+    from protokit.evolution.compattests import check_compat_tests, write_compat_tests
+
+    ws = workspace(root)
+    if check_only:
+        return report(check_compat_tests(ws), output_format, what="compat-tests")
+    progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    return ExitCode.CLEAN
+
+
+@cli.command()
+@root_option
+@click.option(
+    "--against",
+    default=None,
+    metavar="BASE",
+    help="Baseline: a frozen release, an image file, or a git ref (default: latest release).",
+)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def diff(root: Path | None, against: str | None, output_format: str) -> int:
+    """The API changelog against a baseline, and the next version it implies."""
+    from protokit.evolution.apidiff import render_json, render_text
+    from protokit.evolution.checks import run_diff
+
+    result = run_diff(workspace(root), against)
+    click.echo(render_json(result) if output_format == "json" else render_text(result), nl=False)
+    return ExitCode.CLEAN

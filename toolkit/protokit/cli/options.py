@@ -1,0 +1,59 @@
+"""What every command shares: the common options, opening the workspace, and printing
+findings and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from protokit.core.errors import ExitCode
+from protokit.core.findings import Finding, OutputFormat, render, sort_findings
+from protokit.core.workspace import Workspace, open_workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def root_option(func: F) -> F:
+    return click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="The buf workspace (default: the nearest folder upwards holding buf.yaml).",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice([f.value for f in OutputFormat]),
+        default=OutputFormat.TEXT.value,
+        show_default=True,
+        help="How findings are printed: text, json, or GitHub annotations.",
+    )(func)
+
+
+def report(findings: Sequence[Finding], output_format: str, *, what: str) -> int:
+    """Print findings to stdout and a summary to stderr; return the exit code."""
+    ordered = sort_findings(findings)
+    fmt = OutputFormat(output_format)
+    text = render(ordered, fmt)
+    if text:
+        click.echo(text, nl=False)
+    if ordered:
+        noun = "finding" if len(ordered) == 1 else "findings"
+        click.echo(f"protokit: {what}: {len(ordered)} {noun}", err=True)
+        return ExitCode.FINDINGS
+    click.echo(f"protokit: {what}: clean", err=True)
+    return ExitCode.CLEAN
+
+
+def workspace(root: Path | None) -> Workspace:
+    return open_workspace(root)
+
+
+def progress(message: str) -> None:
+    click.echo(f"protokit: {message}", err=True)

@@ -1,0 +1,210 @@
+"""Baselines: what a change is compared against, as a compiled image plus a file buf can read.
+
+``--against`` accepts, in this order: a frozen release version (``1.0.0``), a descriptor image
+file (``base.binpb``), or a git commit, branch or tag (``main``, ``origin/main``, ``v1.2.0``,
+``HEAD~1``). A git baseline is exported with ``git archive`` into a temporary folder and built
+with buf there, so uncommitted work in the checkout is never touched. In a shallow clone a missing
+base is fetched (``git fetch --depth``) when a remote exists; otherwise the error says what to run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from protokit.core.descriptors import Image, load_image_file
+from protokit.core.errors import ProtokitError
+from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.evolution.release import (
+    IMAGE_FILE,
+    Release,
+    latest_release,
+    list_releases,
+    load_release,
+    releases_root,
+)
+from protokit.tools.image import build_image
+
+FETCH_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A compiled baseline: ``label`` for messages, ``image_path`` for `buf breaking --against`."""
+
+    label: str
+    image: Image
+    image_path: Path
+    release: Release | None = None
+
+
+@contextmanager
+def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> Iterator[Baseline]:
+    """Resolve ``against`` to a baseline; temporary files live until the block ends."""
+    if not against.strip():
+        raise ProtokitError("--against is empty; pass a release, an image file or a git ref")
+    if against in list_releases(ws):
+        release = load_release(ws, against)
+        baseline = Baseline(
+            f"release {against}",
+            release.image,
+            releases_root(ws) / against / IMAGE_FILE,
+            release,
+        )
+        _same_module(baseline, current)
+        yield baseline
+        return
+    as_file = Path(against)
+    for candidate in (as_file, ws.root / as_file):
+        if candidate.is_file():
+            baseline = Baseline(f"image {against}", load_image_file(candidate), candidate.resolve())
+            _same_module(baseline, current)
+            yield baseline
+            return
+    with tempfile.TemporaryDirectory(prefix="protokit-baseline-") as tmp:
+        baseline = _git_baseline(ws, against, Path(tmp))
+        _same_module(baseline, current)
+        yield baseline
+
+
+def default_against(ws: Workspace) -> str | None:
+    """The baseline used when none is given: the latest frozen release, if any."""
+    return latest_release(ws)
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise ProtokitError(f"could not run git: {exc.strerror}; install git") from exc
+
+
+def _text(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def _git_baseline(ws: Workspace, ref: str, tmp: Path) -> Baseline:
+    top = _git(["rev-parse", "--show-toplevel"], ws.root)
+    if top.returncode != 0:
+        raise ProtokitError(
+            f"baseline {ref!r} is not a frozen release or an image file, and {ws.root} is not "
+            "in a git repository"
+        )
+    toplevel = Path(_text(top))
+    if ref.startswith("-"):
+        raise ProtokitError(f"baseline {ref!r} is not a valid git ref")
+    sha = _resolve(toplevel, ref)
+    subdir = ws.root.resolve().relative_to(toplevel.resolve()).as_posix()
+    paths = [] if subdir == "." else ["--", subdir]
+    export = tmp / "tree"
+    export.mkdir()
+    listing = _git(["ls-tree", "--name-only", sha, *paths], toplevel)
+    if listing.returncode != 0 or listing.stdout.strip():  # an empty tree exports nothing
+        archive = _git(["archive", "--format=tar", sha, *paths], toplevel)
+        if archive.returncode != 0:
+            raise ProtokitError(
+                f"could not export baseline {ref!r} with git archive: "
+                f"{archive.stderr.decode('utf-8', 'replace').strip() or 'no message'}"
+            )
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(export, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ProtokitError(
+                f"could not unpack baseline {ref!r} from git archive: {detail}"
+            ) from exc
+    base_root = export if subdir == "." else export / subdir
+    short = sha[:12]
+    if not (base_root / BUF_YAML).is_file():
+        raise ProtokitError(
+            f"baseline {ref} ({short}) has no {BUF_YAML} at "
+            f"{'the repository root' if subdir == '.' else subdir}: there is nothing to compare "
+            "with yet; pass an older ref or a frozen release"
+        )
+    try:
+        image = build_image(Workspace(root=base_root, settings=ws.settings))
+    except ProtokitError as exc:
+        raise ProtokitError(f"baseline {ref} ({short}) does not build: {exc}") from exc
+    image_path = tmp / IMAGE_FILE
+    image_path.write_bytes(image.serialize())
+    return Baseline(f"git {ref} ({short})", image, image_path)
+
+
+def _resolve(toplevel: Path, ref: str) -> str:
+    found = _verify(toplevel, ref)
+    if found:
+        return found
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], toplevel).returncode != 0:
+        raise ProtokitError(
+            f"no baseline: HEAD has no commits yet, so {ref!r} does not exist; "
+            "commit the contracts first, or pass --against a frozen release or an image file"
+        )
+    shallow = _text(_git(["rev-parse", "--is-shallow-repository"], toplevel)) == "true"
+    count = _text(_git(["rev-list", "--count", "HEAD"], toplevel))
+    if not shallow and count == "1" and re.match(r"HEAD[~^]", ref, re.IGNORECASE):
+        raise ProtokitError(
+            f"no baseline: HEAD is the repository's first commit, so {ref!r} does not exist; "
+            "compare against a branch or tag, or freeze a release with `protokit release`"
+        )
+    remotes = _text(_git(["remote"], toplevel)).split()
+    if remotes:
+        found = _fetch(toplevel, ref, remotes)
+        if found:
+            return found
+    hint = (
+        "this is a shallow clone: run `git fetch --unshallow` (or `git fetch origin "
+        "<branch>`), and in GitHub Actions give actions/checkout `fetch-depth: 0`"
+        if shallow
+        else "check the name with `git branch -a` and `git tag`"
+        + ("" if remotes else "; this repository has no remote to fetch it from")
+    )
+    raise ProtokitError(f"baseline {ref!r} is not a commit, branch or tag here; {hint}")
+
+
+def _verify(toplevel: Path, ref: str) -> str | None:
+    proc = _git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], toplevel
+    )
+    return _text(proc) if proc.returncode == 0 and _text(proc) else None
+
+
+def _fetch(toplevel: Path, ref: str, remotes: list[str]) -> str | None:
+    """Fetch ``ref`` (``origin/main``, ``main`` or a tag) from its remote; its sha or None."""
+    remote, name = remotes[0], ref
+    for candidate in remotes:
+        if ref.startswith(candidate + "/"):
+            remote, name = candidate, ref[len(candidate) + 1 :]
+    refspecs = [
+        f"+refs/heads/{name}:refs/remotes/{remote}/{name}",
+        f"+refs/tags/{name}:refs/tags/{name}",
+    ]
+    for refspec in refspecs:
+        proc = _git(["fetch", "--quiet", f"--depth={FETCH_DEPTH}", remote, refspec], toplevel)
+        if proc.returncode == 0:
+            found = _verify(toplevel, ref) or _verify(toplevel, f"{remote}/{name}")
+            if found:
+                return found
+    return None
+
+
+def _same_module(baseline: Baseline, current: Image | None) -> None:
+    """Refuse a baseline that shares no package with the current module."""
+    if current is None:
+        return
+    old = {f.package for f in baseline.image.target_files()}
+    new = {f.package for f in current.target_files()}
+    if old and new and not old & new:
+        raise ProtokitError(
+            f"baseline {baseline.label} is from another module: it declares "
+            f"{', '.join(sorted(old)[:3])}{', ...' if len(old) > 3 else ''} and none of this "
+            f"module's packages ({', '.join(sorted(new)[:3])}{', ...' if len(new) > 3 else ''}); "
+            "pass a baseline of this module"
+        )

@@ -1,0 +1,495 @@
+"""Fixture compatibility: do payloads cross between a baseline schema and the current one?
+
+Three checks, all on dynamic messages built from descriptor images (no generated code):
+
+- **backward**: the current schema reads every baseline payload; each field it declares reads the
+  value the baseline wrote, no declared field is left unreadable (a changed type), numbers it
+  dropped are reserved, and re-serialising keeps the data, unknown fields included;
+- **forward**: payloads the current schema writes are read by the baseline schema with nothing
+  but unknown fields lost;
+- **json**: the baseline's proto3 JSON still parses into the same values (a renamed JSON name or
+  enum value shows here).
+
+These do not consult buf: a changed field type is caught from the payloads alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import descriptor_pb2, json_format, message
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.unknown_fields import UnknownFieldSet
+
+from protokit.core.descriptors import Image
+from protokit.core.findings import Finding
+from protokit.core.sourcemap import SourceMap
+from protokit.evolution.fixtures import (
+    BINARY_SUFFIX,
+    JSON_SUFFIX,
+    DynamicSchema,
+    Fixture,
+    make_fixtures,
+)
+from protokit.evolution.release import Release
+
+SOURCE = "protokit compat"
+RULE_MESSAGE_MISSING = "COMPAT_MESSAGE_MISSING"
+RULE_PARSE = "COMPAT_PARSE"
+RULE_WIRE_TYPE = "COMPAT_WIRE_TYPE"
+RULE_VALUE = "COMPAT_VALUE_CHANGED"
+RULE_UNRESERVED = "COMPAT_UNRESERVED"
+RULE_ROUNDTRIP = "COMPAT_ROUNDTRIP"
+RULE_JSON_PARSE = "COMPAT_JSON_PARSE"
+RULE_JSON_NAME = "COMPAT_JSON_NAME"
+RULE_JSON_VALUE = "COMPAT_JSON_VALUE"
+RULE_JSON_ENUM = "COMPAT_JSON_ENUM_NAME"
+
+_WIRE_NAMES = {0: "varint", 1: "64-bit", 2: "length-delimited", 3: "group", 4: "group", 5: "32-bit"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A baseline schema and its payloads: a frozen release, or fixtures made from a git ref."""
+
+    label: str
+    image: Image
+    fixtures: tuple[Fixture, ...]
+    folder: str | None = None
+
+    @classmethod
+    def of_release(cls, release: Release) -> Snapshot:
+        return cls(f"release {release.version}", release.image, release.fixtures, release.folder)
+
+    @classmethod
+    def of_image(cls, label: str, image: Image) -> Snapshot:
+        return cls(label, image, tuple(make_fixtures(image)))
+
+    def where(self, fixture: Fixture, suffix: str = BINARY_SUFFIX) -> str:
+        if self.folder is None:
+            return f"{fixture.stem}{suffix} of {self.label}"
+        return f"{self.folder}/fixtures/{fixture.stem}{suffix}"
+
+    def messages(self) -> list[str]:
+        return sorted({f.message for f in self.fixtures})
+
+
+@dataclass(frozen=True)
+class _Problem:
+    rule: str
+    scope: str  # full name of the message declaring the field (or the payload's message)
+    number: int | None
+    text: str
+
+
+@dataclass
+class Compat:
+    """The current schema, ready to be checked against any number of baselines."""
+
+    current: Image
+    schema: DynamicSchema = field(init=False)
+    sources: SourceMap = field(init=False)
+    _fixtures: tuple[Fixture, ...] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.schema = DynamicSchema(self.current)
+        self.sources = SourceMap(self.current)
+
+    def current_fixtures(self) -> tuple[Fixture, ...]:
+        if self._fixtures is None:
+            self._fixtures = tuple(make_fixtures(self.current))
+        return self._fixtures
+
+    def check(self, old: Snapshot) -> list[Finding]:
+        return [*self.backward(old), *self.forward(old), *self.json(old)]
+
+    def backward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
+        """The current schema reads the baseline's binary payloads."""
+        writer = DynamicSchema(old.image)
+        findings: list[Finding] = []
+        for fixture in old.fixtures:
+            if only is not None and fixture.message != only:
+                continue
+            where = old.where(fixture)
+            if not self.schema.has_message(fixture.message):
+                findings.append(
+                    self._finding(
+                        _Problem(
+                            RULE_MESSAGE_MISSING,
+                            fixture.message,
+                            None,
+                            f"message {fixture.message} of {old.label} is gone from the current "
+                            "schema, so its payloads cannot be read; restore it (moving a "
+                            "message to another package or renaming it breaks readers)",
+                        ),
+                        "backward",
+                        where,
+                    )
+                )
+                continue
+            for problem in _read(fixture.binary, fixture.message, writer, self.schema, True):
+                findings.append(self._finding(problem, "backward", where))
+        return _dedupe(findings)
+
+    def forward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
+        """The baseline schema reads payloads the current schema writes."""
+        reader = DynamicSchema(old.image)
+        findings: list[Finding] = []
+        for fixture in self.current_fixtures():
+            if only is not None and fixture.message != only:
+                continue
+            if not reader.has_message(fixture.message):
+                continue  # a message the baseline never had has no old readers
+            where = f"{fixture.stem}{BINARY_SUFFIX} (current schema)"
+            for problem in _read(fixture.binary, fixture.message, self.schema, reader, False):
+                findings.append(self._finding(problem, "forward", where))
+        return _dedupe(findings)
+
+    def json(self, old: Snapshot, only: str | None = None) -> list[Finding]:
+        """The baseline's JSON payloads parse into the values its binary payloads hold."""
+        writer = DynamicSchema(old.image)
+        findings: list[Finding] = []
+        for fixture in old.fixtures:
+            if only is not None and fixture.message != only:
+                continue
+            if not self.schema.has_message(fixture.message):
+                continue  # reported once by the backward check
+            where = old.where(fixture, JSON_SUFFIX)
+            for problem in _read_json(fixture, writer, self.schema):
+                findings.append(self._finding(problem, "json", where))
+        return _dedupe(findings)
+
+    def _finding(self, problem: _Problem, direction: str, where: str) -> Finding:
+        names: list[str] = []
+        if problem.number is not None and self.schema.has_message(problem.scope):
+            current_field = self.schema.descriptor(problem.scope).fields_by_number.get(
+                problem.number
+            )
+            if current_field is not None:
+                names.append(current_field.full_name)
+        names.append(problem.scope)
+        location = self.sources.nearest(*names)
+        return Finding(
+            path=location.path if location else where.split(" ", 1)[0],
+            line=location.line if location else 0,
+            column=location.column if location else 0,
+            rule=problem.rule,
+            message=f"{direction}: {problem.text} (payload {where})",
+            source=SOURCE,
+        )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per place and rule: every case of a message shows the same break."""
+    seen: set[tuple[str, int, int, str]] = set()
+    kept: list[Finding] = []
+    for f in findings:
+        key = (f.path, f.line, f.column, f.rule)
+        if key not in seen:
+            seen.add(key)
+            kept.append(f)
+    return kept
+
+
+def _read(
+    payload: bytes, name: str, writer: DynamicSchema, reader: DynamicSchema, backward: bool
+) -> list[_Problem]:
+    written = writer.message_class(name).FromString(payload)
+    try:
+        read = reader.message_class(name).FromString(payload)
+    except Exception as exc:  # DecodeError and friends
+        return [_Problem(RULE_PARSE, name, None, f"{name} no longer parses: {_one_line(exc)}")]
+    problems: dict[tuple[str, int | None], _Problem] = {}
+    tolerated: set[tuple[str, int | None]] = set()
+    for scope, number, wire_type in _unknown_fields(read):
+        declared = scope.fields_by_number.get(number)
+        key = (scope.full_name, number)
+        if (
+            declared is not None
+            and declared.type == FieldDescriptor.TYPE_ENUM
+            and wire_type
+            in (
+                0,
+                2,
+            )
+        ):
+            # A closed (proto2-style) enum keeps a value it does not know as an unknown field:
+            # nothing is lost, and re-serialising writes it back.
+            tolerated.add(key)
+        elif declared is not None:
+            problems[key] = _Problem(
+                RULE_WIRE_TYPE,
+                scope.full_name,
+                number,
+                f"field {declared.full_name} ({number}) is {_type_name(declared)} in the "
+                f"{'current' if backward else 'baseline'} schema but the payload carries a "
+                f"{_WIRE_NAMES.get(wire_type, str(wire_type))} value there; restore the old "
+                f"type, or add a new field with a new number and `reserved {number};` this one",
+            )
+        elif backward and not _reserved(reader, scope.full_name, number):
+            problems[key] = _Problem(
+                RULE_UNRESERVED,
+                scope.full_name,
+                number,
+                f"old payloads of {scope.full_name} carry field number {number}, which the "
+                f"current schema neither declares nor reserves; add `reserved {number};` so it "
+                "is never reused with another type",
+            )
+    for w_field, r_field, old_value, new_value in _diff(
+        _tree(written), _tree(read), written.DESCRIPTOR, read.DESCRIPTOR
+    ):
+        key = (r_field.containing_type.full_name, r_field.number)
+        if key in problems or key in tolerated:
+            continue
+        problems[key] = _Problem(
+            RULE_VALUE,
+            r_field.containing_type.full_name,
+            r_field.number,
+            f"field {r_field.full_name} ({r_field.number}) reads {_show(old_value)} written "
+            f"as {_type_name(w_field)} as {_show(new_value)} ({_type_name(r_field)}); restore "
+            f"the old type, or add a new field with a new number and `reserved "
+            f"{r_field.number};` this one",
+        )
+    if not problems:
+        again = read.SerializeToString(deterministic=True)
+        if again != payload:
+            cls = writer.message_class(name)
+            before = cls.FromString(payload).SerializeToString(deterministic=True)
+            after = cls.FromString(again).SerializeToString(deterministic=True)
+            if before != after:
+                problems[(name, None)] = _Problem(
+                    RULE_ROUNDTRIP,
+                    name,
+                    None,
+                    f"re-serialising {name} lost or changed data (unknown fields included)",
+                )
+    return list(problems.values())
+
+
+def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -> list[_Problem]:
+    name = fixture.message
+    cls = reader.message_class(name)
+    try:
+        parsed = json_format.Parse(
+            fixture.json, cls(), ignore_unknown_fields=True, descriptor_pool=reader.pool
+        )
+    except (json_format.ParseError, ValueError) as exc:
+        return [
+            _Problem(
+                RULE_JSON_PARSE,
+                *_json_error_field(cls.DESCRIPTOR, str(exc)),
+                f"old JSON of {name} no longer parses: {_one_line(exc)}; restore the field's type "
+                "or JSON name",
+            )
+        ]
+    binary = cls.FromString(fixture.binary)
+    problems: list[_Problem] = []
+    seen: set[tuple[str, int]] = set()
+    for _, r_field, from_binary, from_json in _diff(
+        _tree(binary), _tree(parsed), cls.DESCRIPTOR, cls.DESCRIPTOR
+    ):
+        key = (r_field.containing_type.full_name, r_field.number)
+        if key in seen:
+            continue
+        seen.add(key)
+        old_msg = writer.descriptor(key[0]) if writer.has_message(key[0]) else None
+        old_field = old_msg.fields_by_number.get(r_field.number) if old_msg else None
+        renumbered = old_msg.fields_by_name.get(r_field.name) if old_msg else None
+        old_enum_name = _enum_name(old_field, from_binary)
+        if old_field is None and renumbered is not None:
+            problems.append(
+                _Problem(
+                    RULE_JSON_VALUE,
+                    key[0],
+                    r_field.number,
+                    f"old JSON key {renumbered.json_name!r} now reaches field "
+                    f"{r_field.full_name} ({r_field.number}), but the same payloads in binary "
+                    f"carry it as field {renumbered.number}; restore the field's number",
+                )
+            )
+        elif old_enum_name is not None and from_json is None:
+            problems.append(
+                _Problem(
+                    RULE_JSON_ENUM,
+                    key[0],
+                    r_field.number,
+                    f"old JSON value {old_enum_name!r} of field {r_field.full_name} "
+                    f"({r_field.number}) is no longer a name of {_type_name(r_field)}; restore "
+                    "the enum value's name (or keep it as an alias with `allow_alias`)",
+                )
+            )
+        elif old_field is not None and old_field.json_name != r_field.json_name:
+            problems.append(
+                _Problem(
+                    RULE_JSON_NAME,
+                    key[0],
+                    r_field.number,
+                    f"old JSON key {old_field.json_name!r} no longer reaches field "
+                    f"{r_field.full_name} ({r_field.number}), whose JSON name is now "
+                    f"{r_field.json_name!r}; restore the name (or `json_name = "
+                    f'"{old_field.json_name}"`)',
+                )
+            )
+        else:
+            problems.append(
+                _Problem(
+                    RULE_JSON_VALUE,
+                    key[0],
+                    r_field.number,
+                    f"old JSON sets field {r_field.full_name} ({r_field.number}) to "
+                    f"{_show(from_json)} but the binary payload holds {_show(from_binary)}; "
+                    "restore the field's type or enum value names",
+                )
+            )
+    return problems
+
+
+def _enum_name(field: Any, value: Any) -> str | None:
+    """The baseline's name for an enum field's (first) value, if the field is an enum."""
+    if field is None or field.type != FieldDescriptor.TYPE_ENUM:
+        return None
+    number = value[0] if isinstance(value, list) and value else value
+    found = field.enum_type.values_by_number.get(number)
+    return str(found.name) if found is not None else None
+
+
+def _tree(msg: message.Message) -> dict[int, Any]:
+    """Known fields as ``{number: value}``: nested messages as trees, maps as sorted pairs,
+    strings as UTF-8 bytes (the wire cannot tell them apart), enums as numbers."""
+    out: dict[int, Any] = {}
+    for fd, value in _fields(msg):
+        out[fd.number] = _value(fd, value)
+    return out
+
+
+def _value(fd: Any, value: Any) -> Any:
+    if fd.type == FieldDescriptor.TYPE_MESSAGE:
+        if fd.message_type.GetOptions().map_entry:
+            value_fd = fd.message_type.fields_by_name["value"]
+            pairs = [(_scalar(k), _single(value_fd, v)) for k, v in value.items()]
+            return sorted(pairs, key=repr)
+        if fd.is_repeated:
+            return [_tree(v) for v in value]
+        return _tree(value)
+    if fd.is_repeated:
+        return [_scalar(v) for v in value]
+    return _scalar(value)
+
+
+def _single(fd: Any, value: Any) -> Any:
+    return _tree(value) if fd.type == FieldDescriptor.TYPE_MESSAGE else _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _diff(
+    old: dict[int, Any],
+    new: dict[int, Any],
+    old_desc: Any,
+    new_desc: Any,
+) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """Fields both schemas declare whose values differ, innermost field first."""
+    for number in sorted(set(old) | set(new)):
+        w_field = old_desc.fields_by_number.get(number)
+        r_field = new_desc.fields_by_number.get(number)
+        if w_field is None or r_field is None:
+            continue
+        a, b = old.get(number), new.get(number)
+        if a == b:
+            continue
+        both_messages = (
+            w_field.type == FieldDescriptor.TYPE_MESSAGE
+            and r_field.type == FieldDescriptor.TYPE_MESSAGE
+            and not r_field.message_type.GetOptions().map_entry
+        )
+        if both_messages and isinstance(a, dict) and isinstance(b, dict):
+            yield from _diff(a, b, w_field.message_type, r_field.message_type)
+            continue
+        if both_messages and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for x, y in zip(a, b, strict=True):
+                yield from _diff(x, y, w_field.message_type, r_field.message_type)
+            continue
+        yield w_field, r_field, a, b
+
+
+def _unknown_fields(msg: message.Message) -> Iterator[tuple[Any, int, int]]:
+    """(declaring message, number, wire type) of every unknown field, nested ones included."""
+    for item in UnknownFieldSet(msg):  # type: ignore[attr-defined]
+        yield msg.DESCRIPTOR, item.field_number, item.wire_type
+    for fd, value in _fields(msg):
+        if fd.type != FieldDescriptor.TYPE_MESSAGE:
+            continue
+        if fd.message_type.GetOptions().map_entry:
+            value_fd = fd.message_type.fields_by_name["value"]
+            if value_fd.type == FieldDescriptor.TYPE_MESSAGE:
+                for v in value.values():
+                    yield from _unknown_fields(v)
+        elif fd.is_repeated:
+            for v in value:
+                yield from _unknown_fields(v)
+        else:
+            yield from _unknown_fields(value)
+
+
+def _reserved(schema: DynamicSchema, full_name: str, number: int) -> bool:
+    proto = descriptor_pb2.DescriptorProto()
+    schema.descriptor(full_name).CopyToProto(proto)
+    return any(r.start <= number < r.end for r in proto.reserved_range)
+
+
+_TYPE_NAMES = {
+    getattr(FieldDescriptor, name): name.removeprefix("TYPE_").lower()
+    for name in dir(FieldDescriptor)
+    if name.startswith("TYPE_")
+}
+
+
+def _type_name(fd: Any) -> str:
+    if fd.type == FieldDescriptor.TYPE_MESSAGE:
+        return str(fd.message_type.full_name)
+    if fd.type == FieldDescriptor.TYPE_ENUM:
+        return str(fd.enum_type.full_name)
+    return _TYPE_NAMES.get(fd.type, str(fd.type))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        with contextlib.suppress(UnicodeDecodeError):
+            value = value.decode("utf-8")
+    text = "unset" if value is None else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _fields(msg: message.Message) -> list[tuple[Any, Any]]:
+    """Set fields; typed loosely because protobuf's stubs mark every nested type optional."""
+    return list(msg.ListFields())
+
+
+def _json_error_field(root: Any, error: str) -> tuple[str, int | None]:
+    """The field a json_format error names (``... at Item.tree.label.``), as (scope, number)."""
+    scope, number = str(root.full_name), None
+    _, found, where = error.rpartition(" at ")
+    parts = where.strip().rstrip(".").split(".")[1:] if found else []
+    if not parts:  # "Failed to parse user field: Failed to parse email field: ..."
+        parts = re.findall(r"Failed to parse (\w+) field", error)
+    desc = root
+    for part in parts:
+        key = part.split("[", 1)[0]
+        field = next((f for f in desc.fields if key in (f.name, f.json_name)), None)
+        if field is None:
+            break
+        scope, number = str(desc.full_name), int(field.number)
+        if field.message_type is None:
+            break
+        desc = field.message_type
+    return scope, number

@@ -1,0 +1,234 @@
+"""Frozen releases: ``compat/releases/<VERSION>/`` holds a release's descriptor image, its golden
+fixtures and a small ``release.json`` (versions, file list, a SHA-256 per file).
+
+A release is written once: into a temporary sibling folder, then renamed into place, so an
+interrupted run leaves nothing half-written; an existing release is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import total_ordering
+from pathlib import Path
+
+from protokit import __version__
+from protokit.core.descriptors import Image, load_image_file
+from protokit.core.errors import ProtokitError, UsageError
+from protokit.core.workspace import Workspace
+from protokit.evolution.fixtures import (
+    BINARY_SUFFIX,
+    JSON_SUFFIX,
+    DynamicSchema,
+    Fixture,
+    make_fixtures,
+)
+from protokit.tools.image import build_image
+
+RELEASES_DIR = "releases"
+IMAGE_FILE = "image.binpb"
+METADATA_FILE = "release.json"
+FIXTURES_DIR = "fixtures"
+METADATA_FORMAT = 1
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        match = _SEMVER.match(text)
+        if not match:
+            raise UsageError(
+                f"release version {text!r} is not MAJOR.MINOR.PATCH (for example 1.0.0)"
+            )
+        return cls(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return (self.major, self.minor, self.patch) < (other.major, other.minor, other.patch)
+
+    def bump(self, part: str) -> Version:
+        if part == "major":
+            return Version(self.major + 1, 0, 0)
+        if part == "minor":
+            return Version(self.major, self.minor + 1, 0)
+        if part == "patch":
+            return Version(self.major, self.minor, self.patch + 1)
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+@dataclass(frozen=True)
+class Release:
+    """A frozen baseline: its image and fixtures, read back and verified against its hashes."""
+
+    version: str
+    folder: str  # relative to the workspace root, for messages and findings
+    image: Image
+    fixtures: tuple[Fixture, ...]
+
+
+def releases_root(ws: Workspace) -> Path:
+    return ws.path(ws.settings.fixtures_out) / RELEASES_DIR
+
+
+def list_releases(ws: Workspace) -> list[str]:
+    """Versions frozen under ``compat/releases``, oldest first (other folders are ignored)."""
+    root = releases_root(ws)
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
+    return sorted(found, key=Version.parse)
+
+
+def latest_release(ws: Workspace) -> str | None:
+    versions = list_releases(ws)
+    return versions[-1] if versions else None
+
+
+def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> Path:
+    """Write ``compat/releases/<version>/`` from the current schema; returns the folder."""
+    wanted = Version.parse(version)
+    target = releases_root(ws) / version
+    if target.exists():
+        raise ProtokitError(
+            f"release {version} already exists; releases are frozen — choose a new version",
+            path=_rel(ws, target),
+        )
+    latest = latest_release(ws)
+    if latest is not None and not Version.parse(latest) < wanted:
+        raise UsageError(f"release {version} must be newer than the latest release {latest}")
+    image = image if image is not None else build_image(ws)
+    fixtures = make_fixtures(image)
+    files: dict[str, bytes] = {IMAGE_FILE: image.serialize()}
+    for fixture in fixtures:
+        files[f"{FIXTURES_DIR}/{fixture.stem}{BINARY_SUFFIX}"] = fixture.binary
+        files[f"{FIXTURES_DIR}/{fixture.stem}{JSON_SUFFIX}"] = fixture.json.encode("utf-8")
+    metadata = {
+        "format": METADATA_FORMAT,
+        "version": version,
+        "protokit": __version__,
+        "files": list(image.targets),
+        "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    files[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
+    except OSError as exc:
+        reason = (
+            "a file is in the way of the releases folder"
+            if isinstance(exc, FileExistsError | NotADirectoryError)
+            else f"cannot create the releases folder: {exc.strerror}"
+        )
+        raise ProtokitError(reason, path=_rel(ws, target.parent)) from exc
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        staging.chmod(0o755)
+        os.rename(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ProtokitError(
+            f"cannot write the release: {exc.strerror}; nothing was frozen", path=_rel(ws, target)
+        ) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def load_release(ws: Workspace, version: str) -> Release:
+    """Read a frozen release and verify every file against ``release.json``."""
+    folder = releases_root(ws) / version
+    rel = _rel(ws, folder)
+    meta_path = folder / METADATA_FILE
+    if folder.is_dir() and not meta_path.exists():
+        raise ProtokitError(
+            f"release {version} has no {METADATA_FILE}; restore it with "
+            f"`git checkout -- {rel}/{METADATA_FILE}` (or remove the folder if it is no release)",
+            path=rel,
+        )
+    if not meta_path.is_file():
+        known = ", ".join(list_releases(ws)) or "none"
+        raise ProtokitError(f"no release {version} (frozen releases: {known})", path=rel)
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        hashes = dict(metadata["sha256"])
+        written_format = metadata.get("format")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ProtokitError(
+            "release metadata is not valid; restore it from git", path=f"{rel}/{METADATA_FILE}"
+        ) from exc
+    if written_format != METADATA_FORMAT:
+        raise ProtokitError(
+            f"release metadata format {written_format!r} is not the one this protokit reads "
+            f"({METADATA_FORMAT}); restore it from git, or use the protokit that froze it",
+            path=f"{rel}/{METADATA_FILE}",
+        )
+    for name, digest in sorted(hashes.items()):
+        path = folder / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ProtokitError(
+                f"release file is missing ({exc.strerror}); restore it with "
+                f"`git checkout -- {rel}/{name}`",
+                path=f"{rel}/{name}",
+            ) from exc
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ProtokitError(
+                "frozen release file was modified or corrupted (its SHA-256 does not match "
+                f"{METADATA_FILE}); restore it with `git checkout -- {rel}/{name}`",
+                path=f"{rel}/{name}",
+            )
+    image = load_image_file(folder / IMAGE_FILE)
+    schema = DynamicSchema(image)
+    fixtures: list[Fixture] = []
+    for name in sorted(hashes):
+        if not (name.startswith(f"{FIXTURES_DIR}/") and name.endswith(BINARY_SUFFIX)):
+            continue
+        stem = name[len(FIXTURES_DIR) + 1 : -len(BINARY_SUFFIX)]
+        message, _, case = stem.rpartition("/")
+        json_name = f"{FIXTURES_DIR}/{stem}{JSON_SUFFIX}"
+        if not schema.has_message(message) or json_name not in hashes:
+            raise ProtokitError(
+                f"fixture does not belong to a message of release {version}",
+                path=f"{rel}/{name}",
+            )
+        binary = (folder / name).read_bytes()
+        try:
+            schema.message_class(message).FromString(binary)
+        except Exception as exc:  # DecodeError: the bytes are not a valid payload
+            raise ProtokitError(
+                f"fixture does not parse as {message} under release {version}'s own "
+                f"descriptors: the file is corrupted; restore it with `git checkout -- "
+                f"{rel}/{name}`",
+                path=f"{rel}/{name}",
+            ) from exc
+        text = (folder / json_name).read_text(encoding="utf-8")
+        fixtures.append(Fixture(message, case, binary, text))
+    return Release(version=version, folder=rel, image=image, fixtures=tuple(fixtures))
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(ws.root).as_posix()
+    except ValueError:
+        return str(path)

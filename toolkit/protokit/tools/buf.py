@@ -1,0 +1,180 @@
+"""Running the real ``buf`` binary and turning what it prints into protokit data.
+
+The binary comes from the ``buf-bin`` wheel, installed beside the Python interpreter, so a fresh
+``pip install protokit`` has it. ``PROTOKIT_BUF`` points at another binary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.core.findings import Finding
+from protokit.core.workspace import Workspace
+
+BUF_ENV = "PROTOKIT_BUF"
+_INSTALL_HINT = "install it with `pip install buf-bin` or set PROTOKIT_BUF to the buf binary"
+
+
+def find_buf() -> Path:
+    """Locate the buf binary: $PROTOKIT_BUF, the interpreter's scripts folder, then PATH."""
+    override = os.environ.get(BUF_ENV)
+    if override:
+        path = Path(override)
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise ToolMissingError(
+                f"{BUF_ENV}={override} is not an executable file; {_INSTALL_HINT}"
+            )
+        return path
+    exe = "buf.exe" if sys.platform == "win32" else "buf"
+    candidates = [Path(sysconfig.get_path("scripts")) / exe, Path(sys.executable).parent / exe]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("buf")
+    if found:
+        return Path(found)
+    raise ToolMissingError(f"the buf binary was not found; {_INSTALL_HINT}")
+
+
+@dataclass(frozen=True)
+class BufResult:
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+
+def run_buf(args: Sequence[str], cwd: Path, *, input_bytes: bytes | None = None) -> BufResult:
+    """Run buf with ``args`` in ``cwd``; config and tool failures raise, other codes return."""
+    buf = find_buf()
+    try:
+        proc = subprocess.run(
+            [str(buf), *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(f"could not run {buf}: {exc.strerror}; {_INSTALL_HINT}") from exc
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode not in (0, 100):
+        raise config_error(stderr, cwd, args)
+    return BufResult(proc.returncode, proc.stdout, stderr)
+
+
+_YAML_LINE = re.compile(r"line (\d+): (.*)")
+_DECODE = re.compile(r"decode (\S+\.yaml): (.*)", re.S)
+
+
+def config_error(stderr: str, cwd: Path, args: Sequence[str]) -> ProtokitError:
+    """Turn buf's exit-1 failure text (bad config, bad input) into one clear protokit error."""
+    text = stderr.strip()
+    text = text.removeprefix("Failure: ").strip()
+    decode = _DECODE.search(text)
+    if decode:
+        config_file, detail = decode.group(1), decode.group(2)
+        line_match = _YAML_LINE.search(detail)
+        if line_match:
+            return ProtokitError(
+                f"invalid buf configuration: {line_match.group(2).strip()}",
+                path=config_file,
+                line=int(line_match.group(1)),
+            )
+        detail = " ".join(part.strip() for part in detail.splitlines() if part.strip())
+        return ProtokitError(f"invalid buf configuration: {detail}", path=config_file)
+    compile_error = parse_compile_errors(text)
+    if compile_error is not None:
+        return compile_error
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    cmd = " ".join(["buf", *args[:1]])
+    return ProtokitError(f"`{cmd}` failed: {first or 'no message'}")
+
+
+_TEXT_LOCATION = re.compile(
+    r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
+)
+
+
+def parse_compile_errors(text: str) -> ProtokitError | None:
+    """The first ``file.proto:line:col:message`` compile error in buf's text output, if any."""
+    for line in text.splitlines():
+        match = _TEXT_LOCATION.match(line.strip())
+        if match:
+            return ProtokitError(
+                match.group("msg").strip(),
+                path=match.group("path"),
+                line=int(match.group("line")),
+                column=int(match.group("col")),
+            )
+    return None
+
+
+def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
+    """Parse ``--error-format json`` output into findings.
+
+    A ``COMPILE`` entry means the module does not build at all: that is an error, not a finding.
+    """
+    findings: list[Finding] = []
+    for raw in stdout.decode("utf-8", "replace").splitlines():
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ProtokitError(f"could not read buf output: {raw[:200]}") from exc
+        rule = str(item.get("type", "UNKNOWN"))
+        path = str(item.get("path", ""))
+        line = int(item.get("start_line", 0) or 0)
+        column = int(item.get("start_column", 0) or 0)
+        message = str(item.get("message", "")).strip()
+        if rule == "COMPILE":
+            raise ProtokitError(
+                message, path=path or None, line=line or None, column=column or None
+            )
+        findings.append(
+            Finding(
+                path=path,
+                line=line,
+                column=column,
+                rule=rule,
+                message=message,
+                source=source,
+                end_line=int(item["end_line"]) if item.get("end_line") else None,
+                end_column=int(item["end_column"]) if item.get("end_column") else None,
+            )
+        )
+    return findings
+
+
+def buf_version() -> str:
+    """The version the buf binary reports about itself."""
+    buf = find_buf()
+    try:
+        proc = subprocess.run([str(buf), "--version"], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ToolMissingError(f"could not run {buf}: {exc.strerror}; {_INSTALL_HINT}") from exc
+    version = (proc.stdout or proc.stderr).strip()
+    if proc.returncode != 0 or not version:
+        raise ToolMissingError(f"{buf} --version failed; {_INSTALL_HINT}")
+    return version
+
+
+def module_paths(ws: Workspace) -> list[str]:
+    """The module folders buf.yaml declares, as buf itself reads them."""
+    result = run_buf(["config", "ls-modules", "--format", "json"], ws.root)
+    paths: list[str] = []
+    for raw in result.stdout.decode().splitlines():
+        if raw.strip():
+            paths.append(str(json.loads(raw)["path"]))
+    return paths

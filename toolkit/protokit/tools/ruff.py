@@ -1,0 +1,82 @@
+"""The formatter stage: ruff sorts imports and formats rendered Python, all files in one go.
+
+Runs isolated from any project configuration (fixed line length and first-party list), so the
+same model and templates give the same bytes in every repository. Only code protokit renders
+itself goes through here; protoc's and mypy-protobuf's output is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.tools.toolchain import dist_version
+
+__all__ = ["LINE_LENGTH", "format_python"]
+
+LINE_LENGTH = 100
+
+
+def _ruff(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    if dist_version("ruff") is None:
+        raise ToolMissingError("ruff is not installed; install it with `pip install ruff`")
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(f"could not run {sys.executable} -m ruff: {exc.strerror}") from exc
+
+
+def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) -> dict[str, str]:
+    """``files`` (path → source) with imports sorted, unused imports dropped, then formatted."""
+    if not files:
+        return {}
+    config = [
+        "--isolated",
+        "--no-cache",
+        "--config",
+        f"line-length = {LINE_LENGTH}",
+        "--config",
+        'target-version = "py311"',
+    ]
+    known = ", ".join(f'"{name}"' for name in sorted(set(first_party)))
+    with tempfile.TemporaryDirectory(prefix="protokit-fmt-") as tmp:
+        folder = Path(tmp)
+        for rel, text in files.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        fix = _ruff(
+            [
+                "check",
+                *config,
+                "--config",
+                f"lint.isort.known-first-party = [{known}]",
+                "--select",
+                "I,F401",
+                "--fix",
+                "--exit-zero",
+                "--quiet",
+                ".",
+            ],
+            folder,
+        )
+        if fix.returncode != 0:
+            raise ProtokitError(f"ruff could not sort imports: {fix.stderr.strip()[:300]}")
+        fmt = _ruff(["format", *config, "."], folder)  # --quiet would hide its parse error
+        if fmt.returncode != 0:
+            first = next((ln for ln in fmt.stderr.splitlines() if ln.strip()), "no message")
+            raise ProtokitError(
+                "ruff could not format the rendered code (a template bug?): "
+                f"{first.strip().removeprefix('error: ')[:300]}"
+            )
+        return {rel: (folder / rel).read_text(encoding="utf-8") for rel in files}

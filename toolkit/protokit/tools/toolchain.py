@@ -1,0 +1,130 @@
+"""The versions of the tools protokit drives, read from the tools themselves.
+
+grpcio-tools emits gencode for the protobuf it bundles, and generated modules refuse to import on
+an older runtime. The gencode version is read from real generated output, not guessed from the
+grpcio-tools version.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.tools.buf import buf_version
+
+_GENCODE_HEADER = re.compile(r"^# Protobuf Python Version: (\S+)$", re.M)
+_PROBE_PROTO = 'syntax = "proto3";\npackage protokit.probe;\nmessage Probe {}\n'
+
+
+def dist_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """A release tuple from a version string: ``7.35.1`` → (7, 35, 1); suffixes are dropped."""
+    parts: list[int] = []
+    for piece in text.split("."):
+        digits = re.match(r"\d+", piece)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+    return tuple(parts)
+
+
+def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run grpcio-tools' protoc (``python -m grpc_tools.protoc``) with its bundled includes."""
+    if dist_version("grpcio-tools") is None:
+        raise ToolMissingError(
+            "grpcio-tools is not installed; install it with `pip install grpcio-tools`"
+        )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "grpc_tools.protoc", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolMissingError(
+            f"could not run {sys.executable} -m grpc_tools.protoc: {exc.strerror}"
+        ) from exc
+
+
+@cache
+def gencode_version() -> str:
+    """The protobuf gencode version grpcio-tools writes, read from a probe it generates."""
+    with tempfile.TemporaryDirectory(prefix="protokit-probe-") as tmp:
+        folder = Path(tmp)
+        (folder / "probe.proto").write_text(_PROBE_PROTO, encoding="utf-8")
+        proc = run_protoc(["-I.", "--python_out=.", "probe.proto"], folder)
+        out = folder / "probe_pb2.py"
+        if proc.returncode != 0 or not out.is_file():
+            raise ProtokitError(
+                f"grpcio-tools could not generate a probe file: {proc.stderr.strip()}"
+            )
+        match = _GENCODE_HEADER.search(out.read_text(encoding="utf-8"))
+    if match is None:
+        raise ProtokitError("grpcio-tools output carries no 'Protobuf Python Version' header")
+    return match.group(1)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    buf: str
+    grpcio_tools: str | None
+    grpcio: str | None
+    protobuf: str | None
+    gencode: str | None
+
+    def problems(self) -> list[str]:
+        """Mismatches that would break generated code, each naming its fix."""
+        found: list[str] = []
+        if self.grpcio_tools is None:
+            found.append("grpcio-tools is not installed; fix: pip install grpcio-tools")
+        if self.grpcio is None:
+            found.append("grpcio is not installed; fix: pip install grpcio")
+        if self.protobuf is None:
+            found.append("protobuf is not installed; fix: pip install protobuf")
+        if self.gencode and self.protobuf:
+            found.extend(runtime_problems(self.gencode, self.protobuf))
+        return found
+
+
+def runtime_problems(gencode: str, runtime: str) -> list[str]:
+    gen, run = parse_version(gencode), parse_version(runtime)
+    if run < gen:
+        return [
+            f"grpcio-tools emits protobuf {gencode} gencode but the installed runtime is "
+            f"protobuf {runtime}: generated modules will refuse to import; "
+            f'fix: pip install "protobuf>={gencode}" (or pin grpcio-tools to a release '
+            f"that bundles protobuf {runtime})"
+        ]
+    return []
+
+
+def read_toolchain() -> Toolchain:
+    tools = dist_version("grpcio-tools")
+    gencode: str | None = None
+    if tools is not None:
+        try:
+            gencode = gencode_version()
+        except (ProtokitError, OSError):
+            gencode = None
+    return Toolchain(
+        buf=buf_version(),
+        grpcio_tools=tools,
+        grpcio=dist_version("grpcio"),
+        protobuf=dist_version("protobuf"),
+        gencode=gencode,
+    )
