@@ -26,6 +26,7 @@ from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.gen.mypy_plugin import declares_foreign_options
 from protokit.tools.toolchain import run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
@@ -41,6 +42,7 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Batches running at once: bounded, since each protoc run holds its batch's descriptors."""
 
 _GENCODE = re.compile(rb"^# Protobuf Python Version: (\S+)$", re.M)
+_PLUGIN_FAILURE = re.compile(r"^--(?P<out>\w+)_out: (?P<msg>.+)$")
 _PROTOC_LOCATION = re.compile(
     r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
 )
@@ -54,18 +56,18 @@ class ProtocOutput:
     parsed: frozenset[str] = frozenset()  # outputs already parsed as valid Python
 
 
-def _plugin_launcher(folder: Path, name: str, entry: str) -> Path:
-    """An executable protoc can start that runs a mypy-protobuf entry point in this Python.
+def _plugin_launcher(folder: Path, name: str, *, strip: bool) -> Path:
+    """An executable protoc can start that runs one of mypy-protobuf's plugins in this Python,
+    through ``protokit.gen.mypy_plugin`` (``strip``: remove the options it would misread).
 
     Going through ``sys.executable`` (rather than a console script on PATH) keeps it working
     from any install, activated or not.
     """
     path = folder / f"protoc-gen-{name}"
     python = sys.executable.replace("'", "'\\''")
+    flag = " --strip" if strip else ""
     path.write_text(
-        "#!/bin/sh\n"
-        f"exec '{python}' -c 'import sys; from mypy_protobuf.main import {entry}; "
-        f"sys.exit({entry}())'\n",
+        f"#!/bin/sh\nexec '{python}' -m protokit.gen.mypy_plugin {name}{flag}\n",
         encoding="utf-8",
     )
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -74,6 +76,14 @@ def _plugin_launcher(folder: Path, name: str, entry: str) -> Path:
 
 def _protoc_error(stderr: str, image: Image) -> ProtokitError:
     for raw in stderr.splitlines():
+        plugin = _PLUGIN_FAILURE.match(raw.strip())
+        if plugin:  # a generator failed: its own words, not a warning about some file
+            return ProtokitError(
+                f"the {plugin.group('out')} generator failed: {plugin.group('msg')}"
+            )
+    for raw in stderr.splitlines():
+        if "warning:" in raw.lower():
+            continue
         match = _PROTOC_LOCATION.match(raw.strip())
         if match:
             name = match.group("path")
@@ -83,7 +93,11 @@ def _protoc_error(stderr: str, image: Image) -> ProtokitError:
                 line=int(match.group("line")),
                 column=int(match.group("col")),
             )
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and "warning:" not in line.lower()
+    ]
     for line in lines:
         name = line.split(":", 1)[0]
         if name.endswith(".proto"):
@@ -134,13 +148,14 @@ _PARSE_CHECK = """
 import ast, pathlib, sys
 root = pathlib.Path(sys.argv[1])
 for path in sorted(root.rglob("*")):
-    if path.suffix in (".py", ".pyi") and path.is_file():
+    if path.suffix == ".py" and path.is_file():
         try:
             ast.parse(path.read_bytes(), filename=str(path))
         except (SyntaxError, ValueError):
             print(path.relative_to(root).as_posix())
 """
-"""Parses every Python output under a folder and prints the ones that do not parse."""
+"""Parses every ``.py`` output under a folder and prints the ones that do not parse (the
+``.pyi`` outputs were parsed by the plugin that wrote them)."""
 
 
 def _run_batch(
@@ -173,7 +188,8 @@ def _run_batch(
     for path in sorted(out.rglob("*")):
         if path.is_file():
             files[path.relative_to(out).as_posix()] = path.read_bytes()
-    python = {rel for rel in files if rel.endswith((".py", ".pyi"))}
+    python = {rel for rel in files if rel.endswith(".py")}
+    stubs = {rel for rel in files if rel.endswith(".pyi")}  # parsed by mypy_plugin
     if parse_apart:
         check = subprocess.run(
             [sys.executable, "-c", _PARSE_CHECK, str(out)],
@@ -185,7 +201,7 @@ def _run_batch(
         bad = set(check.stdout.split()) if check.returncode == 0 else python
     else:
         bad = {rel for rel in python if not _parses(files[rel], rel)}
-    return _BatchResult(proc.returncode, proc.stderr, files, frozenset(python - bad))
+    return _BatchResult(proc.returncode, proc.stderr, files, frozenset((python - bad) | stubs))
 
 
 def _parses(data: bytes, name: str) -> bool:
@@ -218,8 +234,9 @@ def run_protoc_batches(
     batches = _batches(targets, size, pool_size)
     with tempfile.TemporaryDirectory(prefix="protokit-gen-") as tmp:
         folder = Path(tmp)
-        _plugin_launcher(folder, "mypy", "main")
-        _plugin_launcher(folder, "mypy_grpc", "grpc")
+        strip = declares_foreign_options(image.files)
+        _plugin_launcher(folder, "mypy", strip=strip)
+        _plugin_launcher(folder, "mypy_grpc", strip=strip)
         if len(batches) == 1:
             results = [_run_batch(tmp, 0, image.serialize(), batches[0], parse_apart=False)]
         else:
