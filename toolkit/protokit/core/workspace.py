@@ -32,6 +32,11 @@ class Settings:
     fixtures_out: str = "compat"
     stubs_distribution: str = ""  # the stub wheel's name; "" derives "<org>-contracts"
     org: str = ""  # new-service's default package prefix; "" derives it from the contracts
+    # Python package prefix → another one, for generated modules only (``io.prometheus.client``
+    # → ``ioprom.client``): a dependency's folder that would shadow a standard library module.
+    python_package_map: dict[str, str] = field(default_factory=dict)
+    # Proto packages (fnmatch patterns) that get servicer skeletons; None: the org's own.
+    implement: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -87,6 +92,12 @@ def load_settings(root: Path) -> Settings:
             close = difflib.get_close_matches(normalized, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
             raise ProtokitError(f"unknown key {key!r} in [tool.protokit]{hint}", path=PYPROJECT)
+        if normalized == "python_package_map":
+            values[normalized] = _package_map(value)
+            continue
+        if normalized == "implement":
+            values[normalized] = _patterns(value)
+            continue
         if not isinstance(value, str):
             raise ProtokitError(
                 f"[tool.protokit] {key} must be a string path, got {type(value).__name__}",
@@ -103,6 +114,49 @@ def load_settings(root: Path) -> Settings:
             )
         values[normalized] = value
     return Settings(**values)
+
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_PATTERN = re.compile(r"^[A-Za-z0-9_.*?\[\]!-]+$")
+
+
+def _package_map(value: object) -> dict[str, str]:
+    """``python_package_map``: a table of dotted Python package names."""
+    if not isinstance(value, dict):
+        raise ProtokitError(
+            "[tool.protokit] python_package_map must be a table such as "
+            '{"io.prometheus.client" = "ioprom.client"}',
+            path=PYPROJECT,
+        )
+    mapping: dict[str, str] = {}
+    for old, new in value.items():
+        if not isinstance(new, str) or not _DOTTED.match(old) or not _DOTTED.match(new):
+            raise ProtokitError(
+                f"[tool.protokit] python_package_map: {old!r} = {new!r} must map a dotted "
+                "Python package name to another",
+                path=PYPROJECT,
+            )
+        if "google.protobuf" in (old, new) or f"{old}.".startswith("google.protobuf."):
+            raise ProtokitError(
+                "[tool.protokit] python_package_map cannot move google.protobuf: the protobuf "
+                "runtime owns it",
+                path=PYPROJECT,
+            )
+        mapping[old] = new
+    return mapping
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    """``implement``: a list of proto package patterns (``acme.*``)."""
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and _PATTERN.match(p) for p in value
+    ):
+        raise ProtokitError(
+            "[tool.protokit] implement must be a list of proto package patterns such as "
+            '["acme.*", "billing.v1"]',
+            path=PYPROJECT,
+        )
+    return tuple(value)
 
 
 _DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")  # PEP 508 names

@@ -4,7 +4,7 @@ protoc starts this module (``python -m protokit.gen.mypy_plugin mypy|mypy_grpc [
 instead of mypy-protobuf's own console scripts, so that:
 
 - mypy-protobuf never sees options it would misread: it claims ``google.protobuf.FieldOptions``
-  extensions 1151–1154 (``casttype``, ``keytype``, ``valuetype``, ``options``) for itself, and a
+  extensions 1151 to 1154 (``casttype``, ``keytype``, ``valuetype``, ``options``) for itself, and a
   tree declaring its own extension in that range (googleapis' ``operation_response_field`` is
   1151) would make it fail. With ``--strip`` those fields are removed from the copy of the
   request the plugin reads; protoc's own ``_pb2.py`` output is untouched.
@@ -143,8 +143,10 @@ def _with_services(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeG
     return narrowed
 
 
-def _generate(kind: str, request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
-    from mypy_protobuf import main as mypy
+def _generate(
+    kind: str, request: plugin_pb2.CodeGeneratorRequest
+) -> plugin_pb2.CodeGeneratorResponse:
+    from mypy_protobuf import main as mypy  # type: ignore[import-untyped]
 
     response = plugin_pb2.CodeGeneratorResponse()
     response.supported_features = (
@@ -181,12 +183,16 @@ def _generate(kind: str, request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2
             ast.parse(item.content, filename=item.name)
         except (SyntaxError, ValueError) as exc:
             source = item.name.removesuffix(".pyi").removesuffix("_grpc").removesuffix("_pb2")
-            return _failed(kind, f"{source}.proto", f"the generated {item.name} is not valid Python ({exc})")
+            return _failed(
+                kind, f"{source}.proto", f"the generated {item.name} is not valid Python ({exc})"
+            )
     return response
 
 
 def _failed(kind: str, proto: str, message: str) -> plugin_pb2.CodeGeneratorResponse:
-    return plugin_pb2.CodeGeneratorResponse(error=f"{PLUGIN_NAMES[kind]} failed on {proto}: {message}")
+    return plugin_pb2.CodeGeneratorResponse(
+        error=f"{PLUGIN_NAMES[kind]} failed on {proto}: {message}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,7 +62,8 @@ def build_image(ws: Workspace) -> Image:
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """protokit's cache folder (``PROTOKIT_CACHE_DIR``, else under ``XDG_CACHE_HOME``)."""
     override = os.environ.get("PROTOKIT_CACHE_DIR")
     if override:
         return Path(override)
@@ -92,7 +93,7 @@ def _source_key(ws: Workspace) -> str:
 
 def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
     slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
-    folder = _cache_dir() / "images"
+    folder = cache_dir() / "images"
     return folder / f"{slot}.json", folder / f"{slot}.binpb"
 
 
