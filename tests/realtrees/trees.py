@@ -111,11 +111,11 @@ def workspace(root: Path, files: Mapping[str, str], pyproject: str = "") -> Path
     return root
 
 
-def python(code: str, cwd: Path, path: Path) -> subprocess.CompletedProcess[str]:
+def python(code: str, cwd: Path, path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``code`` run in a fresh Python with ``path`` first on sys.path."""
     env = {**os.environ, "PYTHONPATH": str(path)}
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
