@@ -60,7 +60,7 @@ def test_a_touched_contract_is_compiled_again(tmp_path: Path, recorded_buf: Path
     assert len(_calls(recorded_buf)) > before
     assert result.protoc_runs == 1
     pyi = root / "gen/python/envoy/service/metrics/v3/metrics_service_pb2.pyi"
-    assert "n: builtins.int" in pyi.read_text()
+    assert "    n: _builtins.int" in pyi.read_text()
 
 
 def test_a_damaged_output_is_repaired_on_the_next_run(tmp_path: Path, recorded_buf: Path) -> None:
