@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from protokit.check.lint import run_format_check, run_lint
@@ -60,9 +61,14 @@ def run_check(
     from protokit.evolution.checks import run_evolution_checks
 
     options = options or CheckOptions()
-    findings: list[Finding] = []
-    findings.extend(run_format_check(ws))
-    findings.extend(run_lint(ws))
-    findings.extend(gen_staleness(ws))
-    findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log))
-    return findings
+    checks: list[Callable[[], list[Finding]]] = [
+        lambda: run_format_check(ws),
+        lambda: run_lint(ws),
+        lambda: gen_staleness(ws),
+        lambda: run_evolution_checks(ws, options.against, options.all_releases, log),
+    ]
+    # Each check is mostly a buf (or protoc) process: they run side by side, and their
+    # findings are reported in this order.
+    with ThreadPoolExecutor(len(checks)) as pool:
+        futures = [pool.submit(check) for check in checks]
+        return [finding for future in futures for finding in future.result()]

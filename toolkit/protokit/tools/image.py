@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
@@ -33,11 +34,16 @@ def build_image(ws: Workspace) -> Image:
     cached = _cached_image(ws, key) if key is not None else None
     if cached is not None:
         return cached
-    result = run_buf(["build", "--error-format", "json", "-o", "-#format=binpb"], ws.root)
-    if result.returncode != 0:
-        raise _compile_failure(result.stderr, result.stdout)
+    with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
+        build = pool.submit(
+            run_buf, ["build", "--error-format", "json", "-o", "-#format=binpb"], ws.root
+        )
+        listed = pool.submit(run_buf, ["ls-files", "--format", "json"], ws.root)
+        result = build.result()
+        if result.returncode != 0:
+            raise _compile_failure(result.stderr, result.stdout)
+        listing = listed.result()
     files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
-    listing = run_buf(["ls-files", "--format", "json"], ws.root)
     targets: list[str] = []
     disk: dict[str, str] = {}
     for raw in listing.stdout.decode().splitlines():
