@@ -203,10 +203,12 @@ GOOGLEAPIS_PACKAGES = 638
 ENVOY_FILES = 763
 _COMMENT = (
     "{what} holds the state a caller reads back after the operation finishes.\n"
-    'Values are validated on write; see `Validate` for the "strict" rules and\n'
-    "C:\\\\paths\\\\like\\\\this or a regex such as ^[a-z]+\\\\d*$ in examples.\n"
+    'Values are validated on write; see `Validate` for the "strict" rules, and\n'
+    "[the guide](https://example.com/guide) for the resource's life cycle.\n"
     "(-- api-linter: core::0131::request-name-field=disabled --)"
 )
+_ODD_COMMENT = '\nPaths look like C:\\\\data\\\\x or match ^[a-z]+\\\\d*$; """quoted""".'
+"""In one file of ten, as regexes and Windows paths are in googleapis' comments."""
 EXTENDED_OPERATIONS = """// Options for long-running operations, at numbers other plugins use too.
 syntax = "proto3";
 
@@ -318,7 +320,8 @@ def _api_text(api: _Api, host: str) -> str:
         "option java_multiple_files = true;",
         "",
     ]
-    out += _comment(_COMMENT.format(what=stem))
+    odd = _ODD_COMMENT if api.number % 10 == 3 else ""
+    out += _comment(_COMMENT.format(what=stem) + odd)
     out += [
         f"message {stem} {{",
         "  option (google.api.resource) = {",
@@ -360,7 +363,7 @@ def _api_text(api: _Api, host: str) -> str:
         out += [f"  // Plain.\n  {_upper(stem)}_KIND_PLAIN = 1;", "}", ""]
     for i in range(4 if not api.service else 1):
         msg = f"{stem}Part{i}"
-        out += _comment(f'{msg} is part {i} of a {stem}.\nIt has """three quotes""" inside.')
+        out += _comment(f'{msg} is part {i} of a {stem}.\nIt is "quoted" in places.')
         out += [f"message {msg} {{"]
         for j in range(4):
             scalar = _SCALARS[(api.number + i + j) % len(_SCALARS)]
@@ -600,7 +603,14 @@ def bench(name: str, root: Path) -> list[Step]:
     shutil.rmtree(plain, ignore_errors=True)
     plain.mkdir()
     listing = tools / "sources.txt"
-    listing.write_text("\n".join(sources) + "\n")
+    # mypy-protobuf fails on files using a FieldOptions extension at 1151-1154 (it reads them
+    # as its own options): plain protoc runs without them, a slightly smaller job than gen's.
+    plain_sources = [
+        s
+        for s in sources
+        if "google/cloud/extended_operations.proto" not in (protos / s).read_text()
+    ]
+    listing.write_text("\n".join(plain_sources) + "\n")
     protoc = [
         sys.executable,
         "-m",
@@ -623,7 +633,8 @@ def bench(name: str, root: Path) -> list[Step]:
         shutil.rmtree(root / folder, ignore_errors=True)
     os.environ["PROTOKIT_CACHE_DIR"] = str(root / ".bench-cache")  # the full run starts cold
     print(f"{name}: {len(sources)} .proto files", file=sys.stderr, flush=True)
-    raw = measure("protoc once (same outputs)", protoc, root)
+    skipped = len(sources) - len(plain_sources)
+    raw = measure(f"protoc once{f' (-{skipped} files)' if skipped else ''}", protoc, root)
     cold = measure("protokit gen (cold)", [*protokit, "gen"], root)
     steps = [Step(raw, None), Step(cold, raw)]
     steps.append(Step(measure("protokit gen (no-op re-run)", [*protokit, "gen"], root), raw))
@@ -635,10 +646,10 @@ def bench(name: str, root: Path) -> list[Step]:
         steps.append(
             Step(measure("protokit gen --check", [*protokit, "gen", "--check"], root), raw)
         )
-        hand = measure("buf format + lint by hand", ["sh", "-c", by_hand], root)
+        hand = measure("buf format + lint by hand", ["sh", "-c", by_hand], root, ok=(0, 100))
         check = measure("protokit check", [*protokit, "check"], root, ok=(0, 100))
         steps += [Step(hand, None), Step(check, hand)]
-        hand_b = measure("buf format+lint+breaking", ["sh", "-c", with_breaking], root)
+        hand_b = measure("buf format+lint+breaking", ["sh", "-c", with_breaking], root, ok=(0, 100))
         against = [*protokit, "check", "--against", str(base_image)]
         check_b = measure("protokit check --against", against, root, ok=(0, 100))
         steps += [Step(hand_b, None), Step(check_b, hand_b)]

@@ -10,8 +10,8 @@ instead of mypy-protobuf's own console scripts, so that:
   request the plugin reads; protoc's own ``_pb2.py`` output is untouched.
 - the typed gRPC stubs are generated only for files that declare services, from only the
   descriptors those files need (a ``_pb2_grpc.pyi`` for a file without services is discarded);
-- every output is parsed as Python in the plugin process itself, so batches check their outputs
-  side by side;
+- every output that holds something escaped from a comment is parsed as Python in the plugin
+  process itself, so batches check their outputs side by side;
 - a crash or an invalid output is returned as the plugin's error, naming the plugin and the
   ``.proto`` file; protoc reports it as ``--<name>_out: ...``.
 """
@@ -19,6 +19,7 @@ instead of mypy-protobuf's own console scripts, so that:
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -179,6 +180,8 @@ def _generate(
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return _failed(kind, name, f"{type(exc).__name__}: {detail}".rstrip(": "))
     for item in response.file:
+        if not escaping_mattered(item.content):
+            continue  # nothing from a comment that could have broken out of a docstring
         try:
             ast.parse(item.content, filename=item.name)
         except (SyntaxError, ValueError) as exc:
@@ -187,6 +190,17 @@ def _generate(
                 kind, f"{source}.proto", f"the generated {item.name} is not valid Python ({exc})"
             )
     return response
+
+
+_ESCAPED = re.compile(r'[\\\x00-\x08\x0b-\x1f\x7f]|""""')
+
+
+def escaping_mattered(text: str) -> bool:
+    """Whether generated text holds what docstring escaping must handle (a backslash, a control
+    character, a quote against closing quotes): only then can a comment have broken the code
+    around it.
+    Everything else in a stub is names the model checked, placed by the generator's own code."""
+    return _ESCAPED.search(text) is not None
 
 
 def _failed(kind: str, proto: str, message: str) -> plugin_pb2.CodeGeneratorResponse:
