@@ -104,5 +104,5 @@ def test_a_map_that_is_not_a_table_of_package_names_is_refused(tmp_path: Path) -
     root = workspace(
         tmp_path / "ws", FILES, '[tool.protokit]\npython_package_map = {"io.prometheus" = "1x"}\n'
     )
-    with pytest.raises(ProtokitError, match="python_package_map: 'io.prometheus' = '1x'"):
+    with pytest.raises(ProtokitError, match=r"python_package_map: 'io\.prometheus' = '1x'"):
         open_workspace(root)

@@ -5,11 +5,12 @@ Two fingerprints:
 - ``inputs_digest``: the content of everything that shapes the generated stubs (the compiled
   descriptors, the generator versions, protokit's own generator code, the templates and the
   options). It is recorded in the manifest: same digest and intact outputs, nothing to render.
-- ``Snapshot``: a stat stamp (path, size, mtime) of every file a run reads — the ``.proto``
+- ``Snapshot``: the stats (path, size, mtime) of every file a run reads — the ``.proto``
   files, buf's and protokit's configuration, templates, the servicer folders, the generator
   tools — plus the size and mtime of every file the run left behind. It lives in protokit's
   cache, never in the workspace. When nothing a run read or wrote has changed since, the run's
-  result still holds: no ``buf build``, no protoc, nothing read but directory entries.
+  result still holds: no ``buf build``, no protoc, nothing read but directory entries. When
+  only some ``.proto`` files changed, they are the ones to compile and generate again.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from protokit.tools.toolchain import dist_version
 
 __all__ = [
     "Snapshot",
+    "Sources",
     "folder_stamp",
     "forget_snapshot",
     "inputs_digest",
     "load_snapshot",
+    "read_sources",
     "save_snapshot",
-    "source_stamp",
     "stat_outputs",
 ]
 
@@ -95,9 +97,9 @@ def _stat_line(path: Path, rel: str) -> str:
     return f"{rel}\0{info.st_size}\0{info.st_mtime_ns}"
 
 
-def _walk(root: Path, folder: str, suffix: str | None) -> list[str]:
-    """``rel\\0size\\0mtime`` for every regular file under ``root/folder`` (sorted)."""
-    lines: list[str] = []
+def _walk(root: Path, folder: str, suffix: str | None) -> dict[str, list[int]]:
+    """``rel → [size, mtime_ns]`` for every regular file under ``root/folder``."""
+    found: dict[str, list[int]] = {}
     stack = [root / folder]
     while stack:
         current = stack.pop()
@@ -112,38 +114,54 @@ def _walk(root: Path, folder: str, suffix: str | None) -> list[str]:
             elif entry.is_file() and (suffix is None or entry.name.endswith(suffix)):
                 info = entry.stat()
                 rel = Path(entry.path).relative_to(root).as_posix()
-                lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}")
-    return sorted(lines)
+                found[rel] = [info.st_size, info.st_mtime_ns]
+    return found
 
 
-def source_stamp(ws: Workspace, modules: Sequence[str], options: Mapping[str, object]) -> str:
-    """A digest of the stats of every input a gen run reads before it writes: the ``.proto``
-    files of buf's module folders ``modules``, configuration, generator tools and code."""
+@dataclass(frozen=True)
+class Sources:
+    """What a gen run reads before it writes: ``facts`` (a digest of configuration, generator
+    tools and code, options) and the stats of every ``.proto`` file of buf's modules."""
+
+    facts: str
+    protos: dict[str, list[int]]
+
+    def changed(self, before: Sources) -> list[str] | None:
+        """The ``.proto`` files (workspace-relative) whose stats changed since ``before``; None
+        when more than file contents changed (configuration, tools, files added or removed)."""
+        if self.facts != before.facts or self.protos.keys() != before.protos.keys():
+            return None
+        return sorted(rel for rel, stat in self.protos.items() if before.protos[rel] != stat)
+
+
+def read_sources(ws: Workspace, modules: Sequence[str], options: Mapping[str, object]) -> Sources:
+    """The stats of everything a gen run reads before it writes (``modules``: buf's module
+    folders): the ``.proto`` files, configuration, generator tools and code."""
     lines = [
         json.dumps(
             {"protokit": __version__, "code": code_digest(), "settings": repr(ws.settings)},
             sort_keys=True,
         ),
         json.dumps(dict(options), sort_keys=True, default=str),
+        json.dumps(sorted(set(modules))),
     ]
     lines.extend(f"{name}={dist_version(name)}" for name in _TOOLS)
     buf = find_buf()
     lines.append(_stat_line(buf, str(buf)))
     lines.extend(_stat_line(ws.root / name, name) for name in _CONFIG_FILES)
+    protos: dict[str, list[int]] = {}
     for module in sorted(set(modules)):
-        lines.append(f"module {module}")
-        lines.extend(_walk(ws.root, module, ".proto"))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        protos.update(_walk(ws.root, module, ".proto"))
+    return Sources(hashlib.sha256("\n".join(lines).encode()).hexdigest(), protos)
 
 
 def folder_stamp(ws: Workspace, folders: Sequence[str]) -> str:
     """A digest of the stats of every file under ``folders`` (templates, servicers, their
     tests), taken after a run wrote into them."""
-    lines: list[str] = []
+    found: dict[str, list[int]] = {}
     for folder in sorted(set(folders)):
-        lines.append(f"folder {folder}")
-        lines.extend(_walk(ws.root, folder, None))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        found.update(_walk(ws.root, folder, None))
+    return hashlib.sha256(json.dumps(sorted(found.items())).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -151,7 +169,7 @@ class Snapshot:
     """A finished write-mode run: what it read (``stamp``), what it left (``outputs``: path →
     [size, mtime_ns], the manifest included), and what it reported."""
 
-    stamp: str
+    sources: Sources
     folders: str  # folder_stamp after the run
     modules: list[str]
     outputs: dict[str, list[int]]
@@ -178,7 +196,10 @@ def load_snapshot(ws: Workspace, stubs_out: str) -> Snapshot | None:
     try:
         raw = json.loads(_snapshot_path(ws, stubs_out).read_text(encoding="utf-8"))
         return Snapshot(
-            stamp=str(raw["stamp"]),
+            sources=Sources(
+                str(raw["sources"]["facts"]),
+                {str(k): [int(v[0]), int(v[1])] for k, v in raw["sources"]["protos"].items()},
+            ),
             folders=str(raw["folders"]),
             modules=[str(m) for m in raw["modules"]],
             outputs={str(k): [int(v[0]), int(v[1])] for k, v in dict(raw["outputs"]).items()},

@@ -13,9 +13,8 @@
 6. write  — ``writer.apply``.
 
 Nothing to do is proven as early as possible (``fingerprint``): when no file the previous run
-read or wrote has changed, the run stops before stage 1 (no buf, no protoc); when the
-descriptors and generators are unchanged and every generated file is intact, stage 3 renders
-no stubs.
+read or wrote has changed, the run stops before stage 1 (no buf, no protoc); when only comments
+of some files changed, only their stubs are rendered again.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from protokit.core.descriptors import Image, load_image_file
 from protokit.core.errors import ProtokitError
@@ -45,7 +46,7 @@ from protokit.core.writer import (
 from protokit.gen import fingerprint
 from protokit.gen.model import Model, ProtoFile, build_model
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
-from protokit.gen.package_map import map_image
+from protokit.gen.package_map import map_file, map_image
 from protokit.gen.render import (
     STUB_TEMPLATES,
     intact_outputs,
@@ -61,7 +62,7 @@ from protokit.gen.skeletons import (
     skeleton_files,
 )
 from protokit.tools.buf import module_paths
-from protokit.tools.image import build_image
+from protokit.tools.image import build_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
 
 __all__ = ["MANIFEST_NAME", "GenResult", "describe", "run_gen"]
@@ -75,6 +76,7 @@ class GenResult:
     warnings: tuple[str, ...] = ()
     missing: tuple[Finding, ...] = ()
     applied: bool = False
+    regenerated: tuple[str, ...] = ()  # the .proto files whose stubs were rendered again
 
     @property
     def stale(self) -> list[str]:
@@ -96,21 +98,35 @@ class _Rendered:
     parsed: set[str] = field(default_factory=set)  # outputs already parsed
     warnings: list[str] = field(default_factory=list)
     missing: tuple[Finding, ...] = ()
+    regenerated: tuple[str, ...] = ()  # the .proto files whose stubs were rendered
 
 
 # --- stage 1: load ---------------------------------------------------------------------------
 
 
-def _load(ws: Workspace, image_path: Path | None, image: Image | None) -> Image:
-    if image is None:
-        image = load_image_file(image_path) if image_path is not None else build_image(ws)
-        if image_path is not None and not image.targets:
+def _load(
+    ws: Workspace, image_path: Path | None, image: Image | None, changed: list[str] | None
+) -> tuple[Image, frozenset[str] | None]:
+    """The descriptors to generate from, and (when only some ``.proto`` files' contents
+    changed, and only in comments, so no other file's outputs can differ) the import paths
+    whose stubs must be rendered again; None: all of them."""
+    regenerate: frozenset[str] | None = None
+    if image is None and image_path is not None:
+        image = load_image_file(image_path)
+        if not image.targets:
             raise ProtokitError(
                 "the image holds no .proto files; nothing to generate (and the generated "
                 "stubs were left as they are)",
                 path=str(image_path),
             )
-    return map_image(image, ws.settings.python_package_map)
+    elif image is None:
+        rebuilt = rebuild_image(ws, changed) if changed else None
+        if rebuilt is not None:
+            image, names = rebuilt
+            regenerate = frozenset(map_file(n, ws.settings.python_package_map) for n in names)
+        else:
+            image = build_image(ws)
+    return map_image(image, ws.settings.python_package_map), regenerate
 
 
 # --- stage 3: render -------------------------------------------------------------------------
@@ -122,6 +138,7 @@ def _render(
     model: Model,
     options: GenOptions,
     previous: Manifest | None,
+    regenerate: frozenset[str] | None = None,
 ) -> _Rendered:
     env = stub_environment(ws)
     templates = {name: template_source(env, name) for name in STUB_TEMPLATES}
@@ -133,9 +150,15 @@ def _render(
     if intact is not None and previous is not None:
         rendered = _Rendered(intact, previous.notes.get("gencode", ""), 0, False, inputs)
         rendered.parsed.update(item.path for item in intact)  # parsed when they were written
+    elif (
+        partial := _render_some(ws, image, model, env, options, previous, regenerate)
+    ) is not None:
+        partial.inputs = inputs
+        rendered = partial
     else:
         files, gencode, runs, parsed = render_stubs(ws, image, model, env, options.stubs)
         rendered = _Rendered(files, gencode, runs, True, inputs, set(parsed))
+        rendered.regenerated = tuple(f.name for f in model.files)
     if options.skeletons:
         everything = service_packages(model, options.services)
         packages, note = own_packages(
@@ -146,6 +169,36 @@ def _render(
         created = () if options.force or previous is None else previous.created
         rendered.outputs.extend(skeleton_files(ws, env, packages, options.services, created))
         rendered.missing = tuple(missing_methods(ws.root, packages))
+    return rendered
+
+
+def _render_some(
+    ws: Workspace,
+    image: Image,
+    model: Model,
+    env: jinja2.Environment,
+    options: GenOptions,
+    previous: Manifest | None,
+    regenerate: frozenset[str] | None,
+) -> _Rendered | None:
+    """The stubs of ``regenerate`` rendered again, every other previous output kept as it is
+    on disk; None when there is no such previous run (or its outputs were touched)."""
+    if regenerate is None or previous is None or options.force:
+        return None
+    files, gencode, runs, parsed = render_stubs(
+        ws, image, model, env, options.stubs, only=regenerate
+    )
+    redone = {f.path for f in files}
+    for proto in model.files:
+        if proto.name in regenerate:
+            for stem in (proto.module_path, proto.grpc_module_path):
+                redone.update(f"{options.stubs}/{stem}{suffix}" for suffix in (".py", ".pyi"))
+    kept = intact_outputs(ws, previous, skip=redone)
+    if kept is None:
+        return None
+    rendered = _Rendered([*files, *kept], gencode, runs, True, "", set(parsed))
+    rendered.parsed.update(item.path for item in kept)  # parsed when they were written
+    rendered.regenerated = tuple(sorted(regenerate))
     return rendered
 
 
@@ -178,10 +231,6 @@ def _verify(rendered: _Rendered, model: Model, stubs_out: str) -> None:
 # --- stage 5: plan ---------------------------------------------------------------------------
 
 
-def _and_more(count: int) -> str:
-    return f" ({count} more such file{'s' if count > 1 else ''})" if count else ""
-
-
 def _plan(
     ws: Workspace, rendered: _Rendered, options: GenOptions, previous: Manifest | None
 ) -> Plan:
@@ -195,10 +244,12 @@ def _plan(
         notes=notes,
     )
     foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
+    more = len(foreign) - 1
     if foreign:
         raise ProtokitError(
             "exists and was not written by a generator; refusing to overwrite it (move it, or "
-            f"generate into another folder with --out){_and_more(len(foreign) - 1)}",
+            "generate into another folder with --out)"
+            + (f" ({more} more such file{'s' if more > 1 else ''})" if more else ""),
             path=foreign[0].path,
         )
     return plan
@@ -228,14 +279,13 @@ def _watched(options: GenOptions, ws: Workspace) -> list[str]:
     return folders
 
 
-def _unchanged(ws: Workspace, options: GenOptions) -> GenResult | None:
+def _unchanged(
+    ws: Workspace, options: GenOptions, snapshot: fingerprint.Snapshot | None
+) -> GenResult | None:
     """The previous run's result, when nothing it read or wrote has changed since (by stat)."""
-    if options.force:
+    if options.force or snapshot is None or not snapshot.outputs_intact(ws.root):
         return None
-    snapshot = fingerprint.load_snapshot(ws, options.stubs)
-    if snapshot is None or not snapshot.outputs_intact(ws.root):
-        return None
-    if fingerprint.source_stamp(ws, snapshot.modules, options.facts()) != snapshot.stamp:
+    if fingerprint.read_sources(ws, snapshot.modules, options.facts()) != snapshot.sources:
         return None
     if fingerprint.folder_stamp(ws, _watched(options, ws)) != snapshot.folders:
         return None
@@ -257,7 +307,7 @@ def _remember(
     options: GenOptions,
     plan: Plan,
     rendered: _Rendered,
-    stamp: str,
+    sources: fingerprint.Sources,
     modules: list[str],
 ) -> None:
     """Record a clean write-mode run, so an unchanged re-run can stop before any work."""
@@ -270,7 +320,7 @@ def _remember(
         return
     folders = fingerprint.folder_stamp(ws, _watched(options, ws))
     snapshot = fingerprint.Snapshot(
-        stamp, folders, modules, outputs, rendered.gencode, list(rendered.warnings)
+        sources, folders, modules, outputs, rendered.gencode, list(rendered.warnings)
     )
     fingerprint.save_snapshot(ws, options.stubs, snapshot)
 
@@ -301,21 +351,25 @@ def run_gen(
         writes=not check and not dry_run,
     )
     from_workspace = image is None and image_path is None
+    changed: list[str] | None = None
     if from_workspace:
-        done = _unchanged(ws, options)
+        snapshot = fingerprint.load_snapshot(ws, options.stubs)
+        done = _unchanged(ws, options, snapshot)
         if done is not None:
             return done
         modules = module_paths(ws)
-        stamp = fingerprint.source_stamp(ws, modules, options.facts())
+        sources = fingerprint.read_sources(ws, modules, options.facts())
+        if snapshot is not None and not options.force and snapshot.outputs_intact(ws.root):
+            changed = sources.changed(snapshot.sources)
     previous = read_manifest(ws.root, options.manifest)
-    image = _load(ws, image_path, image)
+    image, regenerate = _load(ws, image_path, image, changed)
     model = build_model(image)
-    rendered = _render(ws, image, model, options, previous)
+    rendered = _render(ws, image, model, options, previous, regenerate)
     _verify(rendered, model, options.stubs)
     plan = _plan(ws, rendered, options, previous)
     applied = _write(ws, plan, options, on_event) if options.writes else False
     if options.writes and from_workspace:
-        _remember(ws, options, plan, rendered, stamp, modules)
+        _remember(ws, options, plan, rendered, sources, modules)
     runtime = dist_version("protobuf")
     if rendered.gencode and runtime:
         rendered.warnings.extend(runtime_problems(rendered.gencode, runtime))
@@ -326,6 +380,7 @@ def run_gen(
         warnings=tuple(rendered.warnings),
         missing=rendered.missing,
         applied=applied,
+        regenerated=rendered.regenerated,
     )
 
 

@@ -3,6 +3,8 @@ files, all in memory; or the previous run's files when they are intact and nothi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import jinja2
 
 from protokit.core.descriptors import Image
@@ -58,10 +60,18 @@ def _floor(version: str | None, fallback: str) -> str:
 
 
 def render_stubs(
-    ws: Workspace, image: Image, model: Model, env: jinja2.Environment, stubs_out: str
+    ws: Workspace,
+    image: Image,
+    model: Model,
+    env: jinja2.Environment,
+    stubs_out: str,
+    *,
+    only: Collection[str] | None = None,
 ) -> tuple[list[OutputFile], str, int, frozenset[str]]:
-    """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``."""
-    protoc = run_protoc_batches(image, [f.name for f in model.files])
+    """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
+    (``only``: the stubs of just these files, with the package files of all)."""
+    protos = [f for f in model.files if only is None or f.name in only]
+    protoc = run_protoc_batches(image, [f.name for f in protos])
     by_module_path = {f.module_path: f for f in model.files}
     outputs: dict[str, bytes] = {}
     for rel, data in protoc.files.items():
@@ -73,7 +83,7 @@ def render_stubs(
                 continue  # no services, no gRPC module
         outputs[rel] = data
     grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
-    for proto in model.files:
+    for proto in protos:
         if proto.services:
             text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
             outputs[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
@@ -93,10 +103,15 @@ def render_stubs(
     return files, gencode, protoc.runs, parsed
 
 
-def intact_outputs(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
-    """The previous run's files as outputs, if every one is on disk unchanged; else None."""
+def intact_outputs(
+    ws: Workspace, previous: Manifest, skip: Collection[str] = frozenset()
+) -> list[OutputFile] | None:
+    """The previous run's files (but ``skip``) as outputs, if every one is on disk unchanged;
+    else None."""
     outputs: list[OutputFile] = []
     for rel, digest in sorted(previous.files.items()):
+        if rel in skip:
+            continue
         try:
             data = ws.path(rel).read_bytes()
         except OSError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -65,6 +66,50 @@ def build_image(ws: Workspace) -> Image:
     return image
 
 
+def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[str]] | None:
+    """The cached image with only the ``changed`` files (workspace-relative paths) compiled
+    again, and their import paths; None when that cannot stand for a full build: no cached
+    image, a file it does not know, or a change beyond comments (a changed file's descriptor
+    without its source info differs, so files importing it may compile differently).
+
+    buf compiles just those files and what they import (``buf build --path``); a file's
+    descriptor depends on its own text and on the names its imports define, so with those
+    names unchanged every other file's descriptor is what a full build gives.
+    """
+    previous = _cached_image(ws, None)
+    if previous is None:
+        return None
+    by_disk = {disk: name for name, disk in previous.disk_paths.items()}
+    names = [by_disk.get(path) for path in changed]
+    if not names or any(name is None for name in names):
+        return None
+    paths = [arg for path in changed for arg in ("--path", path)]
+    result = run_buf(["build", "--error-format", "json", "-o", "-#format=binpb", *paths], ws.root)
+    if result.returncode != 0:
+        raise _compile_failure(result.stderr, result.stdout)
+    fresh = {f.name: f for f in descriptor_pb2.FileDescriptorSet.FromString(result.stdout).file}
+    wanted = {name for name in names if name is not None}
+    for name in wanted:
+        if name not in fresh or _shape(fresh[name]) != _shape(previous.file(name)):
+            return None
+    files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
+    image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
+    try:
+        key = _source_key(ws)
+    except (ProtokitError, OSError):
+        return image, sorted(wanted)
+    _store_image(ws, key, image.serialize(), image)
+    return image, sorted(wanted)
+
+
+def _shape(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
+    """A file's descriptor without its source info (comments and spans)."""
+    copy = descriptor_pb2.FileDescriptorProto()
+    copy.CopyFrom(proto)
+    copy.ClearField("source_code_info")
+    return copy.SerializeToString(deterministic=True)
+
+
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
@@ -103,12 +148,13 @@ def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
     return folder / f"{slot}.json", folder / f"{slot}.binpb"
 
 
-def _cached_image(ws: Workspace, key: str) -> Image | None:
-    """The cached image for ``key``, or None (absent, stale, or damaged: then buf runs)."""
+def _cached_image(ws: Workspace, key: str | None) -> Image | None:
+    """The cached image for ``key`` (None: whatever is cached), or None (absent, stale, or
+    damaged: then buf runs)."""
     meta_path, data_path = _cache_paths(ws)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != key:
+        if key is not None and meta.get("key") != key:
             return None
         data = data_path.read_bytes()
         if hashlib.sha256(data).hexdigest() != meta["sha256"]:
