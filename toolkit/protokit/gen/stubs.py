@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -40,6 +41,7 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Batches running at once: bounded, since each protoc run holds its batch's descriptors."""
 
 _GENCODE = re.compile(rb"^# Protobuf Python Version: (\S+)$", re.M)
+_SIGNALS = {s.value for s in signal.Signals}
 _PLUGIN_FAILURE = re.compile(r"^--(?P<out>\w+)_out: (?P<msg>.+)$")
 _PROTOC_LOCATION = re.compile(
     r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
@@ -72,7 +74,14 @@ def _plugin_launcher(folder: Path, name: str, *, strip: bool) -> Path:
     return path
 
 
-def _protoc_error(stderr: str, image: Image) -> ProtokitError:
+def _protoc_error(stderr: str, image: Image, returncode: int = 1) -> ProtokitError:
+    if returncode < 0:  # a signal: the kernel's OOM killer sends SIGKILL
+        name = signal.Signals(-returncode).name if -returncode in _SIGNALS else str(-returncode)
+        hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
+        return ProtokitError(
+            f"protoc was killed by {name}{hint} while generating a batch of "
+            f"{len(image.targets)} files; nothing was written"
+        )
     for raw in stderr.splitlines():
         plugin = _PLUGIN_FAILURE.match(raw.strip())
         if plugin:  # a generator failed: its own words, not a warning about some file
@@ -226,7 +235,7 @@ def run_protoc_batches(
                 results = [future.result() for future in futures]
         for result in results:
             if result.returncode != 0:
-                raise _protoc_error(result.stderr, image)
+                raise _protoc_error(result.stderr, image, result.returncode)
             files.update(result.files)
             parsed.update(result.parsed)
     gencode = None
