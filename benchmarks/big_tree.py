@@ -554,7 +554,9 @@ def measure(label: str, argv: Sequence[str], cwd: Path, ok: Sequence[int] = (0,)
     if proc.returncode not in ok:
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
         raise SystemExit(f"{label}: exit {proc.returncode}")
-    return Run(label, seconds, usage.ru_maxrss / 1024, proc.returncode)
+    run = Run(label, seconds, usage.ru_maxrss / 1024, proc.returncode)
+    print(f"  {label}: {seconds:.2f} s, {run.peak_mb:.0f} MB", file=sys.stderr, flush=True)
+    return run
 
 
 def _plugin(folder: Path, name: str, entry: str) -> Path:

@@ -3,7 +3,9 @@ files, all in memory; or the previous run's files when they are intact and nothi
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 
 import jinja2
 
@@ -71,7 +73,18 @@ def render_stubs(
     """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
     (``only``: the stubs of just these files, with the package files of all)."""
     protos = [f for f in model.files if only is None or f.name in only]
-    protoc = run_protoc_batches(image, [f.name for f in protos])
+    with ThreadPoolExecutor(1) as pool:
+        # protoc's batches run (in their own processes) while protokit renders and parses its
+        # own gRPC modules here.
+        pending = pool.submit(run_protoc_batches, image, [f.name for f in protos])
+        grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
+        own: dict[str, bytes] = {}
+        for proto in protos:
+            if proto.services:
+                text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
+                own[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
+        own_parsed = {rel for rel, data in own.items() if _parses(data, rel)}
+        protoc = pending.result()
     by_module_path = {f.module_path: f for f in model.files}
     outputs: dict[str, bytes] = {}
     for rel, data in protoc.files.items():
@@ -82,11 +95,7 @@ def render_stubs(
             if owner is None or not owner.services:
                 continue  # no services, no gRPC module
         outputs[rel] = data
-    grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
-    for proto in protos:
-        if proto.services:
-            text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
-            outputs[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
+    outputs.update(own)
     gencode = protoc.gencode or gencode_version()
     files = [OutputFile(f"{stubs_out}/{rel}", data) for rel, data in sorted(outputs.items())]
     files.extend(
@@ -99,8 +108,17 @@ def render_stubs(
             grpc_version=grpc_version,
         )
     )
-    parsed = frozenset(f"{stubs_out}/{rel}" for rel in protoc.parsed)
+    parsed = frozenset(f"{stubs_out}/{rel}" for rel in protoc.parsed | own_parsed)
     return files, gencode, protoc.runs, parsed
+
+
+def _parses(data: bytes, name: str) -> bool:
+    """Whether ``data`` is valid Python (the verify stage reports the ones that are not)."""
+    try:
+        ast.parse(data, filename=name)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def intact_outputs(
