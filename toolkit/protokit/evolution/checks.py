@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from protokit.core.descriptors import changed_targets
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
@@ -43,12 +45,19 @@ def run_evolution_checks(
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
-        with open_baseline(ws, base, image) as baseline:
+        with open_baseline(ws, base, image) as baseline, ThreadPoolExecutor(1) as pool:
             log(f"breaking changes against {baseline.label}")
-            api = diff_images(baseline.image, image, baseline.label, None)
-            findings.extend(_with_reserved(run_breaking(ws, baseline), api))
+            breaking = pool.submit(run_breaking, ws, baseline)  # buf, while fixtures are checked
             if baseline.release is None:
-                findings.extend(compat().check(Snapshot.of_image(baseline.label, baseline.image)))
+                # Only messages whose schema (or a schema they use) changed can read differently.
+                changed = changed_targets(baseline.image, image)
+                pruned = replace(baseline.image, targets=tuple(sorted(changed)))
+                findings.extend(compat().check(Snapshot.of_image(baseline.label, pruned)))
+            found = breaking.result()
+            if found:  # the diff only names the reserved lines for buf's deletion findings
+                api = diff_images(baseline.image, image, baseline.label, None)
+                found = _with_reserved(found, api)
+            findings[:0] = found
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
     for version in versions:
         snapshot = Snapshot.of_release(load_release(ws, version))

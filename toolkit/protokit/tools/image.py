@@ -15,7 +15,7 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pb2
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
@@ -90,7 +90,9 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     fresh = {f.name: f for f in descriptor_pb2.FileDescriptorSet.FromString(result.stdout).file}
     wanted = {name for name in names if name is not None}
     for name in wanted:
-        if name not in fresh or _shape(fresh[name]) != _shape(previous.file(name)):
+        if name not in fresh or without_source_info(fresh[name]) != without_source_info(
+            previous.file(name)
+        ):
             return None
     files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
     image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
@@ -100,14 +102,6 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
         return image, sorted(wanted)
     _store_image(ws, key, image.serialize(), image)
     return image, sorted(wanted)
-
-
-def _shape(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
-    """A file's descriptor without its source info (comments and spans)."""
-    copy = descriptor_pb2.FileDescriptorProto()
-    copy.CopyFrom(proto)
-    copy.ClearField("source_code_info")
-    return copy.SerializeToString(deterministic=True)
 
 
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
