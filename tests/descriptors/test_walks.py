@@ -113,3 +113,12 @@ def test_the_source_map_locates_nested_elements_by_full_name(tmp_path: Path) -> 
         14,
         "Mood is an enum inside Inner.",
     )
+
+
+def test_the_source_map_locates_a_part_of_an_element(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"buf.yaml": "version: v2\n", "shop/walk/v1/walk.proto": NESTED})
+    sources = SourceMap(build_image(open_workspace(root)))
+    name = d.EnumDescriptorProto.NAME_FIELD_NUMBER
+    found = sources.part("shop.walk.v1.Outer.Inner.Mood", (name,))
+    assert found is not None
+    assert (found.line, found.column) == (14, 10)  # the name token of `enum Mood`

@@ -52,34 +52,49 @@ class SourceMap:
 
     def __init__(self, image: Image) -> None:
         self._by_name: dict[str, Location] = {}
+        self._files: dict[str, tuple[str, SourceIndex]] = {}  # import path -> disk path, index
+        self._paths: dict[str, tuple[str, tuple[int, ...]]] = {}  # full name -> file, path
         for file in image.target_files():
             disk = image.disk_paths.get(file.name, file.name)
-            index = SourceIndex(file)
-            self._add(file.name, (), disk, index)
+            self._files[file.name] = (disk, SourceIndex(file))
+            self._add(file.name, file.name, ())
             for msg in walk_messages(file):
-                self._add(msg.full_name, msg.path, disk, index)
+                self._add(msg.full_name, file.name, msg.path)
                 for i, field in enumerate(msg.message.field):
                     name = f"{msg.full_name}.{field.name}"
-                    self._add(name, (*msg.path, _MSG_FIELD, i), disk, index)
+                    self._add(name, file.name, (*msg.path, _MSG_FIELD, i))
             for enum in walk_enums(file):
-                self._add(enum.full_name, enum.path, disk, index)
+                self._add(enum.full_name, file.name, enum.path)
                 for i, value in enumerate(enum.enum.value):
                     name = f"{enum.full_name}.{value.name}"
-                    self._add(name, (*enum.path, _ENUM_VALUE, i), disk, index)
+                    self._add(name, file.name, (*enum.path, _ENUM_VALUE, i))
             prefix = f"{file.package}." if file.package else ""
             for i, svc in enumerate(file.service):
                 name = prefix + svc.name
-                self._add(name, (_FILE_SERVICE, i), disk, index)
+                self._add(name, file.name, (_FILE_SERVICE, i))
                 for j, method in enumerate(svc.method):
                     path = (_FILE_SERVICE, i, _SERVICE_METHOD, j)
-                    self._add(f"{name}.{method.name}", path, disk, index)
+                    self._add(f"{name}.{method.name}", file.name, path)
 
-    def _add(self, name: str, path: tuple[int, ...], disk: str, index: SourceIndex) -> None:
-        found = index.location(path)
-        span = list(found.span) if found is not None else []
-        comment = found.leading_comments if found is not None else ""
-        line, column = (span[0] + 1, span[1] + 1) if len(span) >= 2 else (1, 1)
-        self._by_name[name] = Location(disk, line, column, comment.strip())
+    def _add(self, name: str, file: str, path: tuple[int, ...]) -> None:
+        if path:
+            self._paths[name] = (file, path)
+        found = self.span(file, path)
+        self._by_name[name] = found or Location(self._files[file][0], 1, 1, "")
+
+    def span(self, file: str, path: tuple[int, ...]) -> Location | None:
+        """Where a source path of ``file`` (an import path) is declared, if recorded."""
+        disk, index = self._files.get(file, ("", None))
+        found = index.location(path) if index is not None else None
+        if found is None or len(found.span) < 2:
+            return None
+        return Location(disk, found.span[0] + 1, found.span[1] + 1, found.leading_comments.strip())
+
+    def part(self, name: str, sub: tuple[int, ...]) -> Location | None:
+        """Where a part of an element is declared: ``sub`` is a source path below the element
+        (its name, its type, one of its options)."""
+        found = self._paths.get(name)
+        return self.span(found[0], found[1] + sub) if found is not None else None
 
     def get(self, name: str) -> Location | None:
         return self._by_name.get(name)
