@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from google.protobuf import descriptor_pb2 as d
 from google.protobuf.compiler import plugin_pb2
 
+from protokit.core.descriptors import walk_messages
+
 __all__ = ["FOREIGN_RANGE", "PLUGIN_NAMES", "declares_foreign_options", "main", "strip_fields"]
 
 FOREIGN_RANGE = range(1151, 1155)
@@ -38,11 +40,8 @@ PLUGIN_NAMES = {"mypy": "mypy-protobuf", "mypy_grpc": "mypy-protobuf (grpc)"}
 
 def _extensions(proto: d.FileDescriptorProto) -> Iterator[d.FieldDescriptorProto]:
     yield from proto.extension
-    stack = list(proto.message_type)
-    while stack:
-        message = stack.pop()
-        yield from message.extension
-        stack.extend(message.nested_type)
+    for at in walk_messages(proto):
+        yield from at.message.extension
 
 
 def declares_foreign_options(files: Iterable[d.FileDescriptorProto]) -> bool:
@@ -101,12 +100,9 @@ def strip_fields(data: bytes, numbers: range) -> bytes:
 
 def _fields(proto: d.FileDescriptorProto) -> Iterator[d.FieldDescriptorProto]:
     yield from proto.extension
-    stack = list(proto.message_type)
-    while stack:
-        message = stack.pop()
-        yield from message.field
-        yield from message.extension
-        stack.extend(message.nested_type)
+    for at in walk_messages(proto):
+        yield from at.message.field
+        yield from at.message.extension
 
 
 def _strip_request(request: plugin_pb2.CodeGeneratorRequest) -> None:

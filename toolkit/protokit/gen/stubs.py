@@ -26,7 +26,8 @@ from google.protobuf import descriptor_pb2
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.gen.mypy_plugin import declares_foreign_options
-from protokit.tools.toolchain import run_protoc
+from protokit.tools.buf import COMPILE_ERROR_LINE
+from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
 
@@ -40,12 +41,8 @@ one run (a worker process costs more than it saves on a small tree)."""
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Batches running at once: bounded, since each protoc run holds its batch's descriptors."""
 
-_GENCODE = re.compile(rb"^# Protobuf Python Version: (\S+)$", re.M)
 _SIGNALS = {s.value for s in signal.Signals}
 _PLUGIN_FAILURE = re.compile(r"^--(?P<out>\w+)_out: (?P<msg>.+)$")
-_PROTOC_LOCATION = re.compile(
-    r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
-)
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ def _protoc_error(stderr: str, image: Image, returncode: int = 1) -> ProtokitErr
     for raw in stderr.splitlines():
         if "warning:" in raw.lower():
             continue
-        match = _PROTOC_LOCATION.match(raw.strip())
+        match = COMPILE_ERROR_LINE.match(raw.strip())
         if match:
             name = match.group("path")
             return ProtokitError(
@@ -241,8 +238,7 @@ def run_protoc_batches(
     gencode = None
     for name in sorted(files):
         if name.endswith("_pb2.py"):
-            match = _GENCODE.search(files[name])
-            if match:
-                gencode = match.group(1).decode("ascii")
+            gencode = gencode_of(files[name])
+            if gencode:
                 break
     return ProtocOutput(dict(sorted(files.items())), gencode, len(batches), frozenset(parsed))
