@@ -48,9 +48,14 @@ def load_image_file(path: Path) -> Image:
         raise ProtokitError(
             f"cannot read descriptor image: {exc.strerror}", path=str(path)
         ) from exc
+    return load_image_bytes(data, str(path))
+
+
+def load_image_bytes(data: bytes, shown: str) -> Image:
+    """A descriptor set / buf image from bytes; ``shown`` names where they came from."""
     try:
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
-        raise ProtokitError("not a descriptor set or buf image (binary)", path=str(path)) from exc
+        raise ProtokitError("not a descriptor set or buf image (binary)", path=shown) from exc
     names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
     return Image(files=tuple(files.file), targets=names, disk_paths={})

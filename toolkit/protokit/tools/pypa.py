@@ -90,4 +90,4 @@ def pip_download(spec: str, dest: Path, index_url: str | None) -> subprocess.Com
     args = ["download", "--no-deps", "--only-binary", ":all:", "--dest", str(dest), "--quiet"]
     if index_url:
         args += ["--index-url", index_url]
-    return _run("pip", [*args, "--", spec], timeout=DOWNLOAD_TIMEOUT)
+    return _run("pip", [*args, spec], timeout=DOWNLOAD_TIMEOUT)
