@@ -1,0 +1,267 @@
+"""A copy of the example contract repository in a real git repository, a real package index
+(pypiserver) on 127.0.0.1 with an htpasswd file, and one fresh consumer virtual environment.
+
+Everything expensive is built once per session and shared: the repository, one build, one
+upload, and one virtual environment that installed ``acme-contracts`` from the index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+PROJECT = Path(__file__).resolve().parents[2]
+CONSTRAINTS = PROJECT / "constraints.txt"
+USER, PASSWORD = "alice", "s3cret-pass"
+COPIED = ("buf.yaml", "pyproject.toml", "LICENSE", ".gitignore", "contracts", "compat")
+INDEX_START_TIMEOUT = 30.0
+VERSION = "1.0.0"  # the example repository's frozen release: an unchanged tree builds it
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for name in ("PROTOKIT_DEBUG", "SOURCE_DATE_EPOCH", "PYTHONPATH", "VIRTUAL_ENV"):
+        env.pop(name, None)
+    for name in [n for n in env if n.startswith("TWINE_")]:
+        env.pop(name)
+    env.update(
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, timeout: float = 240, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env=tool_env(**env), timeout=timeout,
+        check=False, stdin=subprocess.DEVNULL,
+    )
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    """The single ``protokit: error:`` line a refusal prints (and no traceback)."""
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("protokit: error:")]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+@dataclass
+class Repo:
+    root: Path
+
+    def protokit(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return run([str(BIN / "protokit"), *args], self.root, **env)
+
+    def ok(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        proc = self.protokit(*args, **env)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    def git(self, *args: str) -> str:
+        proc = run(["git", *args], self.root)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    def commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+    def build(self, *args: str) -> list[Path]:
+        """``protokit build`` and the files it printed (absolute paths)."""
+        proc = self.ok("build", *args)
+        return [self.root / line for line in proc.stdout.split()]
+
+    def settings(self, text: str) -> None:
+        pyproject = self.root / "pyproject.toml"
+        body = pyproject.read_text(encoding="utf-8")
+        pyproject.write_text(body.replace("[tool.protokit]\n", f"[tool.protokit]\n{text}\n"))
+
+
+def copy_example(dest: Path) -> Repo:
+    """The example contracts, their committed stubs and releases, in a new git repository."""
+    dest.mkdir(parents=True)
+    for name in COPIED:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copy2(source, dest / name)
+    shutil.copytree(
+        PROJECT / "gen" / "python",
+        dest / "gen" / "python",
+        ignore=shutil.ignore_patterns("*.egg-info", "build", "__pycache__"),
+    )
+    compat_tests = PROJECT / "tests" / "compat"
+    shutil.copytree(compat_tests, dest / "tests" / "compat", ignore=shutil.ignore_patterns("__pycache__"))
+    repo = Repo(dest)
+    repo.git("init", "-q", "-b", "main")
+    repo.commit("the example contracts")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """The shared example repository: tests that change it work on `fresh_example` instead."""
+    return copy_example(tmp_path_factory.mktemp("example") / "repo")
+
+
+@pytest.fixture
+def fresh_example(example: Repo, tmp_path: Path) -> Repo:
+    """A private copy of the example repository (history included)."""
+    dest = tmp_path / "repo"
+    shutil.copytree(example.root, dest, symlinks=True, ignore=shutil.ignore_patterns("dist*"))
+    return Repo(dest)
+
+
+@pytest.fixture(scope="session")
+def built(example: Repo) -> list[Path]:
+    """One build of the example: the wheel and the sdist of acme-contracts 1.0.0."""
+    files = example.build()
+    assert sorted(p.name for p in files) == [
+        f"acme_contracts-{VERSION}-py3-none-any.whl",
+        f"acme_contracts-{VERSION}.tar.gz",
+    ]
+    return files
+
+
+def wheel_of(files: list[Path]) -> Path:
+    return next(p for p in files if p.suffix == ".whl")
+
+
+def wheel_text(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(suffix))
+        return archive.read(name).decode("utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Index:
+    url: str  # the upload URL, and <url>/simple/ the simple API
+    packages: Path
+
+    @property
+    def simple(self) -> str:
+        return f"{self.url}simple/"
+
+
+def _htpasswd(path: Path) -> None:
+    from passlib.apache import HtpasswdFile
+
+    table = HtpasswdFile(str(path), new=True)
+    table.set_password(USER, PASSWORD)
+    table.save()
+
+
+@pytest.fixture(scope="session")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    """pypiserver on 127.0.0.1: anyone may download, uploads need alice's password."""
+    folder = tmp_path_factory.mktemp("index")
+    packages = folder / "packages"
+    packages.mkdir()
+    htpasswd = folder / "htpasswd"
+    _htpasswd(htpasswd)
+    port = free_port()
+    log = (folder / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
+         "-P", str(htpasswd), "-a", "update", str(packages)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=tool_env(),
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + INDEX_START_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}simple/", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"pypiserver did not start: {(folder / 'server.log').read_text()}")
+                time.sleep(0.2)
+        yield Index(url, packages)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+def publish(repo: Repo, index: Index, *args: str) -> subprocess.CompletedProcess[str]:
+    return repo.protokit(
+        "publish", "--repository-url", index.url, *args,
+        TWINE_USERNAME=USER, TWINE_PASSWORD=PASSWORD,
+    )
+
+
+@pytest.fixture(scope="session")
+def published(example: Repo, built: list[Path], index: Index) -> Index:
+    proc = publish(example, index)
+    assert proc.returncode == 0, proc.stderr
+    return index
+
+
+def pip_index_args(index: Index) -> list[str]:
+    """The local index first; the runtime dependencies from PyPI (or pip's configured mirror),
+    at the project's pins."""
+    return ["--index-url", index.simple, "--extra-index-url", "https://pypi.org/simple/",
+            "-c", str(CONSTRAINTS)]
+
+
+@dataclass(frozen=True)
+class Venv:
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / "bin" / "python"
+
+    def run(self, *args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+        return run([str(self.python), *args], cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def consumer(published: Index, tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A brand-new virtual environment that installed acme-contracts[typing] from the index."""
+    root = tmp_path_factory.mktemp("consumer") / "venv"
+    made = run([sys.executable, "-m", "venv", str(root)], root.parent)
+    assert made.returncode == 0, made.stderr
+    venv = Venv(root)
+    proc = venv.run(
+        "-m", "pip", "install", "--quiet", *pip_index_args(published),
+        f"acme-contracts[typing]=={VERSION}", "mypy", cwd=root.parent,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return venv
