@@ -71,10 +71,6 @@ def build_distributions(source: Path, out: Path, epoch: int) -> subprocess.Compl
     )
 
 
-def twine_check(files: Sequence[Path]) -> subprocess.CompletedProcess[str]:
-    return _run("twine", ["check", "--strict", *map(str, files)], timeout=UPLOAD_TIMEOUT)
-
-
 def twine_upload(args: Sequence[str], files: Sequence[Path]) -> subprocess.CompletedProcess[str]:
     """``twine upload``: credentials by twine's own conventions (TWINE_USERNAME/TWINE_PASSWORD,
     ``~/.pypirc``, keyring); never prompts."""
