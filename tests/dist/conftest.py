@@ -55,8 +55,14 @@ def run(
     args: list[str], cwd: Path, timeout: float = 240, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, env=tool_env(**env), timeout=timeout,
-        check=False, stdin=subprocess.DEVNULL,
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=tool_env(**env),
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -116,7 +122,9 @@ def copy_example(dest: Path) -> Repo:
         ignore=shutil.ignore_patterns("*.egg-info", "build", "__pycache__"),
     )
     compat_tests = PROJECT / "tests" / "compat"
-    shutil.copytree(compat_tests, dest / "tests" / "compat", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        compat_tests, dest / "tests" / "compat", ignore=shutil.ignore_patterns("__pycache__")
+    )
     repo = Repo(dest)
     repo.git("init", "-q", "-b", "main")
     repo.commit("the example contracts")
@@ -196,9 +204,25 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     port = free_port()
     log = (folder / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
-         "-P", str(htpasswd), "-a", "update", str(packages)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=tool_env(),
+        [
+            sys.executable,
+            "-m",
+            "pypiserver",
+            "run",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-P",
+            str(htpasswd),
+            "-a",
+            "update",
+            str(packages),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=tool_env(),
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -224,8 +248,12 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
 
 def publish(repo: Repo, index: Index, *args: str) -> subprocess.CompletedProcess[str]:
     return repo.protokit(
-        "publish", "--repository-url", index.url, *args,
-        TWINE_USERNAME=USER, TWINE_PASSWORD=PASSWORD,
+        "publish",
+        "--repository-url",
+        index.url,
+        *args,
+        TWINE_USERNAME=USER,
+        TWINE_PASSWORD=PASSWORD,
     )
 
 
@@ -239,8 +267,14 @@ def published(example: Repo, built: list[Path], index: Index) -> Index:
 def pip_index_args(index: Index) -> list[str]:
     """The local index first; the runtime dependencies from PyPI (or pip's configured mirror),
     at the project's pins."""
-    return ["--index-url", index.simple, "--extra-index-url", "https://pypi.org/simple/",
-            "-c", str(CONSTRAINTS)]
+    return [
+        "--index-url",
+        index.simple,
+        "--extra-index-url",
+        "https://pypi.org/simple/",
+        "-c",
+        str(CONSTRAINTS),
+    ]
 
 
 @dataclass(frozen=True)
@@ -264,8 +298,84 @@ def consumer(published: Index, tmp_path_factory: pytest.TempPathFactory) -> Venv
     assert made.returncode == 0, made.stderr
     venv = Venv(root)
     proc = venv.run(
-        "-m", "pip", "install", "--quiet", *pip_index_args(published),
-        f"acme-contracts[typing]=={VERSION}", cwd=root.parent,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        *pip_index_args(published),
+        f"acme-contracts[typing]=={VERSION}",
+        cwd=root.parent,
     )
     assert proc.returncode == 0, proc.stderr
     return venv
+
+
+SHOP_BUF_YAML = """\
+version: v2
+modules:
+  - path: proto
+lint:
+  use:
+    - STANDARD
+breaking:
+  use:
+    - FILE
+"""
+
+SHOP_PROTO = """\
+syntax = "proto3";
+
+package shop.v1;
+
+// Item is one thing for sale.
+message Item {
+  string id = 1;
+  int64 price = 2;
+}
+
+// ShopService sells items.
+service ShopService {
+  // GetItem returns one item.
+  rpc GetItem(GetItemRequest) returns (GetItemResponse);
+}
+
+// GetItemRequest names an item.
+message GetItemRequest {
+  string id = 1;
+}
+
+// GetItemResponse carries an item.
+message GetItemResponse {
+  Item item = 1;
+}
+"""
+SHOP = "proto/shop/v1/shop.proto"
+
+
+@pytest.fixture(scope="module")
+def shop_pristine(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """A one-file contract repository with its stubs generated and committed."""
+    root = tmp_path_factory.mktemp("shop") / "repo"
+    (root / "proto/shop/v1").mkdir(parents=True)
+    (root / "buf.yaml").write_text(SHOP_BUF_YAML)
+    (root / SHOP).write_text(SHOP_PROTO)
+    (root / ".gitignore").write_text("/dist/\n")
+    repo = Repo(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.ok("gen")
+    repo.commit("shop contracts")
+    return repo
+
+
+@pytest.fixture
+def shop(shop_pristine: Repo, tmp_path: Path) -> Repo:
+    dest = tmp_path / "shop"
+    shutil.copytree(shop_pristine.root, dest, symlinks=True)
+    return Repo(dest)
+
+
+def edit(repo: Repo, old: str, new: str, rel: str = SHOP) -> None:
+    path = repo.root / rel
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))

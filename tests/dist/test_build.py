@@ -121,4 +121,3 @@ def test_build_refuses_stale_generated_stubs(fresh_example: Repo) -> None:
     assert proc.returncode == 1
     assert "stale" in proc.stderr and "run `protokit gen`" in proc.stderr
     assert not (fresh_example.root / "dist").exists()
-

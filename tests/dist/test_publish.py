@@ -101,7 +101,9 @@ def test_the_consumer_passes_mypy_strict_and_a_wrong_type_is_caught(
     assert 'Incompatible types in assignment (expression has type "bool"' in caught.stdout
 
 
-def test_the_installed_wheel_is_the_one_from_the_local_index(consumer: Venv, tmp_path: Path) -> None:
+def test_the_installed_wheel_is_the_one_from_the_local_index(
+    consumer: Venv, tmp_path: Path
+) -> None:
     proc = consumer.run("-m", "pip", "show", "acme-contracts", cwd=tmp_path)
     assert f"Version: {VERSION}" in proc.stdout
 
@@ -110,9 +112,17 @@ def test_pip_refuses_to_install_beside_an_older_protobuf_runtime(
     consumer: Venv, published: Index, tmp_path: Path
 ) -> None:
     proc = consumer.run(
-        "-m", "pip", "install", "--dry-run", "--index-url", published.simple,
-        "--extra-index-url", "https://pypi.org/simple/",
-        f"acme-contracts=={VERSION}", "protobuf==6.33.0", cwd=tmp_path,
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--index-url",
+        published.simple,
+        "--extra-index-url",
+        "https://pypi.org/simple/",
+        f"acme-contracts=={VERSION}",
+        "protobuf==6.33.0",
+        cwd=tmp_path,
     )
     assert proc.returncode != 0
     assert "ResolutionImpossible" in proc.stderr or "conflict" in proc.stderr.lower()
@@ -137,8 +147,12 @@ def test_a_dev_version_is_refused_without_allow_dev_and_uploaded_with_it(
 def test_wrong_credentials_are_one_clear_line(example: Repo, published: Index) -> None:
     files = example.build("--version", "1.0.2", "--out", "dist-creds")
     proc = example.protokit(
-        "publish", "--repository-url", published.url, *map(str, files),
-        TWINE_USERNAME=USER, TWINE_PASSWORD="wrong",
+        "publish",
+        "--repository-url",
+        published.url,
+        *map(str, files),
+        TWINE_USERNAME=USER,
+        TWINE_PASSWORD="wrong",
     )
     line = one_error_line(proc)
     assert "upload to" in line and "TWINE_PASSWORD" in line
@@ -158,7 +172,9 @@ def test_an_index_that_answers_403_is_one_clear_line(example: Repo, built: list[
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        line = one_error_line(example.protokit("publish", "--repository-url", url, *map(str, built)))
+        line = one_error_line(
+            example.protokit("publish", "--repository-url", url, *map(str, built))
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -127,7 +127,7 @@ def _distributions(value: object) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict) or not value:
         raise ProtokitError(
             "[tool.protokit] distributions must be a table of distribution name = [proto "
-            "packages], such as { acme-user-contracts = [\"acme.user.*\"] }",
+            'packages], such as { acme-user-contracts = ["acme.user.*"] }',
             path=PYPROJECT,
         )
     table: dict[str, tuple[str, ...]] = {}

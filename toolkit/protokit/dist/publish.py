@@ -13,6 +13,7 @@ import configparser
 import email.parser
 import os
 import re
+import subprocess
 import tarfile
 import urllib.error
 import urllib.parse
@@ -204,10 +205,7 @@ def _pypirc_url(repository: str | None) -> str | None:
     raise UsageError(f"repository {repository!r} is not a section of {rc} with a repository URL")
 
 
-def _upload_problem(proc: object) -> str:
-    import subprocess
-
-    assert isinstance(proc, subprocess.CompletedProcess)
+def _upload_problem(proc: subprocess.CompletedProcess[str]) -> str:
     line = pypa.last_line(proc)
     if "403" in line or "401" in line:
         return f"{line} (check TWINE_USERNAME/TWINE_PASSWORD or ~/.pypirc)"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440
@@ -80,7 +81,7 @@ def derive_version(
             )
         return DerivedVersion(str(wanted), "--version")
     if base is not None and bump == "none":
-        return DerivedVersion(base, f"{detail}")
+        return DerivedVersion(base, detail)
     count = _commits_since(ws, top, base)
     version = f"{implied}.dev{count}"
     if local and top is not None:
@@ -88,7 +89,7 @@ def derive_version(
     return DerivedVersion(version, f"{detail}; {count} commit(s) since")
 
 
-def _commits_since(ws: Workspace, top: object, base: str | None) -> int:
+def _commits_since(ws: Workspace, top: Path | None, base: str | None) -> int:
     if top is None:
         return 0
     if base is None:

@@ -2,10 +2,11 @@
 
 ``--against`` accepts, in this order: a frozen release version (``1.0.0``), a wheel built by
 ``protokit build`` or its distribution spec (``acme-contracts==1.0.0``: the image it carries), a
-descriptor image file (``base.binpb``), or a git commit, branch or tag (``main``, ``origin/main``, ``v1.2.0``,
-``HEAD~1``). A git baseline is exported with ``git archive`` into a temporary folder and built
-with buf there, so uncommitted work in the checkout is never touched. In a shallow clone a missing
-base is fetched (``git fetch --depth``) when a remote exists; otherwise the error says what to run.
+descriptor image file (``base.binpb``), or a git commit, branch or tag (``main``,
+``origin/main``, ``v1.2.0``, ``HEAD~1``). A git baseline is exported with ``git archive`` into a
+temporary folder and built with buf there, so uncommitted work in the checkout is never touched.
+In a shallow clone a missing base is fetched (``git fetch --depth``) when a remote exists;
+otherwise the error says what to run.
 """
 
 from __future__ import annotations

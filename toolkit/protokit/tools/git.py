@@ -65,7 +65,9 @@ def commit_time(cwd: Path, ref: str = "HEAD") -> int:
 
 def ref_commit(cwd: Path, ref: str) -> str | None:
     """The commit ``ref`` (a tag, branch or sha) points at, or None when there is no such ref."""
-    proc = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd)
+    proc = run_git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd
+    )
     return output(proc) if proc.returncode == 0 and output(proc) else None
 
 

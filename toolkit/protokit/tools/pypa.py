@@ -45,7 +45,9 @@ def _run(
     except subprocess.TimeoutExpired as exc:
         raise ProtokitError(f"{tool} took longer than {timeout:.0f} s and was stopped") from exc
     except OSError as exc:
-        raise ToolMissingError(f"could not run {sys.executable} -m {module}: {exc.strerror}") from exc
+        raise ToolMissingError(
+            f"could not run {sys.executable} -m {module}: {exc.strerror}"
+        ) from exc
 
 
 def last_line(proc: subprocess.CompletedProcess[str]) -> str:
