@@ -288,6 +288,11 @@ class Venv:
     def run(self, *args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
         return run([str(self.python), *args], cwd, timeout=timeout)
 
+    def pip(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """The project's pip acting on this environment (``pip --python``), so the new
+        environment needs no pip of its own."""
+        return run([sys.executable, "-m", "pip", "--python", str(self.python), *args], cwd)
+
 
 @pytest.fixture(scope="session")
 def consumer(published: Index, tmp_path_factory: pytest.TempPathFactory) -> Venv:
@@ -379,3 +384,20 @@ def edit(repo: Repo, old: str, new: str, rel: str = SHOP) -> None:
     text = path.read_text()
     assert old in text, old
     path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture(scope="module")
+def shop_released_pristine(shop_pristine: Repo, tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """The shop repository after `protokit release 1.0.0` (committed and tagged v1.0.0)."""
+    dest = tmp_path_factory.mktemp("shop-released") / "repo"
+    shutil.copytree(shop_pristine.root, dest, symlinks=True)
+    repo = Repo(dest)
+    repo.ok("release", "1.0.0")
+    return repo
+
+
+@pytest.fixture
+def released(shop_released_pristine: Repo, tmp_path: Path) -> Repo:
+    dest = tmp_path / "released"
+    shutil.copytree(shop_released_pristine.root, dest, symlinks=True)
+    return Repo(dest)

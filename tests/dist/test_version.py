@@ -34,37 +34,33 @@ def test_release_commits_the_frozen_release_and_tags_it_annotated(shop: Repo) ->
     assert "compat/releases/1.0.0/image.binpb" in shop.git("ls-files", "compat")
 
 
-def test_build_on_the_release_tag_gives_the_release_version(shop: Repo) -> None:
-    shop.ok("release", "1.0.0")
-    files = shop.build()
+def test_build_on_the_release_tag_gives_the_release_version(released: Repo) -> None:
+    files = released.build()
     assert sorted(p.name for p in files) == [
-        "shop_contracts-1.0.0-py3-none-any.whl",
-        "shop_contracts-1.0.0.tar.gz",
+        "released_contracts-1.0.0-py3-none-any.whl",
+        "released_contracts-1.0.0.tar.gz",
     ]
 
 
-def test_an_additive_change_gives_the_next_minor_dev_version(shop: Repo) -> None:
-    shop.ok("release", "1.0.0")
-    change(shop, ADDITIVE, "add a title")
-    assert derived(shop) == "1.1.0.dev1"
+def test_an_additive_change_gives_the_next_minor_dev_version(released: Repo) -> None:
+    change(released, ADDITIVE, "add a title")
+    assert derived(released) == "1.1.0.dev1"
 
 
-def test_a_breaking_change_gives_the_next_major_dev_version(shop: Repo) -> None:
-    shop.ok("release", "1.0.0")
-    change(shop, BREAKING, "price becomes text")
-    (shop.root / "NOTES.md").write_text("notes\n")
-    shop.commit("a second commit")
-    assert derived(shop) == "2.0.0.dev2"
+def test_a_breaking_change_gives_the_next_major_dev_version(released: Repo) -> None:
+    change(released, BREAKING, "price becomes text")
+    (released.root / "NOTES.md").write_text("notes\n")
+    released.commit("a second commit")
+    assert derived(released) == "2.0.0.dev2"
 
 
-def test_a_version_smaller_than_the_changes_imply_is_refused(shop: Repo) -> None:
-    shop.ok("release", "1.0.0")
-    change(shop, BREAKING, "price becomes text")
+def test_a_version_smaller_than_the_changes_imply_is_refused(released: Repo) -> None:
+    change(released, BREAKING, "price becomes text")
     with pytest.raises(
         UsageError, match=r"version 1\.1\.0 is too small: the changes since 1\.0\.0 are major"
     ):
-        derived(shop, "1.1.0")
-    assert derived(shop, "2.0.0rc1") == "2.0.0rc1"
+        derived(released, "1.1.0")
+    assert derived(released, "2.0.0rc1") == "2.0.0rc1"
 
 
 def test_without_a_release_the_version_is_a_first_dev_version(shop: Repo) -> None:
