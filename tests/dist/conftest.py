@@ -7,6 +7,8 @@ upload, and one virtual environment that installed ``acme-contracts`` from the i
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import socket
@@ -16,7 +18,7 @@ import time
 import urllib.request
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,10 +133,37 @@ def copy_example(dest: Path) -> Repo:
     return repo
 
 
+def shared_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """A folder made once for the whole run, by whichever pytest-xdist worker asks first (the
+    others wait for it): ``make(folder)`` fills it. Suited to what outlives no process (a
+    repository, a virtual environment), not to a server."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by the workers
+    folder = base / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held at most as long as `make` (its commands time out)
+        try:
+            if not (folder / ".ready").exists():
+                make(folder)
+                (folder / ".ready").write_text("")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    """The shared example repository: tests that change it work on `fresh_example` instead."""
-    return copy_example(tmp_path_factory.mktemp("example") / "repo")
+    """The shared example repository, built once (`built`); tests that change it work on
+    `fresh_example` instead."""
+
+    def make(folder: Path) -> None:
+        copy_example(folder / "repo").build()
+
+    return Repo(shared_once(tmp_path_factory, "example", make) / "repo")
 
 
 @pytest.fixture
@@ -147,9 +176,9 @@ def fresh_example(example: Repo, tmp_path: Path) -> Repo:
 
 @pytest.fixture(scope="session")
 def built(example: Repo) -> list[Path]:
-    """One build of the example: the wheel and the sdist of acme-contracts 1.0.0."""
-    files = example.build()
-    assert sorted(p.name for p in files) == [
+    """The example's one build: the wheel and the sdist of acme-contracts 1.0.0."""
+    files = sorted((example.root / "dist").iterdir())
+    assert [p.name for p in files] == [
         f"acme_contracts-{VERSION}-py3-none-any.whl",
         f"acme_contracts-{VERSION}.tar.gz",
     ]
@@ -193,12 +222,11 @@ def _htpasswd(path: Path) -> None:
     table.save()
 
 
-@pytest.fixture(scope="session")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+@contextlib.contextmanager
+def start_index(folder: Path) -> Iterator[Index]:
     """pypiserver on 127.0.0.1: anyone may download, uploads need alice's password."""
-    folder = tmp_path_factory.mktemp("index")
     packages = folder / "packages"
-    packages.mkdir()
+    packages.mkdir(parents=True)
     htpasswd = folder / "htpasswd"
     _htpasswd(htpasswd)
     port = free_port()
@@ -244,6 +272,13 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
             server.kill()
             server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    """This worker's package index, stopped at the end of the session."""
+    with start_index(tmp_path_factory.mktemp("index")) as started:
+        yield started
 
 
 def publish(repo: Repo, index: Index, *args: str) -> subprocess.CompletedProcess[str]:
@@ -295,24 +330,27 @@ class Venv:
 
 
 @pytest.fixture(scope="session")
-def consumer(published: Index, tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """A brand-new virtual environment that installed acme-contracts[typing] from the index
-    (mypy runs from the project's environment with ``--python-executable`` pointing here)."""
-    root = tmp_path_factory.mktemp("consumer") / "venv"
-    made = run([sys.executable, "-m", "venv", str(root)], root.parent)
-    assert made.returncode == 0, made.stderr
-    venv = Venv(root)
-    proc = venv.run(
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        *pip_index_args(published),
-        f"acme-contracts[typing]=={VERSION}",
-        cwd=root.parent,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return venv
+def consumer(example: Repo, built: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A brand-new virtual environment that installed acme-contracts[typing] from a package
+    index (made once per run; mypy runs from the project's environment with
+    ``--python-executable`` pointing here, so it needs no mypy or pip of its own)."""
+
+    def make(folder: Path) -> None:
+        made = run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], folder)
+        assert made.returncode == 0, made.stderr
+        with start_index(folder / "index") as index:
+            proc = publish(example, index, *map(str, built))
+            assert proc.returncode == 0, proc.stderr
+            proc = Venv(folder / "venv").pip(
+                "install",
+                "--quiet",
+                *pip_index_args(index),
+                f"acme-contracts[typing]=={VERSION}",
+                cwd=folder,
+            )
+            assert proc.returncode == 0, proc.stderr
+
+    return Venv(shared_once(tmp_path_factory, "consumer", make) / "venv")
 
 
 SHOP_BUF_YAML = """\

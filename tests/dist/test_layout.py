@@ -70,7 +70,6 @@ def domains(example: Repo, tmp_path_factory: pytest.TempPathFactory) -> list[Pat
     return repo.build()
 
 
-@pytest.mark.xdist_group("domains")
 def test_per_domain_distributions_depend_on_each_other_by_imports(domains: list[Path]) -> None:
     wheels = {p.name.split("-")[0]: p for p in domains if p.suffix == ".whl"}
     assert sorted(wheels) == [
@@ -86,7 +85,6 @@ def test_per_domain_distributions_depend_on_each_other_by_imports(domains: list[
     assert "acme_analytics_contracts/image.binpb" in names
 
 
-@pytest.mark.xdist_group("domains")
 def test_a_domain_wheel_installs_with_its_dependency_and_imports_alone(
     domains: list[Path], tmp_path: Path
 ) -> None:

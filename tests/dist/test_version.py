@@ -37,8 +37,8 @@ def test_release_commits_the_frozen_release_and_tags_it_annotated(shop: Repo) ->
 def test_build_on_the_release_tag_gives_the_release_version(released: Repo) -> None:
     files = released.build()
     assert sorted(p.name for p in files) == [
-        "released_contracts-1.0.0-py3-none-any.whl",
-        "released_contracts-1.0.0.tar.gz",
+        "shop_contracts-1.0.0-py3-none-any.whl",
+        "shop_contracts-1.0.0.tar.gz",
     ]
 
 
