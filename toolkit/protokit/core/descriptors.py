@@ -6,6 +6,7 @@ An ``Image`` is a module's files plus every import, in dependency order, as ``bu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,21 @@ class Image:
 
     def serialize(self) -> bytes:
         return self.descriptor_set().SerializeToString(deterministic=True)
+
+    def serialize_closure(self, names: Iterable[str]) -> bytes:
+        """The files ``names`` (and every file they import, transitively) serialized in the
+        image's dependency order."""
+        by_name = {f.name: f for f in self.files}
+        needed: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in needed or name not in by_name:
+                continue
+            needed.add(name)
+            stack.extend(by_name[name].dependency)
+        subset = [f for f in self.files if f.name in needed]
+        return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
 
 
 def load_image_file(path: Path) -> Image:

@@ -23,8 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from google.protobuf import descriptor_pb2
-
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import PYPROJECT, Workspace
@@ -164,7 +162,7 @@ def plan_distributions(ws: Workspace, image: Image, model: Model) -> list[DistPl
             f'"""The descriptor image of the {dist} distribution: '
             f'``importlib.resources.files(__name__) / "{IMAGE_NAME}"``."""\n'
         ).encode()
-        files[f"{module}/{IMAGE_NAME}"] = closure_image(image, [p.name for p in protos])
+        files[f"{module}/{IMAGE_NAME}"] = image.serialize_closure(p.name for p in protos)
         floors = read_floors(files)
         tops = sorted({rel.split("/")[0] for rel in files if "/" in rel})
         plans.append(
@@ -214,20 +212,6 @@ def read_floors(files: Mapping[str, bytes]) -> Floors:
         grpcio=".".join(map(str, grpcio)) if grpcio else None,
     )
 
-
-def closure_image(image: Image, names: Iterable[str]) -> bytes:
-    """The image of ``names`` and every file they import, in the image's (dependency) order."""
-    by_name = {f.name: f for f in image.files}
-    wanted: set[str] = set()
-    stack = list(names)
-    while stack:
-        name = stack.pop()
-        if name in wanted or name not in by_name:
-            continue
-        wanted.add(name)
-        stack.extend(by_name[name].dependency)
-    chosen = [f for f in image.files if f.name in wanted]
-    return descriptor_pb2.FileDescriptorSet(file=chosen).SerializeToString(deterministic=True)
 
 
 def _assign(ws: Workspace, model: Model, shipped: list[ProtoFile]) -> dict[str, str]:

@@ -64,7 +64,8 @@ def run_publish(
     artifacts = [read_artifact(path) for path in chosen]
     upload_url = repository_url or _pypirc_url(repository) or PYPI_UPLOAD
     for artifact in artifacts:
-        if Pep440(artifact.version).is_devrelease and not allow_dev:
+        parsed = Pep440(artifact.version)
+        if (parsed.is_devrelease or parsed.local is not None) and not allow_dev:
             raise UsageError(
                 f"{artifact.path.name} is development version {artifact.version}; publish "
                 "release versions (`protokit release X.Y.Z`, then build on its tag), or pass "

@@ -33,11 +33,6 @@ class DerivedVersion:
     version: str
     reason: str  # one line for the user: where the number came from
 
-    @property
-    def is_dev(self) -> bool:
-        parsed = Pep440(self.version)
-        return parsed.is_devrelease or parsed.is_prerelease or parsed.local is not None
-
 
 def parse_pep440(text: str) -> Pep440:
     try:
