@@ -44,6 +44,7 @@ from protokit.core.writer import (
     read_manifest,
 )
 from protokit.gen import fingerprint
+from protokit.gen.distribution import PYTHON_FLOOR, distribution_name
 from protokit.gen.model import Model, ProtoFile, build_model
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.package_map import map_file, map_image
@@ -65,7 +66,7 @@ from protokit.tools.buf import module_paths
 from protokit.tools.image import build_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
 
-__all__ = ["MANIFEST_NAME", "GenResult", "describe", "run_gen"]
+__all__ = ["MANIFEST_NAME", "PYTHON_FLOOR", "GenResult", "describe", "distribution_name", "run_gen"]
 
 
 @dataclass(frozen=True)
