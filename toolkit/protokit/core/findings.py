@@ -32,15 +32,36 @@ class Finding:
     severity: Severity = Severity.ERROR
     end_line: int | None = None
     end_column: int | None = None
+    also: tuple[str, ...] = ()  # further rules the same change violates, reported together
+
+    def rules_label(self) -> str:
+        return f"{self.rule} (also {', '.join(self.also)})" if self.also else self.rule
 
     def location(self) -> str:
-        if self.line <= 0:
+        """``path:line:col``, or just the path (a file-level finding), or "" when the element has
+        no place in the current tree (a deleted file)."""
+        if self.line <= 0 or not self.path:
             return self.path
         return f"{self.path}:{self.line}:{self.column}"
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
+
+
+def dedupe(findings: Iterable[Finding], *, only_source: str | None = None) -> list[Finding]:
+    """One finding per place and rule, the first kept (several payloads or baselines often show
+    the same break); with ``only_source``, findings from other sources pass through untouched."""
+    seen: set[tuple[str, int, int, str]] = set()
+    kept: list[Finding] = []
+    for f in findings:
+        if only_source is None or f.source == only_source:
+            key = (f.path, f.line, f.column, f.rule)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(f)
+    return kept
 
 
 def _github_escape_data(text: str) -> str:
@@ -58,18 +79,20 @@ def render(findings: Sequence[Finding], fmt: OutputFormat) -> str:
     lines: list[str] = []
     for f in findings:
         if fmt is OutputFormat.GITHUB:
-            props = [f"file={_github_escape_property(f.path)}"]
-            if f.line > 0:
+            props = [f"file={_github_escape_property(f.path)}"] if f.path else []
+            if f.path and f.line > 0:
                 props.append(f"line={f.line}")
                 props.append(f"col={f.column}")
-            if f.end_line:
+            if f.path and f.end_line:
                 props.append(f"endLine={f.end_line}")
-            if f.end_column:
+            if f.path and f.end_column:
                 props.append(f"endColumn={f.end_column}")
-            props.append(f"title={_github_escape_property(f.source + ' ' + f.rule)}")
+            props.append(f"title={_github_escape_property(f.source + ' ' + f.rules_label())}")
             lines.append(
                 f"::{f.severity.value} {','.join(props)}::{_github_escape_data(f.message)}"
             )
         else:
-            lines.append(f"{f.location()}: {f.rule}: {f.message}")
+            where = f.location()
+            label = f.rules_label()
+            lines.append(f"{where}: {label}: {f.message}" if where else f"{label}: {f.message}")
     return "".join(line + "\n" for line in lines)

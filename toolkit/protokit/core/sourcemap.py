@@ -40,12 +40,14 @@ class SourceMap:
 
     def __init__(self, image: Image) -> None:
         self._by_name: dict[str, Location] = {}
+        self._spans: dict[str, tuple[str, _Spans]] = {}
         for file in image.target_files():
             disk = image.disk_paths.get(file.name, file.name)
             spans: _Spans = {
                 tuple(loc.path): (list(loc.span), loc.leading_comments)
                 for loc in file.source_code_info.location
             }
+            self._spans[file.name] = (disk, spans)
             self._add(file.name, (), disk, spans)
             prefix = f"{file.package}." if file.package else ""
             for i, msg in enumerate(file.message_type):
@@ -86,6 +88,14 @@ class SourceMap:
         self._add(name, path, disk, spans)
         for i, value in enumerate(enum.value):
             self._add(f"{name}.{value.name}", (*path, _ENUM_VALUE, i), disk, spans)
+
+    def span(self, file: str, path: tuple[int, ...]) -> Location | None:
+        """Where a source path of ``file`` is declared (a file option, say), if recorded."""
+        disk, spans = self._spans.get(file, ("", {}))
+        span, comment = spans.get(path, ([], ""))
+        if len(span) < 2:
+            return None
+        return Location(disk, span[0] + 1, span[1] + 1, comment.strip())
 
     def get(self, name: str) -> Location | None:
         return self._by_name.get(name)

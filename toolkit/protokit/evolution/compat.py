@@ -25,8 +25,8 @@ from google.protobuf import descriptor_pb2, json_format, message
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.unknown_fields import UnknownFieldSet
 
-from protokit.core.descriptors import Image
-from protokit.core.findings import Finding
+from protokit.core.descriptors import Image, scalar_name
+from protokit.core.findings import Finding, dedupe
 from protokit.core.sourcemap import SourceMap
 from protokit.evolution.fixtures import (
     BINARY_SUFFIX,
@@ -38,7 +38,6 @@ from protokit.evolution.fixtures import (
 from protokit.evolution.release import Release
 
 SOURCE = "protokit compat"
-RULE_MESSAGE_MISSING = "COMPAT_MESSAGE_MISSING"
 RULE_PARSE = "COMPAT_PARSE"
 RULE_WIRE_TYPE = "COMPAT_WIRE_TYPE"
 RULE_VALUE = "COMPAT_VALUE_CHANGED"
@@ -104,8 +103,10 @@ class Compat:
             self._fixtures = tuple(make_fixtures(self.current))
         return self._fixtures
 
-    def check(self, old: Snapshot) -> list[Finding]:
-        return [*self.backward(old), *self.forward(old), *self.json(old)]
+    def check(self, old: Snapshot, json_too: bool = True) -> list[Finding]:
+        """Every check against one baseline; ``json_too`` False for the WIRE category, where
+        JSON compatibility is not promised."""
+        return [*self.backward(old), *self.forward(old), *(self.json(old) if json_too else [])]
 
     def backward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The current schema reads the baseline's binary payloads."""
@@ -114,26 +115,14 @@ class Compat:
         for fixture in old.fixtures:
             if only is not None and fixture.message != only:
                 continue
-            where = old.where(fixture)
             if not self.schema.has_message(fixture.message):
-                findings.append(
-                    self._finding(
-                        _Problem(
-                            RULE_MESSAGE_MISSING,
-                            fixture.message,
-                            None,
-                            f"message {fixture.message} of {old.label} is gone from the current "
-                            "schema, so its payloads cannot be read; restore it (moving a "
-                            "message to another package or renaming it breaks readers)",
-                        ),
-                        "backward",
-                        where,
-                    )
-                )
+                # Deleted or renamed: the current schema has no reader of these payloads, and
+                # buf's own rules say whether losing the message breaks (MESSAGE_NO_DELETE).
                 continue
+            where = old.where(fixture)
             for problem in _read(fixture.binary, fixture.message, writer, self.schema, True):
                 findings.append(self._finding(problem, "backward", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def forward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline schema reads payloads the current schema writes."""
@@ -147,7 +136,7 @@ class Compat:
             where = f"{fixture.stem}{BINARY_SUFFIX} (current schema)"
             for problem in _read(fixture.binary, fixture.message, self.schema, reader, False):
                 findings.append(self._finding(problem, "forward", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def json(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline's JSON payloads parse into the values its binary payloads hold."""
@@ -157,11 +146,11 @@ class Compat:
             if only is not None and fixture.message != only:
                 continue
             if not self.schema.has_message(fixture.message):
-                continue  # reported once by the backward check
+                continue  # no reader of these payloads any more
             where = old.where(fixture, JSON_SUFFIX)
             for problem in _read_json(fixture, writer, self.schema):
                 findings.append(self._finding(problem, "json", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def _finding(self, problem: _Problem, direction: str, where: str) -> Finding:
         names: list[str] = []
@@ -174,7 +163,7 @@ class Compat:
         names.append(problem.scope)
         location = self.sources.nearest(*names)
         return Finding(
-            path=location.path if location else where.split(" ", 1)[0],
+            path=location.path if location else "",
             line=location.line if location else 0,
             column=location.column if location else 0,
             rule=problem.rule,
@@ -183,25 +172,13 @@ class Compat:
         )
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per place and rule: every case of a message shows the same break."""
-    seen: set[tuple[str, int, int, str]] = set()
-    kept: list[Finding] = []
-    for f in findings:
-        key = (f.path, f.line, f.column, f.rule)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    return kept
-
-
 def _read(
     payload: bytes, name: str, writer: DynamicSchema, reader: DynamicSchema, backward: bool
 ) -> list[_Problem]:
-    written = writer.message_class(name).FromString(payload)
     try:
+        written = writer.message_class(name).FromString(payload)
         read = reader.message_class(name).FromString(payload)
-    except Exception as exc:  # DecodeError and friends
+    except Exception as exc:  # DecodeError (bad UTF-8, corrupt wire data) and friends
         return [_Problem(RULE_PARSE, name, None, f"{name} no longer parses: {_one_line(exc)}")]
     problems: dict[tuple[str, int | None], _Problem] = {}
     tolerated: set[tuple[str, int | None]] = set()
@@ -277,7 +254,7 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
         parsed = json_format.Parse(
             fixture.json, cls(), ignore_unknown_fields=True, descriptor_pool=reader.pool
         )
-    except (json_format.ParseError, ValueError) as exc:
+    except Exception as exc:  # ParseError, ValueError, and whatever else bad input raises
         return [
             _Problem(
                 RULE_JSON_PARSE,
@@ -286,7 +263,10 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
                 "or JSON name",
             )
         ]
-    binary = cls.FromString(fixture.binary)
+    try:
+        binary = cls.FromString(fixture.binary)
+    except Exception:  # the binary payload no longer parses: the backward check reports it
+        return []
     problems: list[_Problem] = []
     seen: set[tuple[str, int]] = set()
     for _, r_field, from_binary, from_json in _diff(
@@ -401,8 +381,8 @@ def _diff(
         if w_field is None or r_field is None:
             continue
         a, b = old.get(number), new.get(number)
-        if a == b:
-            continue
+        if a == b or (_unset_or_default(a, w_field) and _unset_or_default(b, r_field)):
+            continue  # equal, or only presence differs (`double x` and `optional double x`)
         both_messages = (
             w_field.type == FieldDescriptor.TYPE_MESSAGE
             and r_field.type == FieldDescriptor.TYPE_MESSAGE
@@ -416,6 +396,14 @@ def _diff(
                 yield from _diff(x, y, w_field.message_type, r_field.message_type)
             continue
         yield w_field, r_field, a, b
+
+
+def _unset_or_default(value: Any, fd: Any) -> bool:
+    if value is None:
+        return True
+    if fd.is_repeated or fd.type == FieldDescriptor.TYPE_MESSAGE:
+        return False
+    return bool(value == _scalar(fd.default_value))
 
 
 def _unknown_fields(msg: message.Message) -> Iterator[tuple[Any, int, int]]:
@@ -443,19 +431,12 @@ def _reserved(schema: DynamicSchema, full_name: str, number: int) -> bool:
     return any(r.start <= number < r.end for r in proto.reserved_range)
 
 
-_TYPE_NAMES = {
-    getattr(FieldDescriptor, name): name.removeprefix("TYPE_").lower()
-    for name in dir(FieldDescriptor)
-    if name.startswith("TYPE_")
-}
-
-
 def _type_name(fd: Any) -> str:
     if fd.type == FieldDescriptor.TYPE_MESSAGE:
         return str(fd.message_type.full_name)
     if fd.type == FieldDescriptor.TYPE_ENUM:
         return str(fd.enum_type.full_name)
-    return _TYPE_NAMES.get(fd.type, str(fd.type))
+    return scalar_name(fd.type)
 
 
 def _show(value: Any) -> str:
