@@ -210,18 +210,21 @@ def test_scenario_verdict_rule_location_and_bump_agree_with_buf(repo: Repo, name
     assert diff["bump"] == scenario.bump
     changes = diff["changes"]
     assert isinstance(changes, list)
-    diff_rules = {c["rule"] for c in changes if c["kind"] == "breaking"}
-    assert diff_rules <= buf_rules, (diff_rules, buf_rules)
+    diff_rules = {r for c in changes if c["kind"] == "breaking" for r in c["rules"]}
+    assert diff_rules == buf_rules, (diff_rules, buf_rules)
 
     check = repo.protokit("check", "--against", "main", "--format", "json")
     findings = json.loads(check.stdout)
     assert check.returncode == (100 if scenario.breaking else 0), check.stderr
-    compat_rules = {f["rule"] for f in findings if f["source"] == "protokit compat"}
+    reported = {r for f in findings for r in (f["rule"], *f["also"])}
+    compat_rules = {r for r in reported if r.startswith("COMPAT_")}
     assert compat_rules == scenario.compat, findings
     if scenario.rule is not None:
         assert scenario.rule in buf_rules
         assert scenario.rule in diff_rules
-        located = {f"{f['path']}:{f['line']}" for f in findings if f["rule"] == scenario.rule}
+        located = {
+            f"{f['path']}:{f['line']}" for f in findings if scenario.rule in (f["rule"], *f["also"])
+        }
         assert scenario.location in located, findings
     else:
         assert findings == []

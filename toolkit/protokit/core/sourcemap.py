@@ -40,6 +40,8 @@ class SourceMap:
 
     def __init__(self, image: Image) -> None:
         self._by_name: dict[str, Location] = {}
+        self._paths: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._file = ""
         self._spans: dict[str, tuple[str, _Spans]] = {}
         for file in image.target_files():
             disk = image.disk_paths.get(file.name, file.name)
@@ -48,6 +50,7 @@ class SourceMap:
                 for loc in file.source_code_info.location
             }
             self._spans[file.name] = (disk, spans)
+            self._file = file.name
             self._add(file.name, (), disk, spans)
             prefix = f"{file.package}." if file.package else ""
             for i, msg in enumerate(file.message_type):
@@ -62,6 +65,8 @@ class SourceMap:
                     self._add(f"{name}.{method.name}", path, disk, spans)
 
     def _add(self, name: str, path: tuple[int, ...], disk: str, spans: _Spans) -> None:
+        if path:
+            self._paths[name] = (self._file, path)
         span, comment = spans.get(path, ([], ""))
         line, column = (span[0] + 1, span[1] + 1) if len(span) >= 2 else (1, 1)
         self._by_name[name] = Location(disk, line, column, comment.strip())
@@ -96,6 +101,12 @@ class SourceMap:
         if len(span) < 2:
             return None
         return Location(disk, span[0] + 1, span[1] + 1, comment.strip())
+
+    def part(self, name: str, sub: tuple[int, ...]) -> Location | None:
+        """Where a part of an element is declared: ``sub`` is a source path below the element
+        (its name, its type, one of its options)."""
+        found = self._paths.get(name)
+        return self.span(found[0], found[1] + sub) if found is not None else None
 
     def get(self, name: str) -> Location | None:
         return self._by_name.get(name)

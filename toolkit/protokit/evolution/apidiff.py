@@ -188,7 +188,7 @@ class _Walker:
                 line=loc.line if loc else 0,
                 column=loc.column if loc else 0,
                 fix=v.fix or (rule.fix_for(self.category) if breaking else None),
-                rules=(rule.id,) if breaking else (),
+                rules=(rule.id,),
             )
         )
 
@@ -196,6 +196,10 @@ class _Walker:
         sources = self.after.sources
         if v.span is not None:
             found = sources.span(*v.span)
+            if found is not None:
+                return found
+        if v.part and v.at:
+            found = sources.part(v.at[0], v.part)
             if found is not None:
                 return found
         for name in v.at:

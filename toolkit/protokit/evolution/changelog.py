@@ -27,7 +27,7 @@ def _where(c: Change) -> str:
 
 
 def _rules(c: Change) -> str:
-    return f" [{', '.join(c.rules)}]" if c.rules else ""
+    return f" [{', '.join(c.rules)}]" if c.kind is Kind.BREAKING else ""
 
 
 def _verdict(diff: ApiDiff) -> str:
@@ -88,7 +88,7 @@ def render_markdown(diff: ApiDiff, title: str | None = None) -> str:
             continue
         lines += [f"### {heading}", ""]
         for c in chosen:
-            rules = f" ({', '.join(f'`{r}`' for r in c.rules)})" if c.rules else ""
+            rules = f" ({', '.join(f'`{r}`' for r in c.rules)})" if c.kind is Kind.BREAKING else ""
             where = f" — `{_where(c)}`" if c.path else ""
             lines.append(f"- {_md(c.detail)}{rules}{where}")
             if c.fix:

@@ -51,7 +51,8 @@ class On(StrEnum):
 class Violation:
     """One change a rule found: ``at`` names elements of the current schema to locate it by,
     nearest first (buf reports a deleted element at its parent); ``span`` a source path of a
-    current file, tried before them; ``fix`` a fix worked out for this very change."""
+    current file and ``part`` one below ``at[0]``, tried before them; ``fix`` a fix worked out
+    for this very change."""
 
     element: str  # file, message, field, oneof, enum, enum value, service, rpc
     action: str  # added, removed, changed, deprecated, undeprecated, comment changed
@@ -60,6 +61,7 @@ class Violation:
     at: tuple[str, ...] = ()
     span: tuple[str, tuple[int, ...]] | None = None
     fix: str | None = None
+    part: tuple[int, ...] = ()  # a source path below ``at[0]`` buf reports at (a name, a type)
 
 
 @dataclass(frozen=True)

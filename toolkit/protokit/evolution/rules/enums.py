@@ -71,6 +71,7 @@ def value_same_name(p: Pair) -> Iterator[Violation]:
                 f"enum value {p.name}.{' = '.join(names)} ({number}) was renamed to "
                 f"{' = '.join(now)}",
                 at=(f"{p.name}.{now[0]}", p.name),
+                part=(d.EnumValueDescriptorProto.NUMBER_FIELD_NUMBER,),
             )  # fmt: skip
 
 

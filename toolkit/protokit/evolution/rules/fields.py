@@ -36,20 +36,31 @@ _WIRE_JSON_GROUPS = (
     {"fixed32", "sfixed32"},
     {"fixed64", "sfixed64"},
 )
-_WIRE_CARDINALITIES = ({"singular", "optional", "required"}, {"repeated", "map"})
-_WIRE_JSON_CARDINALITIES = ({"singular", "optional", "required"}, {"repeated"}, {"map"})
+_WIRE_CARDINALITIES = ({"singular", "optional"}, {"required"}, {"repeated", "map"})
+_WIRE_JSON_CARDINALITIES = ({"singular", "optional"}, {"required"}, {"repeated"}, {"map"})
 
 
 def _at(p: Pair) -> tuple[str, ...]:
     return (p.name, p.name.rsplit(".", 1)[0])
 
 
-def _changed(p: Pair, what: str, before: object, after: object) -> Violation:
+def _changed(
+    p: Pair, what: str, before: object, after: object, part: tuple[int, ...] = ()
+) -> Violation:
     number = p.new.number
     return Violation(
         "field", "changed", p.name,
         f"field {p.name} ({number}) changed {what} from {before} to {after}", at=_at(p),
+        part=part,
     )  # fmt: skip
+
+
+def _type_part(f: d.FieldDescriptorProto) -> tuple[int, ...]:
+    named = f.type in (F.TYPE_MESSAGE, F.TYPE_ENUM, F.TYPE_GROUP)
+    return (F.TYPE_NAME_FIELD_NUMBER,) if named else (F.TYPE_FIELD_NUMBER,)
+
+
+_OPTIONS = (F.OPTIONS_FIELD_NUMBER,)
 
 
 def same_name(p: Pair) -> Iterator[Violation]:
@@ -58,18 +69,19 @@ def same_name(p: Pair) -> Iterator[Violation]:
         yield Violation(
             "field", "changed", p.name,
             f"field {scope}.{p.old.name} ({p.new.number}) was renamed to {p.new.name}",
-            at=_at(p),
+            at=_at(p), part=(F.NAME_FIELD_NUMBER,),
         )  # fmt: skip
 
 
 def same_json_name(p: Pair) -> Iterator[Violation]:
     if json_name(p.old) != json_name(p.new):
-        yield _changed(p, "JSON name", repr(json_name(p.old)), repr(json_name(p.new)))
+        part = (F.JSON_NAME_FIELD_NUMBER,)
+        yield _changed(p, "JSON name", repr(json_name(p.old)), repr(json_name(p.new)), part)
 
 
 def same_type(p: Pair) -> Iterator[Violation]:
     if p.old.type != p.new.type or type_of(p.old) != type_of(p.new):
-        yield _changed(p, "type", type_of(p.old), type_of(p.new))
+        yield _changed(p, "type", type_of(p.old), type_of(p.new), _type_part(p.new))
 
 
 def _compatible_type(
@@ -81,7 +93,7 @@ def _compatible_type(
             return
         if (old, new) in one_way or any(old in g and new in g for g in groups):
             return
-        yield _changed(p, "type", old, new)
+        yield _changed(p, "type", old, new, _type_part(p.new))
 
     return check
 
@@ -96,14 +108,14 @@ def same_cardinality(p: Pair) -> Iterator[Violation]:
         return
     old, new = _cardinalities(p)
     if old != new:
-        yield _changed(p, "cardinality", old, new)
+        yield _changed(p, "cardinality", old, new, (F.LABEL_FIELD_NUMBER,))
 
 
 def _compatible_cardinality(groups: tuple[set[str], ...]) -> Callable[[Pair], Iterator[Violation]]:
     def check(p: Pair) -> Iterator[Violation]:
         old, new = _cardinalities(p)
         if old != new and not any(old in g and new in g for g in groups):
-            yield _changed(p, "cardinality", old, new)
+            yield _changed(p, "cardinality", old, new, (F.LABEL_FIELD_NUMBER,))
 
     return check
 
@@ -116,14 +128,17 @@ def same_oneof(p: Pair) -> Iterator[Violation]:
 
 def same_default(p: Pair) -> Iterator[Violation]:
     if p.old.HasField("default_value") and p.old.default_value != p.new.default_value:
-        yield _changed(p, "default", repr(p.old.default_value), repr(p.new.default_value))
+        part = (F.DEFAULT_VALUE_FIELD_NUMBER,)
+        yield _changed(p, "default", repr(p.old.default_value), repr(p.new.default_value), part)
 
 
 def _same_field_option(option: str) -> Callable[[Pair], Iterator[Violation]]:
+    part = (*_OPTIONS, d.FieldOptions.DESCRIPTOR.fields_by_name[option].number)
+
     def check(p: Pair) -> Iterator[Violation]:
         old, new = getattr(p.old.options, option), getattr(p.new.options, option)
         if old != new:
-            yield _changed(p, f"option {option}", old, new)
+            yield _changed(p, f"option {option}", old, new, part)
 
     return check
 

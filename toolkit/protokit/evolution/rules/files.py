@@ -149,11 +149,6 @@ RULES = (
         "restore the message in its package",
     ),
     Rule(
-        "PACKAGE_ENUM_NO_DELETE", "Checks that enums are not deleted from a given package.",
-        Kind.BREAKING, On.IMAGE, _PACKAGE, _package_deletions("enum", "enums"),
-        "restore the enum in its package",
-    ),
-    Rule(
         "PACKAGE_SERVICE_NO_DELETE", "Checks that services are not deleted from a given package.",
         Kind.BREAKING, On.IMAGE, _PACKAGE, _package_deletions("service", "services"),
         "restore the service in its package",

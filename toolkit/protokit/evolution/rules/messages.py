@@ -95,14 +95,16 @@ def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
 
 def same_required_fields(p: Pair) -> Iterator[Violation]:
     required = d.FieldDescriptorProto.LABEL_REQUIRED
-    old = {f.number for f in p.old.field if f.label == required}
-    new = {f.number for f in p.new.field if f.label == required}
-    for number in sorted(old ^ new):
-        action = "added" if number in new else "deleted"
-        yield Violation(
-            "message", "changed", p.name,
-            f"message {p.name} {action} required field {number}", at=(p.name,),
-        )  # fmt: skip
+    old = {f.number: f.name for f in p.old.field if f.label == required}
+    new = {f.number: f.name for f in p.new.field if f.label == required}
+    for number in sorted(set(old) ^ set(new)):
+        if number in new:
+            detail = f"message {p.name} added required field {new[number]} ({number})"
+            at: tuple[str, ...] = (f"{p.name}.{new[number]}", p.name)
+        else:
+            detail = f"message {p.name} deleted required field {old[number]} ({number})"
+            at = (p.name,)
+        yield Violation("message", "changed", p.name, detail, at=at)
 
 
 def no_remove_standard_descriptor_accessor(p: Pair) -> Iterator[Violation]:
@@ -112,6 +114,10 @@ def no_remove_standard_descriptor_accessor(p: Pair) -> Iterator[Violation]:
         yield Violation(
             "message", "changed", p.name,
             f"message {p.name} set no_standard_descriptor_accessor", at=(p.name,),
+            part=(
+                d.DescriptorProto.OPTIONS_FIELD_NUMBER,
+                d.MessageOptions.NO_STANDARD_DESCRIPTOR_ACCESSOR_FIELD_NUMBER,
+            ),
         )  # fmt: skip
 
 

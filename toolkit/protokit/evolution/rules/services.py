@@ -17,15 +17,18 @@ def rpc_no_delete(p: Pair) -> Iterator[Violation]:
             yield Violation("rpc", "removed", name, f"RPC {name} was deleted", at=(p.name,))
 
 
+M = d.MethodDescriptorProto
+
+
 def _same(
-    what: str, get: Callable[[d.MethodDescriptorProto], str]
+    what: str, get: Callable[[d.MethodDescriptorProto], str], part: tuple[int, ...] = ()
 ) -> Callable[[Pair], Iterator[Violation]]:
     def check(p: Pair) -> Iterator[Violation]:
         before, after = get(p.old), get(p.new)
         if before != after:
             yield Violation(
                 "rpc", "changed", p.name, f"RPC {p.name} changed {what} from {before} to {after}",
-                at=(p.name, p.name.rsplit(".", 1)[0]),
+                at=(p.name, p.name.rsplit(".", 1)[0]), part=part,
             )  # fmt: skip
 
     return check
@@ -45,12 +48,12 @@ RULES = (
     ),
     Rule(
         "RPC_SAME_REQUEST_TYPE", "Checks that rpcs are have the same request type.",
-        Kind.BREAKING, On.RPC, ALL, _same("request type", lambda m: m.input_type.lstrip(".")),
+        Kind.BREAKING, On.RPC, ALL, _same("request type", lambda m: m.input_type.lstrip("."), (M.INPUT_TYPE_FIELD_NUMBER,)),
         "restore the request type, or add a new RPC",
     ),
     Rule(
         "RPC_SAME_RESPONSE_TYPE", "Checks that rpcs are have the same response type.",
-        Kind.BREAKING, On.RPC, ALL, _same("response type", lambda m: m.output_type.lstrip(".")),
+        Kind.BREAKING, On.RPC, ALL, _same("response type", lambda m: m.output_type.lstrip("."), (M.OUTPUT_TYPE_FIELD_NUMBER,)),
         "restore the response type, or add a new RPC",
     ),
     Rule(
@@ -67,9 +70,11 @@ RULES = (
         "RPC_SAME_IDEMPOTENCY_LEVEL",
         "Checks that rpcs have the same value for the idempotency_level option.",
         Kind.BREAKING, On.RPC, ALL,
-        _same("idempotency level", lambda m: d.MethodOptions.IdempotencyLevel.Name(
-            m.options.idempotency_level
-        )),
+        _same(
+            "idempotency level",
+            lambda m: d.MethodOptions.IdempotencyLevel.Name(m.options.idempotency_level),
+            (M.OPTIONS_FIELD_NUMBER, d.MethodOptions.IDEMPOTENCY_LEVEL_FIELD_NUMBER),
+        ),
         "restore the old idempotency_level",
     ),
 )  # fmt: skip
