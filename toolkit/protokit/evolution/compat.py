@@ -387,11 +387,18 @@ def _diff(
             w_field.type == FieldDescriptor.TYPE_MESSAGE
             and r_field.type == FieldDescriptor.TYPE_MESSAGE
             and not r_field.message_type.GetOptions().map_entry
+            and not w_field.message_type.GetOptions().map_entry
         )
         if both_messages and isinstance(a, dict) and isinstance(b, dict):
             yield from _diff(a, b, w_field.message_type, r_field.message_type)
             continue
-        if both_messages and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        if (
+            both_messages
+            and isinstance(a, list)
+            and isinstance(b, list)
+            and len(a) == len(b)
+            and all(isinstance(x, dict) for x in [*a, *b])
+        ):
             for x, y in zip(a, b, strict=True):
                 yield from _diff(x, y, w_field.message_type, r_field.message_type)
             continue

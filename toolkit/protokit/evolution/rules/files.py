@@ -38,7 +38,7 @@ def _package_deletions(kind: str, table: str) -> Callable[[Pair], Iterator[Viola
         old, new = getattr(before, table), getattr(after, table)
         for name in sorted(set(old) - set(new)):
             pkg = before.package(before.file_of[name])
-            if pkg not in kept or _is_map_entry(before, name):
+            if pkg not in kept:
                 continue
             file = next(f for f, desc in after.files.items() if desc.package == pkg)
             yield Violation(
