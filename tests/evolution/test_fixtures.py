@@ -13,7 +13,7 @@ from protokit.core.workspace import open_workspace
 from protokit.evolution.fixtures import MAX_DEPTH, DynamicSchema, make_fixtures
 from protokit.tools.image import build_image
 
-from .conftest import Repo
+from .conftest import SHOP, Repo
 
 
 @pytest.fixture(scope="module")
