@@ -389,6 +389,16 @@ def _diff(
             and not r_field.message_type.GetOptions().map_entry
             and not w_field.message_type.GetOptions().map_entry
         )
+        if _both_maps(w_field, r_field) and isinstance(a, list) and isinstance(b, list):
+            old_map, new_map = dict(a), dict(b)
+            w_value = w_field.message_type.fields_by_name["value"]
+            r_value = r_field.message_type.fields_by_name["value"]
+            if old_map.keys() == new_map.keys() and w_value.message_type and r_value.message_type:
+                for key in old_map:  # message values: compare field by field, as elsewhere
+                    yield from _diff(
+                        old_map[key], new_map[key], w_value.message_type, r_value.message_type
+                    )
+                continue
         if both_messages and isinstance(a, dict) and isinstance(b, dict):
             yield from _diff(a, b, w_field.message_type, r_field.message_type)
             continue
@@ -403,6 +413,13 @@ def _diff(
                 yield from _diff(x, y, w_field.message_type, r_field.message_type)
             continue
         yield w_field, r_field, a, b
+
+
+def _both_maps(w_field: Any, r_field: Any) -> bool:
+    return all(
+        f.type == FieldDescriptor.TYPE_MESSAGE and f.message_type.GetOptions().map_entry
+        for f in (w_field, r_field)
+    )
 
 
 def _unset_or_default(value: Any, fd: Any) -> bool:
