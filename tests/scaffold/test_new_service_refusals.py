@@ -11,7 +11,7 @@ import pytest
 
 from protokit.core.workspace import open_workspace
 from protokit.scaffold.new_service import RpcSpec, Shape, run_new_service
-from tests.new_service.conftest import protokit, snapshot
+from tests.scaffold.conftest import protokit, snapshot
 
 SHIPPING = """syntax = "proto3";
 
