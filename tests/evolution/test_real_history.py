@@ -26,7 +26,7 @@ from protokit.evolution.config import breaking_config
 from protokit.evolution.rules import Category, Kind
 from protokit.evolution.rules.schema import Schema
 
-from .rules.agreement import build, buf_breaking, load, write_module
+from .rules.agreement import buf_breaking, build, load, write_module
 
 DIST = "googleapis-common-protos"
 # Consecutive versions that ship their protos (1.67.0 to 1.69.0 shipped none): a go_package
@@ -44,8 +44,14 @@ PAIRS = [
     ("1.75.0", "1.76.0"),
 ]
 CATEGORIES = (Category.FILE, Category.WIRE_JSON)
-_OFFLINE = ("Network is unreachable", "NewConnectionError", "Temporary failure in name resolution",
-            "Max retries exceeded", "Connection refused", "timed out")  # fmt: skip
+_OFFLINE = (
+    "Network is unreachable",
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "Max retries exceeded",
+    "Connection refused",
+    "timed out",
+)
 
 
 def _cache() -> Path:
@@ -59,10 +65,24 @@ def _fetch(version: str) -> Path:
     if wheels:
         return wheels[0]
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-         "-q", f"{DIST}=={version}", "-d", str(folder)],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-q",
+            f"{DIST}=={version}",
+            "-d",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     if proc.returncode != 0:
         if any(sign in proc.stderr for sign in _OFFLINE):
             pytest.skip(f"the package index is unreachable: {proc.stderr.strip()[-200:]}")

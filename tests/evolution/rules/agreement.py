@@ -1,4 +1,4 @@
-"""Build two versions of a module with the real buf, and compare buf breaking with protokit's diff."""
+"""Two versions of a module built with the real buf; buf breaking against protokit diff."""
 
 from __future__ import annotations
 

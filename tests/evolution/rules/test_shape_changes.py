@@ -12,7 +12,7 @@ import pytest
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.rules import Category, Kind
 
-from .agreement import build, buf_breaking, diff, load, write_module
+from .agreement import buf_breaking, build, diff, load, write_module
 
 SHAPES = (
     "int32 f = 1;",

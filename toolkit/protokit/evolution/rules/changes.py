@@ -103,12 +103,20 @@ _ELEMENTS = (
 RULES = (
     Rule("FILE_ADDED", "Reports new files.", Kind.ADDITIVE, On.IMAGE, ALL, file_added),
     Rule(
-        "ELEMENT_ADDED", "Reports new messages, enums and services in a kept file.",
-        Kind.ADDITIVE, On.FILE, ALL, element_added,
+        "ELEMENT_ADDED",
+        "Reports new messages, enums and services in a kept file.",
+        Kind.ADDITIVE,
+        On.FILE,
+        ALL,
+        element_added,
     ),
     Rule("FIELD_ADDED", "Reports new fields.", Kind.ADDITIVE, On.MESSAGE, ALL, field_added),
     Rule(
-        "ENUM_VALUE_ADDED", "Reports new enum values and aliases.", Kind.ADDITIVE, On.ENUM, ALL,
+        "ENUM_VALUE_ADDED",
+        "Reports new enum values and aliases.",
+        Kind.ADDITIVE,
+        On.ENUM,
+        ALL,
         enum_value_added,
     ),
     Rule("RPC_ADDED", "Reports new RPCs.", Kind.ADDITIVE, On.SERVICE, ALL, rpc_added),
@@ -116,16 +124,22 @@ RULES = (
         Rule(
             f"{element.upper()}_DEPRECATION",
             f"Reports a {element} becoming deprecated (or no longer deprecated).",
-            Kind.ADDITIVE, on, ALL, _deprecation(element),
+            Kind.ADDITIVE,
+            on,
+            ALL,
+            _deprecation(element),
         )
         for on, element in _ELEMENTS
     ),
     *(
         Rule(
             f"{element.upper()}_COMMENT_CHANGED",
-            f"Reports a {element}'s documentation changing.", Kind.COSMETIC, on, ALL,
+            f"Reports a {element}'s documentation changing.",
+            Kind.COSMETIC,
+            on,
+            ALL,
             _comment(element),
         )
         for on, element in _ELEMENTS
     ),
-)  # fmt: skip
+)

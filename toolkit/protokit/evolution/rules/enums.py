@@ -37,9 +37,13 @@ def _deleted(p: Pair) -> Iterator[tuple[int, list[str]]]:
 
 def _removed(p: Pair, number: int, names: list[str], fix: str | None = None) -> Violation:
     return Violation(
-        "enum value", "removed", f"{p.name}.{names[0]}",
-        f"enum value {p.name}.{' = '.join(names)} ({number}) was deleted", at=(p.name,), fix=fix,
-    )  # fmt: skip
+        "enum value",
+        "removed",
+        f"{p.name}.{names[0]}",
+        f"enum value {p.name}.{' = '.join(names)} ({number}) was deleted",
+        at=(p.name,),
+        fix=fix,
+    )
 
 
 def value_no_delete(p: Pair) -> Iterator[Violation]:
@@ -67,12 +71,14 @@ def value_same_name(p: Pair) -> Iterator[Violation]:
         now = new.get(number)
         if now is not None and not set(names) <= set(now):
             yield Violation(
-                "enum value", "changed", f"{p.name}.{now[0]}",
+                "enum value",
+                "changed",
+                f"{p.name}.{now[0]}",
                 f"enum value {p.name}.{' = '.join(names)} ({number}) was renamed to "
                 f"{' = '.join(now)}",
                 at=(f"{p.name}.{now[0]}", p.name),
                 part=(d.EnumValueDescriptorProto.NUMBER_FIELD_NUMBER,),
-            )  # fmt: skip
+            )
 
 
 def reserved_enum_no_delete(p: Pair) -> Iterator[Violation]:
@@ -83,9 +89,12 @@ def reserved_enum_no_delete(p: Pair) -> Iterator[Violation]:
     if lost or names:
         shown = [str(n) for n in sorted(lost)][:10] + [f'"{n}"' for n in sorted(names)]
         yield Violation(
-            "enum", "changed", p.name, f"enum {p.name} no longer reserves {', '.join(shown)}",
+            "enum",
+            "changed",
+            p.name,
+            f"enum {p.name} no longer reserves {', '.join(shown)}",
             at=(p.name,),
-        )  # fmt: skip
+        )
 
 
 def _closed(p: Pair, schema_side: str) -> bool:
@@ -102,9 +111,12 @@ def same_type(p: Pair) -> Iterator[Violation]:
     if old != new:
         kinds = {True: "closed", False: "open"}
         yield Violation(
-            "enum", "changed", p.name, f"enum {p.name} changed from {kinds[old]} to {kinds[new]}",
+            "enum",
+            "changed",
+            p.name,
+            f"enum {p.name} changed from {kinds[old]} to {kinds[new]}",
             at=(p.name,),
-        )  # fmt: skip
+        )
 
 
 _DELETE_FIX = (
@@ -114,39 +126,58 @@ _DELETE_FIX = (
 
 RULES = (
     Rule(
-        "ENUM_VALUE_NO_DELETE", "Checks that enum values are not deleted from a given enum.",
-        Kind.BREAKING, On.ENUM, FILE_PACKAGE, value_no_delete, _DELETE_FIX,
+        "ENUM_VALUE_NO_DELETE",
+        "Checks that enum values are not deleted from a given enum.",
+        Kind.BREAKING,
+        On.ENUM,
+        FILE_PACKAGE,
+        value_no_delete,
+        _DELETE_FIX,
     ),
     Rule(
         "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
-        "Checks that enum values are not deleted from a given enum unless the number is "
-        "reserved.",
-        Kind.BREAKING, On.ENUM, frozenset({Category.WIRE_JSON, Category.WIRE}),
+        "Checks that enum values are not deleted from a given enum unless the number is reserved.",
+        Kind.BREAKING,
+        On.ENUM,
+        frozenset({Category.WIRE_JSON, Category.WIRE}),
         value_no_delete_unless_number_reserved,
         "reserve the deleted value's number so it is never reused",
     ),
     Rule(
         "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
         "Checks that enum values are not deleted from a given enum unless the name is reserved.",
-        Kind.BREAKING, On.ENUM, frozenset({Category.WIRE_JSON}),
+        Kind.BREAKING,
+        On.ENUM,
+        frozenset({Category.WIRE_JSON}),
         value_no_delete_unless_name_reserved,
         "reserve the deleted value's name so its JSON form is never reused",
     ),
     Rule(
-        "ENUM_VALUE_SAME_NAME", "Checks that enum values have the same name.", Kind.BREAKING,
-        On.ENUM, NOT_WIRE, value_same_name,
+        "ENUM_VALUE_SAME_NAME",
+        "Checks that enum values have the same name.",
+        Kind.BREAKING,
+        On.ENUM,
+        NOT_WIRE,
+        value_same_name,
         "restore the old name (it is the value's JSON form), or keep both names with "
         "`option allow_alias = true;`",
     ),
     Rule(
         "RESERVED_ENUM_NO_DELETE",
         "Checks that reserved ranges and names are not deleted from a given enum.",
-        Kind.BREAKING, On.ENUM, ALL, reserved_enum_no_delete,
+        Kind.BREAKING,
+        On.ENUM,
+        ALL,
+        reserved_enum_no_delete,
         "restore the reserved numbers and names",
     ),
     Rule(
-        "ENUM_SAME_TYPE", "Checks that enums have the same type (open vs closed).",
-        Kind.BREAKING, On.ENUM, FILE_PACKAGE, same_type,
+        "ENUM_SAME_TYPE",
+        "Checks that enums have the same type (open vs closed).",
+        Kind.BREAKING,
+        On.ENUM,
+        FILE_PACKAGE,
+        same_type,
         "restore the enum's syntax or enum_type feature",
     ),
-)  # fmt: skip
+)

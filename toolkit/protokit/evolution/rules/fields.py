@@ -49,10 +49,13 @@ def _changed(
 ) -> Violation:
     number = p.new.number
     return Violation(
-        "field", "changed", p.name,
-        f"field {p.name} ({number}) changed {what} from {before} to {after}", at=_at(p),
+        "field",
+        "changed",
+        p.name,
+        f"field {p.name} ({number}) changed {what} from {before} to {after}",
+        at=_at(p),
         part=part,
-    )  # fmt: skip
+    )
 
 
 def _type_part(f: d.FieldDescriptorProto) -> tuple[int, ...]:
@@ -67,10 +70,13 @@ def same_name(p: Pair) -> Iterator[Violation]:
     if p.old.name != p.new.name:
         scope = p.name.rsplit(".", 1)[0]
         yield Violation(
-            "field", "changed", p.name,
+            "field",
+            "changed",
+            p.name,
             f"field {scope}.{p.old.name} ({p.new.number}) was renamed to {p.new.name}",
-            at=_at(p), part=(F.NAME_FIELD_NUMBER,),
-        )  # fmt: skip
+            at=_at(p),
+            part=(F.NAME_FIELD_NUMBER,),
+        )
 
 
 def same_json_name(p: Pair) -> Iterator[Violation]:
@@ -153,68 +159,112 @@ _CARDINALITY_FIX = (
 
 RULES = (
     Rule(
-        "FIELD_SAME_NAME", "Checks that fields have the same names in a given message.",
-        Kind.BREAKING, On.FIELD, NOT_WIRE, same_name,
+        "FIELD_SAME_NAME",
+        "Checks that fields have the same names in a given message.",
+        Kind.BREAKING,
+        On.FIELD,
+        NOT_WIRE,
+        same_name,
         "restore the old name (a rename breaks JSON and generated code)",
     ),
     Rule(
-        "FIELD_SAME_JSON_NAME", "Checks that fields have the same value for the json_name option.",
-        Kind.BREAKING, On.FIELD, NOT_WIRE, same_json_name,
+        "FIELD_SAME_JSON_NAME",
+        "Checks that fields have the same value for the json_name option.",
+        Kind.BREAKING,
+        On.FIELD,
+        NOT_WIRE,
+        same_json_name,
         "restore the old JSON name (set `json_name` to it if the field was renamed)",
     ),
     Rule(
-        "FIELD_SAME_TYPE", "Checks that fields have the same types in a given message.",
-        Kind.BREAKING, On.FIELD, FILE_PACKAGE, same_type, _TYPE_FIX,
+        "FIELD_SAME_TYPE",
+        "Checks that fields have the same types in a given message.",
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        same_type,
+        _TYPE_FIX,
     ),
     Rule(
         "FIELD_WIRE_COMPATIBLE_TYPE",
         "Checks that fields have wire-compatible types in a given message.",
-        Kind.BREAKING, On.FIELD, frozenset({Category.WIRE}),
-        _compatible_type(_WIRE_GROUPS, _WIRE_ONE_WAY), _TYPE_FIX,
+        Kind.BREAKING,
+        On.FIELD,
+        frozenset({Category.WIRE}),
+        _compatible_type(_WIRE_GROUPS, _WIRE_ONE_WAY),
+        _TYPE_FIX,
     ),
     Rule(
         "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
         "Checks that fields have wire and JSON compatible types in a given message.",
-        Kind.BREAKING, On.FIELD, frozenset({Category.WIRE_JSON}),
-        _compatible_type(_WIRE_JSON_GROUPS, set()), _TYPE_FIX,
+        Kind.BREAKING,
+        On.FIELD,
+        frozenset({Category.WIRE_JSON}),
+        _compatible_type(_WIRE_JSON_GROUPS, set()),
+        _TYPE_FIX,
     ),
     Rule(
         "FIELD_SAME_CARDINALITY",
         "Checks that fields have the same cardinalities in a given message.",
-        Kind.BREAKING, On.FIELD, FILE_PACKAGE, same_cardinality, _CARDINALITY_FIX,
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        same_cardinality,
+        _CARDINALITY_FIX,
     ),
     Rule(
         "FIELD_WIRE_COMPATIBLE_CARDINALITY",
         "Checks that fields have wire-compatible cardinalities in a given message.",
-        Kind.BREAKING, On.FIELD, frozenset({Category.WIRE}),
-        _compatible_cardinality(_WIRE_CARDINALITIES), _CARDINALITY_FIX,
+        Kind.BREAKING,
+        On.FIELD,
+        frozenset({Category.WIRE}),
+        _compatible_cardinality(_WIRE_CARDINALITIES),
+        _CARDINALITY_FIX,
     ),
     Rule(
         "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
         "Checks that fields have wire and JSON compatible cardinalities in a given message.",
-        Kind.BREAKING, On.FIELD, frozenset({Category.WIRE_JSON}),
-        _compatible_cardinality(_WIRE_JSON_CARDINALITIES), _CARDINALITY_FIX,
+        Kind.BREAKING,
+        On.FIELD,
+        frozenset({Category.WIRE_JSON}),
+        _compatible_cardinality(_WIRE_JSON_CARDINALITIES),
+        _CARDINALITY_FIX,
     ),
     Rule(
-        "FIELD_SAME_ONEOF", "Checks that fields have the same oneofs in a given message.",
-        Kind.BREAKING, On.FIELD, ALL, same_oneof,
+        "FIELD_SAME_ONEOF",
+        "Checks that fields have the same oneofs in a given message.",
+        Kind.BREAKING,
+        On.FIELD,
+        ALL,
+        same_oneof,
         "move the field back (entering or leaving a oneof changes what readers keep)",
     ),
     Rule(
         "FIELD_SAME_DEFAULT",
         "Checks that fields have the same default value, if a default is specified.",
-        Kind.BREAKING, On.FIELD, ALL, same_default, "restore the old default",
+        Kind.BREAKING,
+        On.FIELD,
+        ALL,
+        same_default,
+        "restore the old default",
     ),
     Rule(
-        "FIELD_SAME_JSTYPE", "Checks that fields have the same value for the jstype option.",
-        Kind.BREAKING, On.FIELD, FILE_PACKAGE, _same_field_option("jstype"),
+        "FIELD_SAME_JSTYPE",
+        "Checks that fields have the same value for the jstype option.",
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        _same_field_option("jstype"),
         "restore the old jstype",
     ),
     Rule(
         "FIELD_SAME_CPP_STRING_TYPE",
         "Checks that fields have the same C++ string type, based on ctype field option or "
         "(pb.cpp).string_type feature.",
-        Kind.BREAKING, On.FIELD, FILE_PACKAGE, _same_field_option("ctype"),
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        _same_field_option("ctype"),
         "restore the old ctype",
     ),
-)  # fmt: skip
+)

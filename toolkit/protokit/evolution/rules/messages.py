@@ -50,9 +50,13 @@ def field_no_delete_unless_number_reserved(p: Pair) -> Iterator[Violation]:
     for f, detail in _deleted_fields(p):
         if not is_reserved(f.number, p.new.reserved_range, inclusive=False):
             yield Violation(
-                "field", "removed", f"{p.name}.{f.name}", detail, at=(p.name,),
+                "field",
+                "removed",
+                f"{p.name}.{f.name}",
+                detail,
+                at=(p.name,),
                 fix=f"add to message {p.name}: reserved {f.number};",
-            )  # fmt: skip
+            )
 
 
 def field_no_delete_unless_name_reserved(p: Pair) -> Iterator[Violation]:
@@ -60,17 +64,24 @@ def field_no_delete_unless_name_reserved(p: Pair) -> Iterator[Violation]:
     for f, detail in _deleted_fields(p):
         if f.name not in p.new.reserved_name and f.name not in names:
             yield Violation(
-                "field", "removed", f"{p.name}.{f.name}", detail, at=(p.name,),
+                "field",
+                "removed",
+                f"{p.name}.{f.name}",
+                detail,
+                at=(p.name,),
                 fix=f'add to message {p.name}: reserved "{f.name}";',
-            )  # fmt: skip
+            )
 
 
 def oneof_no_delete(p: Pair) -> Iterator[Violation]:
     for name in sorted(real_oneofs(p.old) - real_oneofs(p.new)):
         yield Violation(
-            "oneof", "removed", f"{p.name}.{name}", f"oneof {p.name}.{name} was deleted",
+            "oneof",
+            "removed",
+            f"{p.name}.{name}",
+            f"oneof {p.name}.{name} was deleted",
             at=(p.name,),
-        )  # fmt: skip
+        )
 
 
 def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
@@ -86,11 +97,13 @@ def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
     missing += [f'"{n}"' for n in sorted(set(old.reserved_name) - set(new.reserved_name))]
     if missing:
         yield Violation(
-            "message", "changed", p.name,
+            "message",
+            "changed",
+            p.name,
             f"message {p.name} no longer reserves {', '.join(missing[:10])}"
             + (", ..." if len(missing) > 10 else ""),
             at=(p.name,),
-        )  # fmt: skip
+        )
 
 
 def same_required_fields(p: Pair) -> Iterator[Violation]:
@@ -112,13 +125,16 @@ def no_remove_standard_descriptor_accessor(p: Pair) -> Iterator[Violation]:
         p.old.options.no_standard_descriptor_accessor
     ):
         yield Violation(
-            "message", "changed", p.name,
-            f"message {p.name} set no_standard_descriptor_accessor", at=(p.name,),
+            "message",
+            "changed",
+            p.name,
+            f"message {p.name} set no_standard_descriptor_accessor",
+            at=(p.name,),
             part=(
                 d.DescriptorProto.OPTIONS_FIELD_NUMBER,
                 d.MessageOptions.NO_STANDARD_DESCRIPTOR_ACCESSOR_FIELD_NUMBER,
             ),
-        )  # fmt: skip
+        )
 
 
 _DELETE_FIX = (
@@ -128,44 +144,67 @@ _DELETE_FIX = (
 
 RULES = (
     Rule(
-        "FIELD_NO_DELETE", "Checks that fields are not deleted from a given message.",
-        Kind.BREAKING, On.MESSAGE, FILE_PACKAGE, field_no_delete, _DELETE_FIX,
+        "FIELD_NO_DELETE",
+        "Checks that fields are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        field_no_delete,
+        _DELETE_FIX,
     ),
     Rule(
         "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
         "Checks that fields are not deleted from a given message unless the number is reserved.",
-        Kind.BREAKING, On.MESSAGE, _WIRE_BOTH, field_no_delete_unless_number_reserved,
+        Kind.BREAKING,
+        On.MESSAGE,
+        _WIRE_BOTH,
+        field_no_delete_unless_number_reserved,
         "reserve the deleted field's number so it is never reused with another type",
     ),
     Rule(
         "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
         "Checks that fields are not deleted from a given message unless the name is reserved.",
-        Kind.BREAKING, On.MESSAGE, frozenset({Category.WIRE_JSON}),
+        Kind.BREAKING,
+        On.MESSAGE,
+        frozenset({Category.WIRE_JSON}),
         field_no_delete_unless_name_reserved,
         "reserve the deleted field's name so its JSON key is never reused",
     ),
     Rule(
-        "ONEOF_NO_DELETE", "Checks that oneofs are not deleted from a given message.",
-        Kind.BREAKING, On.MESSAGE, FILE_PACKAGE, oneof_no_delete,
+        "ONEOF_NO_DELETE",
+        "Checks that oneofs are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        oneof_no_delete,
         "restore the oneof (generated code has an accessor for it)",
     ),
     Rule(
         "RESERVED_MESSAGE_NO_DELETE",
         "Checks that reserved ranges and names are not deleted from a given message.",
-        Kind.BREAKING, On.MESSAGE, ALL, reserved_message_no_delete,
+        Kind.BREAKING,
+        On.MESSAGE,
+        ALL,
+        reserved_message_no_delete,
         "restore the reserved numbers and names",
     ),
     Rule(
         "MESSAGE_SAME_REQUIRED_FIELDS",
         "Checks that messages have no added or deleted required fields.",
-        Kind.BREAKING, On.MESSAGE, ALL, same_required_fields,
+        Kind.BREAKING,
+        On.MESSAGE,
+        ALL,
+        same_required_fields,
         "restore the required fields as they were",
     ),
     Rule(
         "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
         "Checks that messages do not change the no_standard_descriptor_accessor option from "
         "false or unset to true.",
-        Kind.BREAKING, On.MESSAGE, FILE_PACKAGE, no_remove_standard_descriptor_accessor,
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        no_remove_standard_descriptor_accessor,
         "remove the no_standard_descriptor_accessor option",
     ),
-)  # fmt: skip
+)
