@@ -22,6 +22,7 @@ def release(root: Path | None, version: str) -> int:
     ws = workspace(root)
     folder = run_release(ws, version)
     progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
+    progress(f"added release {version} to CHANGELOG.md")
     progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
     return ExitCode.CLEAN
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 
+from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding, OutputFormat, render
+from protokit.core.writer import OutputFile, Owner, apply, plan_outputs
 from protokit.evolution.apidiff import ApiDiff, Change, Kind
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -121,3 +124,35 @@ def as_findings(diff: ApiDiff) -> list[Finding]:
         for c in diff.changes
         if c.kind is Kind.BREAKING
     ]
+
+
+CHANGELOG = "CHANGELOG.md"
+_TITLE = "# Changelog\n"
+
+
+def with_release(existing: str | None, version: str, diff: ApiDiff | None) -> str:
+    """CHANGELOG.md with ``version``'s section added under the title, newest first; what the
+    file held before is kept as it was."""
+    if diff is None:
+        section = f"## {version}\n\nFirst release.\n"
+    else:
+        section = render_markdown(diff, title=version).replace(f"**{_verdict(diff)}**\n", "")
+        section = section.rstrip("\n") + "\n"
+    text = existing if existing and existing.strip() else _TITLE
+    if text.startswith("# "):
+        title, _, rest = text.partition("\n")
+        return f"{title}\n\n{section}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
+    return f"{_TITLE}\n{section}\n{text}".rstrip("\n") + "\n"
+
+
+def write_changelog(root: Path, version: str, diff: ApiDiff | None) -> str:
+    """Add the release's section to CHANGELOG.md through the writer; returns the action."""
+    path = root / CHANGELOG
+    try:
+        existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtokitError(f"cannot read {CHANGELOG}: {exc}", path=CHANGELOG) from exc
+    wanted = OutputFile.text(CHANGELOG, with_release(existing, version, diff), Owner.GENERATED)
+    plan = plan_outputs(root, [wanted])
+    apply(plan)
+    return plan.changes[0].action.value

@@ -15,6 +15,7 @@ from protokit.evolution.apidiff import ApiDiff, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
 from protokit.evolution.breaking import run_breaking
+from protokit.evolution.changelog import write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests
@@ -137,6 +138,7 @@ def run_release(ws: Workspace, version: str) -> Path:
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)
+    api: ApiDiff | None = None
     if latest is not None:
         config = breaking_config(ws)
         api = diff_images(
@@ -149,4 +151,6 @@ def run_release(ws: Workspace, version: str) -> Path:
                 f"release {version} is too small: the changes since {latest} are {api.bump} "
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
-    return freeze_release(ws, version, image)
+    folder = freeze_release(ws, version, image)
+    write_changelog(ws.root, version, api)
+    return folder
