@@ -115,3 +115,17 @@ def test_check_json_lists_the_rules_of_one_change_together(repo: Repo) -> None:
     (finding,) = findings
     assert finding["rule"] == "FIELD_SAME_CARDINALITY" or finding["rule"] == "FIELD_SAME_TYPE"
     assert {"FIELD_SAME_TYPE", "FIELD_SAME_CARDINALITY"} <= {finding["rule"], *finding["also"]}
+
+
+def test_check_sarif_locates_each_finding_for_code_scanning(repo: Repo) -> None:
+    repo.replace(SHOP, "  int64 price = 2;", "  string price = 2;")
+    repo.commit("type change")
+    proc = repo.protokit("check", "--against", "main", "--format", "sarif")
+    assert proc.returncode == 100
+    log = json.loads(proc.stdout)
+    assert log["version"] == "2.1.0"
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "FIELD_SAME_TYPE"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == SHOP
+    assert location["region"] == {"startLine": 17, "startColumn": 3}

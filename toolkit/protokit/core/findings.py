@@ -17,6 +17,7 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     GITHUB = "github"
+    SARIF = "sarif"
 
 
 @dataclass(frozen=True, order=True)
@@ -76,6 +77,8 @@ def render(findings: Sequence[Finding], fmt: OutputFormat) -> str:
     """Render findings for stdout; empty findings render as empty text (or ``[]`` in JSON)."""
     if fmt is OutputFormat.JSON:
         return json.dumps([asdict(f) for f in findings], indent=2, sort_keys=True) + "\n"
+    if fmt is OutputFormat.SARIF:
+        return json.dumps(sarif(findings), indent=2, sort_keys=True) + "\n"
     lines: list[str] = []
     for f in findings:
         if fmt is OutputFormat.GITHUB:
@@ -96,3 +99,31 @@ def render(findings: Sequence[Finding], fmt: OutputFormat) -> str:
             label = f.rules_label()
             lines.append(f"{where}: {label}: {f.message}" if where else f"{label}: {f.message}")
     return "".join(line + "\n" for line in lines)
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif(findings: Sequence[Finding]) -> dict[str, object]:
+    """Findings as a SARIF 2.1.0 log (GitHub code scanning): one run, one result per finding."""
+    rules = sorted({r for f in findings for r in (f.rule, *f.also)})
+    results = []
+    for f in findings:
+        result: dict[str, object] = {
+            "ruleId": f.rule,
+            "level": "error" if f.severity is Severity.ERROR else "warning",
+            "message": {"text": f"{f.rules_label()}: {f.message}"},
+        }
+        if f.path:
+            region = {"startLine": f.line, "startColumn": max(f.column, 1)} if f.line > 0 else {}
+            location: dict[str, object] = {"artifactLocation": {"uri": f.path}}
+            if region:
+                location["region"] = region
+            result["locations"] = [{"physicalLocation": location}]
+        results.append(result)
+    driver = {"name": "protokit", "rules": [{"id": r} for r in rules]}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
