@@ -129,3 +129,16 @@ def test_check_sarif_locates_each_finding_for_code_scanning(repo: Repo) -> None:
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == SHOP
     assert location["region"] == {"startLine": 17, "startColumn": 3}
+
+
+def test_a_two_change_pull_request_gets_two_findings(repo: Repo) -> None:
+    repo.replace(SHOP, "  int64 price = 2;", "  string price = 2;")
+    repo.replace(
+        SHOP, "  string display_name = 11;", '  string display_name = 11 [json_name = "t"];'
+    )
+    repo.commit("two changes")
+    findings = json.loads(repo.protokit("check", "--against", "main", "--format", "json").stdout)
+    assert [(f["path"], f["line"], f["rule"]) for f in findings] == [
+        (SHOP, 17, "FIELD_SAME_TYPE"),
+        (SHOP, 28, "FIELD_SAME_JSON_NAME"),
+    ]

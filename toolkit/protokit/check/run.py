@@ -63,12 +63,11 @@ def run_check(
 
     options = options or CheckOptions()
     findings: list[Finding] = []
-    log("format (buf format)")
     findings.extend(run_format_check(ws))
-    log("lint (buf lint)")
     findings.extend(run_lint(ws))
+    log("format and lint checked (buf format, buf lint)")
     image = build_image(ws)  # once, for generation and every evolution check
-    log("generated code up to date (gen --check)")
     findings.extend(gen_staleness(ws, image))
+    log("generated code checked (gen --check)")
     findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
     return findings
