@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2 as d
 
-from protokit.core.descriptors import Image, scalar_name
+from protokit.core.descriptors import Image, scalar_name, walk_enums, walk_messages
 from protokit.core.sourcemap import SourceMap
 
 F = d.FieldDescriptorProto
@@ -31,29 +31,18 @@ class Schema:
         for file in self.image.target_files():
             self.files[file.name] = file
             names = self.declared.setdefault(file.name, set())
+            for msg in walk_messages(file):
+                self.messages[msg.full_name] = msg.message
+                names.add(msg.full_name)
+            for enum in walk_enums(file):
+                self.enums[enum.full_name] = enum.enum
+                names.add(enum.full_name)
             prefix = f"{file.package}." if file.package else ""
-            for msg in file.message_type:
-                self._message(file.name, prefix + msg.name, msg, names)
-            for enum in file.enum_type:
-                self._enum(file.name, prefix + enum.name, enum, names)
             for svc in file.service:
                 self.services[prefix + svc.name] = svc
-                self.file_of[prefix + svc.name] = file.name
                 names.add(prefix + svc.name)
-
-    def _message(self, file: str, name: str, msg: d.DescriptorProto, names: set[str]) -> None:
-        self.messages[name] = msg
-        self.file_of[name] = file
-        names.add(name)
-        for nested in msg.nested_type:
-            self._message(file, f"{name}.{nested.name}", nested, names)
-        for enum in msg.enum_type:
-            self._enum(file, f"{name}.{enum.name}", enum, names)
-
-    def _enum(self, file: str, name: str, enum: d.EnumDescriptorProto, names: set[str]) -> None:
-        self.enums[name] = enum
-        self.file_of[name] = file
-        names.add(name)
+            for name in names:
+                self.file_of[name] = file.name
 
     def syntax(self, full_name: str) -> str:
         file = self.files.get(self.file_of.get(full_name, ""))
