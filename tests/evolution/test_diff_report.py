@@ -100,7 +100,8 @@ def test_release_adds_its_changelog_section_newest_first(repo: Repo) -> None:
     freeze(repo, "1.0.0")
     repo.replace(SERVICE, "// ShopService sells items.", "// ShopService sells items well.")
     repo.replace(SHOP, "  COLOR_GREEN = 2;\n", "  COLOR_GREEN = 2;\n  COLOR_BLUE = 3;\n")
-    freeze(repo, "1.1.0")
+    repo.commit("a new value")
+    freeze(repo, "1.1.0")  # commits CHANGELOG.md with the release
     text = repo.read("CHANGELOG.md")
     assert text.startswith("# Changelog\n\n## 1.1.0\n")
     assert "new enum value shop.v1.Color.COLOR_BLUE (3)" in text
