@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from protokit.check.lint import run_format_check, run_lint
+from protokit.core.descriptors import Image
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
 
@@ -27,7 +28,7 @@ def _quiet(_: str) -> None:
 GEN_STALE_RULE = "GEN_STALE"
 
 
-def gen_staleness(ws: Workspace) -> list[Finding]:
+def gen_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
     """``gen --check`` as findings: generated files that differ from what the contracts give, and
     RPCs a servicer lacks. Only where the repository keeps ``protokit gen`` output (a manifest)."""
     from protokit.core.writer import Action, Owner
@@ -35,7 +36,7 @@ def gen_staleness(ws: Workspace) -> list[Finding]:
 
     if not (ws.root / ws.settings.stubs_out / MANIFEST_NAME).is_file():
         return []
-    result = run_gen(ws, check=True)
+    result = run_gen(ws, check=True, image=image)
     findings = [
         Finding(
             path=change.path,
@@ -59,16 +60,22 @@ def run_check(
     log: Callable[[str], None] = _quiet,
 ) -> list[Finding]:
     from protokit.evolution.checks import run_evolution_checks
+    from protokit.tools.image import build_image
 
     options = options or CheckOptions()
-    checks: list[Callable[[], list[Finding]]] = [
-        lambda: run_format_check(ws),
-        lambda: run_lint(ws),
-        lambda: gen_staleness(ws),
-        lambda: run_evolution_checks(ws, options.against, options.all_releases, log),
-    ]
-    # Each check is mostly a buf (or protoc) process: they run side by side, and their
-    # findings are reported in this order.
-    with ThreadPoolExecutor(len(checks)) as pool:
-        futures = [pool.submit(check) for check in checks]
-        return [finding for future in futures for finding in future.result()]
+
+    def generated_and_evolution() -> list[Finding]:
+        image = build_image(ws)  # once, for generation and every evolution check
+        found = gen_staleness(ws, image)
+        log("generated code checked (gen --check)")
+        found.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
+        return found
+
+    # buf format and buf lint run while the image is built and checked; findings keep this order.
+    with ThreadPoolExecutor(3) as pool:
+        formatted = pool.submit(run_format_check, ws)
+        linted = pool.submit(run_lint, ws)
+        rest = pool.submit(generated_and_evolution)
+        findings = [*formatted.result(), *linted.result()]
+        log("format and lint checked (buf format, buf lint)")
+        return findings + rest.result()
