@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular, resolve_inside
 
 BUF_YAML = "buf.yaml"
 PYPROJECT = "pyproject.toml"
@@ -68,10 +69,10 @@ def find_root(start: Path) -> Path:
 
 def load_settings(root: Path) -> Settings:
     pyproject = root / PYPROJECT
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Settings()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(pyproject, shown=PYPROJECT).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProtokitError(f"invalid TOML: {exc}", path=PYPROJECT) from exc
     except UnicodeDecodeError as exc:
@@ -94,6 +95,7 @@ def load_settings(root: Path) -> Settings:
             )
         if normalized in _PATH_KEYS:
             _check_path_setting(normalized, value)
+            resolve_inside(root, value or ".", what=f"[tool.protokit] {key}")
         if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
             raise ProtokitError(
                 f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "

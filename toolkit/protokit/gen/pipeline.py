@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,8 +28,9 @@ import jinja2
 
 from protokit import __version__
 from protokit.core.descriptors import Image, load_image_file
-from protokit.core.errors import ProtokitError, UsageError
+from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
+from protokit.core.paths import read_regular, workspace_relative
 from protokit.core.templates import environment, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import (
@@ -40,9 +40,9 @@ from protokit.core.writer import (
     Owner,
     Plan,
     apply,
-    leftover_temps,
     plan_outputs,
     read_manifest,
+    remove_leftovers,
     sha256,
 )
 from protokit.gen.model import Model, ProtoFile, build_model
@@ -318,8 +318,8 @@ def _intact(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
     outputs: list[OutputFile] = []
     for rel, digest in sorted(previous.files.items()):
         try:
-            data = ws.path(rel).read_bytes()
-        except OSError:
+            data = read_regular(ws.path(rel), shown=rel)
+        except (OSError, ProtokitError):
             return None
         if sha256(data) != digest:
             return None
@@ -328,28 +328,10 @@ def _intact(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
 
 
 def _output_folder(ws: Workspace, value: str, what: str) -> str:
-    """``value`` as a folder relative to the workspace root; refuses the root and the outside.
-
-    An absolute path inside the workspace is accepted; the root itself is refused because the
-    stub distribution's ``pyproject.toml`` (or a skeleton ``__init__.py``) would land on the
-    user's own file there.
-    """
-    folder = Path(value.strip())
-    if folder.is_absolute():
-        try:
-            folder = folder.resolve().relative_to(ws.root.resolve())
-        except ValueError:
-            raise UsageError(
-                f"{what} {value!r} is outside the workspace {ws.root}; pass a folder inside it"
-            ) from None
-    pure = PurePosixPath(posixpath.normpath(folder.as_posix().replace("\\", "/")))
-    if ".." in pure.parts:
-        raise UsageError(f"{what} {value!r} leaves the workspace; pass a folder inside it")
-    if pure.as_posix() in ("", "."):
-        raise UsageError(
-            f"{what} {value!r} is the workspace root; generated files need a folder of their own"
-        )
-    return pure.as_posix()
+    """``value`` as a folder relative to the workspace root, inside it (symbolic links
+    resolved) and not the root itself (the stub distribution's ``pyproject.toml``, or a skeleton
+    ``__init__.py``, would land on the user's own file there)."""
+    return workspace_relative(ws.root, value, what=what)
 
 
 def _and_more(count: int) -> str:
@@ -420,6 +402,7 @@ def run_gen(
         inputs=fingerprint,
         notes=notes,
     )
+    warnings.extend(plan.kept)
     foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
     if foreign:
         raise ProtokitError(
@@ -430,8 +413,7 @@ def run_gen(
     missing = tuple(missing_methods(ws.root, packages)) if services else ()
     applied = False
     if not check and not dry_run:
-        for temp in leftover_temps(ws.root, [stubs, services_dir, "tests/services"]):
-            temp.unlink(missing_ok=True)
+        remove_leftovers(ws.root, [stubs, services_dir, "tests/services"])
         if not plan.up_to_date:
             apply(plan, on_event=on_event)
             applied = True
