@@ -17,12 +17,11 @@ from protokit.core.errors import ExitCode
 def release(root: Path | None, version: str) -> int:
     """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
     from protokit.evolution.checks import run_release
-    from protokit.evolution.compattests import write_compat_tests
 
     ws = workspace(root)
-    folder = run_release(ws, version)
-    progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
-    progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    result = run_release(ws, version)
+    progress(f"froze release {version} in {result.folder.relative_to(ws.root).as_posix()}")
+    progress(f"{result.compat_tests} {ws.settings.compat_tests}")
     return ExitCode.CLEAN
 
 

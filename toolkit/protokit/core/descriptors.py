@@ -12,6 +12,10 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
+"""The largest descriptor image protokit reads."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,17 @@ class Image:
 def load_image_file(path: Path) -> Image:
     """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProtokitError(
-            f"cannot read descriptor image: {exc.strerror}", path=str(path)
-        ) from exc
+        data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
+    except FileNotFoundError as exc:
+        raise ProtokitError("descriptor image not found", path=str(path)) from exc
+    return parse_image(data, str(path))
+
+
+def parse_image(data: bytes, shown: str) -> Image:
+    """A descriptor set / buf image from its bytes; every file in it counts as a target."""
     try:
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
-        raise ProtokitError("not a descriptor set or buf image (binary)", path=str(path)) from exc
+        raise ProtokitError("not a descriptor set or buf image (binary)", path=shown) from exc
     names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
     return Image(files=tuple(files.file), targets=names, disk_paths={})

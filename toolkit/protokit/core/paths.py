@@ -12,6 +12,7 @@ import json
 import os
 import posixpath
 import stat
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,6 +20,7 @@ from protokit.core.errors import ProtokitError, UsageError
 
 __all__ = [
     "MAX_STATE_BYTES",
+    "cache_dir",
     "check_write_target",
     "load_json",
     "read_regular",
@@ -171,3 +173,22 @@ def load_json(data: bytes, *, shown: str, what: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtokitError(f"{what} is not valid JSON ({exc})", path=shown) from exc
+
+
+def cache_dir() -> Path:
+    """protokit's own cache folder: ``$PROTOKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/protokit``,
+    else ``~/.cache/protokit``; with no usable home, a per-user folder in the temp folder."""
+    override = os.environ.get("PROTOKIT_CACHE_DIR")
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "protokit"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):
+        home = None
+    if home is not None and home.is_absolute() and home.is_dir():
+        return home / ".cache" / "protokit"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"protokit-cache-{uid}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, UsageError
@@ -14,7 +15,7 @@ from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import run_breaking
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
-from protokit.evolution.compattests import check_compat_tests
+from protokit.evolution.compattests import check_compat_tests, write_compat_tests
 from protokit.evolution.release import (
     Version,
     freeze_release,
@@ -105,9 +106,10 @@ def _with_reserved(findings: list[Finding], api: ApiDiff) -> list[Finding]:
     return result
 
 
-def run_release(ws: Workspace, version: str) -> Path:
+def run_release(ws: Workspace, version: str) -> ReleaseResult:
     """Freeze ``version``, refusing a number smaller than what changed since the latest release
-    implies (a breaking change needs a new major version)."""
+    implies (a breaking change needs a new major version), and regenerate the compat test
+    module; when that fails, the new release is removed again."""
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)
@@ -120,4 +122,16 @@ def run_release(ws: Workspace, version: str) -> Path:
                 f"release {version} is too small: the changes since {latest} are {api.bump} "
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
-    return freeze_release(ws, version, image)
+    folder = freeze_release(ws, version, image)
+    try:
+        status = write_compat_tests(ws)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # the release this run froze: all or nothing
+        raise
+    return ReleaseResult(folder, status)
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    folder: Path
+    compat_tests: str  # what happened to the compat test module: create, update, identical

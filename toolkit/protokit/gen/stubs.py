@@ -14,7 +14,6 @@ import ast
 import os
 import re
 import stat
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.tools.process import run_tool
 from protokit.tools.toolchain import run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
@@ -175,14 +175,15 @@ def _run_batch(
             files[path.relative_to(out).as_posix()] = path.read_bytes()
     python = {rel for rel in files if rel.endswith((".py", ".pyi"))}
     if parse_apart:
-        check = subprocess.run(
-            [sys.executable, "-c", _PARSE_CHECK, str(out)],
-            capture_output=True,
-            text=True,
-            check=False,
+        check = run_tool(
+            "python", [sys.executable, "-c", _PARSE_CHECK, str(out)], cwd=base, label="python"
         )
         # A failed checker proves nothing: then every output is parsed again by the caller.
-        bad = set(check.stdout.split()) if check.returncode == 0 else python
+        bad = (
+            set(check.stdout.decode("utf-8", "replace").split())
+            if check.returncode == 0
+            else python
+        )
     else:
         bad = {rel for rel in python if not _parses(files[rel], rel)}
     return _BatchResult(proc.returncode, proc.stderr, files, frozenset(python - bad))

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import MAX_STATE_BYTES, cache_dir, read_regular
 from protokit.core.workspace import Workspace
+from protokit.core.writer import write_atomic
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
+from protokit.tools.process import first_line, json_lines
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def build_image(ws: Workspace) -> Image:
@@ -36,18 +40,27 @@ def build_image(ws: Workspace) -> Image:
     result = run_buf(["build", "--error-format", "json", "-o", "-#format=binpb"], ws.root)
     if result.returncode != 0:
         raise _compile_failure(result.stderr, result.stdout)
-    files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
+    try:
+        files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
+    except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
+        raise ProtokitError(
+            "`buf build` printed something that is not a descriptor image: "
+            f"{first_line(result.stdout)[:80]!r}; check that the buf binary is buf "
+            "(`protokit doctor`)"
+        ) from exc
     listing = run_buf(["ls-files", "--format", "json"], ws.root)
     targets: list[str] = []
     disk: dict[str, str] = {}
-    for raw in listing.stdout.decode().splitlines():
-        if not raw.strip():
-            continue
-        item = json.loads(raw)
+    for item in json_lines(listing.stdout, what="buf ls-files"):
         if item.get("is_import"):
             continue
-        targets.append(str(item["import_path"]))
-        disk[str(item["import_path"])] = str(item["path"])
+        import_path, path = item.get("import_path"), item.get("path")
+        if not isinstance(import_path, str) or not isinstance(path, str):
+            raise ProtokitError(
+                f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
+            )
+        targets.append(import_path)
+        disk[import_path] = path
     if not files.file or not targets:
         raise ProtokitError(
             "`buf build` gave no compiled .proto files; check that the buf binary is buf "
@@ -60,14 +73,6 @@ def build_image(ws: Workspace) -> Image:
 
 
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
-
-
-def _cache_dir() -> Path:
-    override = os.environ.get("PROTOKIT_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "protokit"
 
 
 def _source_key(ws: Workspace) -> str:
@@ -92,44 +97,58 @@ def _source_key(ws: Workspace) -> str:
 
 def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
     slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
-    folder = _cache_dir() / "images"
+    folder = cache_dir() / "images"
     return folder / f"{slot}.json", folder / f"{slot}.binpb"
 
 
+def _entry_digest(key: str, data: bytes, targets: list[str], disk: dict[str, str]) -> str:
+    """A cache entry's own content hash: its key, image bytes, targets and disk paths."""
+    digest = hashlib.sha256(key.encode() + b"\0" + data)
+    digest.update(json.dumps([targets, disk], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def _cached_image(ws: Workspace, key: str) -> Image | None:
-    """The cached image for ``key``, or None (absent, stale, or damaged: then buf runs)."""
+    """The cached image for ``key``, or None (absent, stale, or damaged: then buf runs).
+
+    Only regular files are read, and an entry is used only when it matches its own content
+    hash: a damaged or edited entry is compiled again, never trusted."""
     meta_path, data_path = _cache_paths(ws)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != key:
+        meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
+        if not isinstance(meta, dict) or meta.get("key") != key:
             return None
-        data = data_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        targets, disk = meta["targets"], meta["disk_paths"]
+        if not (
+            isinstance(targets, list)
+            and all(isinstance(t, str) for t in targets)
+            and isinstance(disk, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in disk.items())
+        ):
+            return None
+        data = read_regular(data_path, limit=MAX_IMAGE_BYTES)
+        if _entry_digest(key, data, targets, disk) != meta.get("sha256"):
             return None
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
-        targets = tuple(str(t) for t in meta["targets"])
-        disk = {str(k): str(v) for k, v in dict(meta["disk_paths"]).items()}
     except Exception:  # any damage to a cache entry only means compiling again
         return None
-    return Image(files=tuple(files.file), targets=targets, disk_paths=disk)
+    return Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
 
 
 def _store_image(ws: Workspace, key: str, data: bytes, image: Image) -> None:
     meta_path, data_path = _cache_paths(ws)
+    targets, disk = list(image.targets), dict(image.disk_paths)
     meta = {
         "key": key,
         "root": str(ws.root.resolve()),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "targets": list(image.targets),
-        "disk_paths": image.disk_paths,
+        "sha256": _entry_digest(key, data, targets, disk),
+        "targets": targets,
+        "disk_paths": disk,
     }
     try:
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        for path, content in ((data_path, data), (meta_path, json.dumps(meta).encode())):
-            temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(content)
-            os.replace(temp, path)
-    except OSError:
+        write_atomic(data_path, data)
+        write_atomic(meta_path, json.dumps(meta).encode())
+    except ProtokitError:
         return  # an unwritable cache costs speed, never correctness
     _prune(meta_path.parent)
 
@@ -154,16 +173,18 @@ def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
         if raw.startswith("{"):
             try:
                 item = json.loads(raw)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 continue
+            if not isinstance(item, dict):
+                continue
+            path, line, column = item.get("path"), item.get("start_line"), item.get("start_column")
             return ProtokitError(
-                str(item.get("message", "does not compile")),
-                path=item.get("path") or None,
-                line=item.get("start_line") or None,
-                column=item.get("start_column") or None,
+                str(item.get("message", "does not compile"))[:500],
+                path=path if isinstance(path, str) and path else None,
+                line=line if isinstance(line, int) and line > 0 else None,
+                column=column if isinstance(column, int) and column > 0 else None,
             )
     located = parse_compile_errors(stderr)
     if located is not None:
         return located
-    first = next((line for line in stderr.splitlines() if line.strip()), "buf build failed")
-    return ProtokitError(first.removeprefix("Failure: "))
+    return ProtokitError(f"`buf build` failed: {first_line(stderr).removeprefix('Failure: ')}")
