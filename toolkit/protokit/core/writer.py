@@ -273,9 +273,7 @@ def _read(root: Path, rel: str) -> bytes | None:
     link, a FIFO or a folder) whose folder stays inside ``root``."""
     target = check_write_target(root, rel)
     try:
-        return read_regular(
-            target, shown=rel, what="the file at an output path", limit=MAX_OUTPUT_BYTES
-        )
+        return read_regular(target, shown=rel, limit=MAX_OUTPUT_BYTES)
     except (FileNotFoundError, NotADirectoryError):
         return None  # absent (a file where a parent folder should be fails later, at staging)
 
@@ -445,8 +443,15 @@ def _prune_empty(folder: Path, root: Path) -> None:
 class _Folders:
     """Folders a run creates, so a failed run removes them again (deepest first)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
         self.created: list[Path] = []
+
+    def _shown(self, path: Path) -> str:
+        if self.root is not None:
+            with contextlib.suppress(ValueError):
+                return path.relative_to(self.root).as_posix()
+        return str(path)
 
     def make(self, folder: Path) -> None:
         missing: list[Path] = []
@@ -454,13 +459,29 @@ class _Folders:
         while not current.exists() and not current.is_symlink() and current != current.parent:
             missing.append(current)
             current = current.parent
+        if not current.is_dir():
+            self.undo()
+            raise ProtokitError(
+                "a file is in the way of a folder protokit writes into; nothing was changed",
+                path=self._shown(current),
+            )
         for path in reversed(missing):
             try:
                 path.mkdir()
             except FileExistsError:
-                if not path.is_dir():
-                    raise
-                continue
+                if path.is_dir():
+                    continue
+                self.undo()
+                raise ProtokitError(
+                    "a file is in the way of a folder protokit writes into; nothing was changed",
+                    path=self._shown(path),
+                ) from None
+            except OSError as exc:
+                self.undo()
+                raise ProtokitError(
+                    f"cannot create a folder: {exc.strerror or exc}; nothing was changed",
+                    path=self._shown(path.parent),
+                ) from exc
             self.created.append(path)
 
     def undo(self) -> None:
@@ -491,6 +512,8 @@ def write_atomic(path: Path, data: bytes, *, shown: str | None = None) -> None:
     try:
         temp = _stage(path, data, folders)
         os.replace(temp, path)
+    except ProtokitError:
+        raise
     except OSError as exc:
         folders.undo()
         raise ProtokitError(
@@ -506,10 +529,10 @@ def write_tree_atomic(root: Path, rel: str, files: Mapping[str, bytes]) -> Path:
     target = check_write_target(root, _check_relative(rel))
     if target.exists():
         raise ProtokitError("exists already; refusing to replace it", path=rel)
-    folders = _Folders()
+    folders = _Folders(root)
+    folders.make(target.parent)
     staging = _temp_for(target)
     try:
-        folders.make(target.parent)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         for name, data in sorted(files.items()):
@@ -547,13 +570,9 @@ def apply(plan: Plan, *, on_event: Event | None = None) -> None:
     for change in [*wanted, *plan.by_action(Action.DELETE)]:
         check_write_target(root, change.path)  # again: the tree may have changed since the plan
     staged: list[tuple[Path, Path]] = []
-    folders = _Folders()
+    folders = _Folders(root)
     for change in wanted:  # folders first, in order, so a failure can remove them again
-        try:
-            folders.make((root / change.path).parent)
-        except OSError as exc:
-            folders.undo()
-            raise _os_error(exc, root / change.path, root) from exc
+        folders.make((root / change.path).parent)
 
     def stage(change: Change) -> tuple[Path, Path]:
         target = root / change.path

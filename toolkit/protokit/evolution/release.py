@@ -163,7 +163,7 @@ def _release_metadata(folder: Path, rel: str, version: str, ws: Workspace) -> di
     written_format = metadata.get("format")
     if written_format != METADATA_FORMAT:
         raise ProtokitError(
-            f"release metadata format {str(written_format)[:20]!r} is not the one this protokit "
+            f"release metadata format {written_format!r:.20} is not the one this protokit "
             f"reads ({METADATA_FORMAT}); restore it from git, or use the protokit that froze it",
             path=shown,
         )
