@@ -22,6 +22,7 @@ __all__ = [
     "MAX_STATE_BYTES",
     "cache_dir",
     "check_write_target",
+    "files_under",
     "load_json",
     "read_regular",
     "resolve_inside",
@@ -192,3 +193,31 @@ def cache_dir() -> Path:
         return home / ".cache" / "protokit"
     uid = os.getuid() if hasattr(os, "getuid") else 0
     return Path(tempfile.gettempdir()) / f"protokit-cache-{uid}"
+
+
+def files_under(base: Path, suffix: str) -> list[Path]:
+    """Regular files named ``*suffix`` under ``base``, sorted; walked with a stack (a tree
+    thousands of folders deep is no recursion), each real folder once (no symlink loops)."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            real = folder.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            entries = list(os.scandir(folder))
+        except (OSError, RuntimeError):
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            try:
+                if entry.is_dir():
+                    stack.append(path)
+                elif entry.name.endswith(suffix) and entry.is_file():
+                    found.append(path)
+            except OSError:
+                continue
+    return sorted(found)

@@ -37,7 +37,7 @@ ANSWERS_VERSION = 1
 MAX_SERVICE_NAME = 40  # file names (test_<name>_service.py) stay readable
 MAX_RPC_NAME = 64
 DEFAULT_VERSION = "v1"
-_VERSION = re.compile(r"v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?")
+_VERSION = re.compile(r"v[1-9][0-9]{0,8}(?:(?:alpha|beta)[1-9][0-9]{0,8})?", re.ASCII)
 
 
 def version_ok(version: str) -> bool:

@@ -14,7 +14,7 @@ from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
-from protokit.core.paths import MAX_STATE_BYTES, cache_dir, read_regular
+from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
 from protokit.core.workspace import Workspace
 from protokit.core.writer import write_atomic
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
@@ -32,7 +32,7 @@ def build_image(ws: Workspace) -> Image:
     """
     try:
         key: str | None = _source_key(ws)
-    except (ProtokitError, OSError):
+    except (ProtokitError, OSError, RecursionError):
         key = None  # buf itself reports the problem below, as it would without a cache
     cached = _cached_image(ws, key) if key is not None else None
     if cached is not None:
@@ -86,9 +86,7 @@ def _source_key(ws: Workspace) -> str:
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
     for module in sorted(set(module_paths(ws))):
         base = ws.root / module
-        for path in sorted(base.rglob("*.proto")):
-            if not path.is_file():
-                continue
+        for path in files_under(base, ".proto"):
             data = path.read_bytes()
             rel = path.relative_to(ws.root).as_posix()
             digest.update(f"{rel}\0{len(data)}\0".encode() + data)

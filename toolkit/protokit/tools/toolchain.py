@@ -35,7 +35,7 @@ def parse_version(text: str) -> tuple[int, ...]:
     """A release tuple from a version string: ``7.35.1`` → (7, 35, 1); suffixes are dropped."""
     parts: list[int] = []
     for piece in text.split("."):
-        digits = re.match(r"\d+", piece)
+        digits = re.match(r"[0-9]{1,18}", piece)
         if digits is None:
             break
         parts.append(int(digits.group()))
