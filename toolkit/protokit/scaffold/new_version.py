@@ -9,7 +9,6 @@ package's descriptors with the package renamed, and it must be lint- and format-
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.core.writer import OutputFile, Owner, apply, plan_outputs
 from protokit.tools.buf import module_paths, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
@@ -56,29 +56,8 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
             "refusing to overwrite an existing file; the new version must start empty",
             path=clash[0].relative_to(ws.root).as_posix(),
         )
-    written: list[Path] = []
-    path = ws.root
-    try:
-        for name in sorted(texts):
-            path = ws.root / plan.disk[name]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(texts[name])
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            written.append(path)
-    except BaseException as exc:
-        for done in written:
-            done.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ProtokitError(
-                f"cannot write: {exc.strerror}; nothing was written",
-                path=path.relative_to(ws.root).as_posix(),
-            ) from exc
-        raise
+    outputs = [OutputFile.text(plan.disk[name], texts[name], Owner.USER) for name in texts]
+    apply(plan_outputs(ws.root, outputs))  # atomic; a failure removes what it created
     return [plan.disk[name] for name in sorted(texts)]
 
 
