@@ -95,7 +95,13 @@ def load_settings(root: Path) -> Settings:
             )
         if normalized in _PATH_KEYS:
             _check_path_setting(normalized, value)
-            resolve_inside(root, value or ".", what=f"[tool.protokit] {key}")
+            try:
+                resolve_inside(root, value or ".")
+            except ProtokitError as exc:
+                raise ProtokitError(
+                    f"[tool.protokit] {key} = {value!r}: {exc.path} {exc.message}",
+                    path=PYPROJECT,
+                ) from exc
         if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
             raise ProtokitError(
                 f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "
