@@ -48,6 +48,7 @@ __all__ = [
     "Plan",
     "apply",
     "carries_marker",
+    "clear_plan_leftovers",
     "leftover_temps",
     "plan_outputs",
     "read_manifest",
@@ -569,6 +570,7 @@ def apply(plan: Plan, *, on_event: Event | None = None) -> None:
     ]
     for change in [*wanted, *plan.by_action(Action.DELETE)]:
         check_write_target(root, change.path)  # again: the tree may have changed since the plan
+    clear_plan_leftovers(plan)
     staged: list[tuple[Path, Path]] = []
     folders = _Folders(root)
     for change in wanted:  # folders first, in order, so a failure can remove them again
@@ -636,11 +638,46 @@ def leftover_temps(root: Path, folders: Sequence[str]) -> list[Path]:
     return found
 
 
-def remove_leftovers(root: Path, folders: Sequence[str]) -> None:
-    """Remove what an interrupted run left under ``folders``: its hidden temp files and folders."""
-    for path in leftover_temps(root, folders):
+def _owner_gone(temp: Path) -> bool:
+    """Whether the run that named ``temp`` (``.<name>.<pid>.protokit-tmp``) is no longer alive:
+    a killed run's leftovers are removed, a concurrent run's are not."""
+    stem = temp.name.removesuffix(TEMP_SUFFIX)
+    pid_text = stem.rsplit(".", 1)[-1]
+    if not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _remove_temps(paths: Iterable[Path]) -> None:
+    for path in paths:
+        if not _owner_gone(path):
+            continue
         with contextlib.suppress(OSError):
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
+
+
+def remove_leftovers(root: Path, folders: Sequence[str]) -> None:
+    """Remove what an interrupted run left under ``folders``: its hidden temp files and folders."""
+    _remove_temps(leftover_temps(root, folders))
+
+
+def clear_plan_leftovers(plan: Plan) -> None:
+    """Remove killed runs' temp files beside every path of ``plan`` (done by ``apply`` too)."""
+    folders = {(plan.root / c.path).parent for c in plan.changes}
+    if plan.manifest_path is not None:
+        folders.add((plan.root / plan.manifest_path).parent)
+    for folder in sorted(folders):
+        if folder.is_dir() and not folder.is_symlink():
+            _remove_temps(sorted(folder.glob(f".*{TEMP_SUFFIX}")))

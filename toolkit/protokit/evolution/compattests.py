@@ -20,7 +20,14 @@ from protokit.core.paths import read_regular
 from protokit.core.templates import environment
 from protokit.core.templates import render as render_template
 from protokit.core.workspace import Settings, Workspace, open_workspace
-from protokit.core.writer import Action, OutputFile, apply, carries_marker, plan_outputs
+from protokit.core.writer import (
+    Action,
+    OutputFile,
+    apply,
+    carries_marker,
+    clear_plan_leftovers,
+    plan_outputs,
+)
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.release import list_releases, load_release, releases_root
 from protokit.tools.image import build_image
@@ -70,6 +77,7 @@ def write_compat_tests(ws: Workspace) -> str:
     plan = plan_outputs(ws.root, [OutputFile.text(rel, text)])
     change = plan.changes[0]
     if change.action is Action.IDENTICAL:
+        clear_plan_leftovers(plan)
         return "identical"
     # At the default path the module is protokit's (a hand-edited copy is restored); a file
     # elsewhere without a generated mark is the user's, whatever the template renders.

@@ -43,7 +43,16 @@ from protokit.core.paths import files_under, read_regular
 from protokit.core.templates import environment
 from protokit.core.templates import render as render_template
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Action, Change, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.core.writer import (
+    Action,
+    Change,
+    OutputFile,
+    Owner,
+    Plan,
+    apply,
+    clear_plan_leftovers,
+    plan_outputs,
+)
 from protokit.gen.model import build_model
 from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import ServicePackage, service_packages
@@ -505,6 +514,8 @@ def run_new_service(
     applied = False
     if not dry_run and not plan.up_to_date:
         apply(plan)
+    elif not dry_run:
+        clear_plan_leftovers(plan)
         applied = True
     return NewServiceResult(
         scaffold=scaffold,
