@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -25,8 +24,9 @@ from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.tools.buf import COMPILE_ERROR_LINE
 from protokit.tools.process import run_tool
-from protokit.tools.toolchain import run_protoc
+from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
 
@@ -39,11 +39,6 @@ one run (a worker process costs more than it saves on a small tree)."""
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Batches running at once: bounded, since each protoc run holds its batch's descriptors."""
-
-_GENCODE = re.compile(rb"^# Protobuf Python Version: (\S+)$", re.M)
-_PROTOC_LOCATION = re.compile(
-    r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
-)
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ def _plugin_launcher(folder: Path, name: str, entry: str) -> Path:
 
 def _protoc_error(stderr: str, image: Image) -> ProtokitError:
     for raw in stderr.splitlines():
-        match = _PROTOC_LOCATION.match(raw.strip())
+        match = COMPILE_ERROR_LINE.match(raw.strip())
         if match:
             name = match.group("path")
             return ProtokitError(
@@ -241,8 +236,7 @@ def run_protoc_batches(
     gencode = None
     for name in sorted(files):
         if name.endswith("_pb2.py"):
-            match = _GENCODE.search(files[name])
-            if match:
-                gencode = match.group(1).decode("ascii")
+            gencode = gencode_of(files[name])
+            if gencode:
                 break
     return ProtocOutput(dict(sorted(files.items())), gencode, len(batches), frozenset(parsed))
