@@ -14,14 +14,14 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
+from tests.support import BIN, assert_one_error_line, write_tree
+
 TIMEOUT = 120
 
 CONTRACT = "shop/core/v1/core.proto"
@@ -113,31 +113,26 @@ class Case:
     outside_before: Snapshot = field(default_factory=dict)
 
     def write(self, rel: str, content: str | bytes) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
+        write_tree(self.root, {rel: content})
+        return self.root / rel
 
-    def link(self, rel: str, target: Path | str) -> Path:
+    def _cleared(self, rel: str) -> Path:
+        """``rel``'s place, emptied (whatever was there removed), its folder made."""
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         elif path.exists() or path.is_symlink():
             path.unlink()
+        return path
+
+    def link(self, rel: str, target: Path | str) -> Path:
+        path = self._cleared(rel)
         path.symlink_to(target)
         return path
 
     def fifo(self, rel: str) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
+        path = self._cleared(rel)
         os.mkfifo(path)
         return path
 
@@ -153,15 +148,11 @@ class Case:
 
     def refused(self, proc: subprocess.CompletedProcess[str], code: int, *names: str) -> str:
         """The run failed as every refusal must; returns its one error line."""
-        assert proc.returncode == code, proc.stderr
-        assert "Traceback" not in proc.stderr, proc.stderr
-        assert "internal error" not in proc.stderr, proc.stderr
-        lines = [line for line in proc.stderr.splitlines() if line.startswith("protokit: error:")]
-        assert len(lines) == 1, proc.stderr
+        line = assert_one_error_line(proc, code)
         for name in names:
-            assert name in lines[0], lines[0]
+            assert name in line, line
         self.unchanged()
-        return lines[0]
+        return line
 
     def unchanged(self) -> None:
         """The workspace is byte-identical to the frozen snapshot; nothing outside changed."""

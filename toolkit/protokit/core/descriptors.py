@@ -114,7 +114,7 @@ def load_image_file(path: Path) -> Image:
     """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
     try:
         data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise ProtokitError("descriptor image not found", path=str(path)) from exc
     return parse_image(data, str(path))
 

@@ -117,8 +117,8 @@ def read_regular(
     name = shown if shown is not None else str(path)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise
+    except (FileNotFoundError, NotADirectoryError):
+        raise  # absent: the caller decides what that means
     except IsADirectoryError as exc:
         raise ProtokitError(f"{what} is a folder, not a file", path=name) from exc
     except OSError as exc:

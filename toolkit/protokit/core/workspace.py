@@ -73,11 +73,14 @@ def load_settings(root: Path) -> Settings:
         return Settings()
     try:
         data = tomllib.loads(read_regular(pyproject, shown=PYPROJECT).decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProtokitError(f"invalid TOML: {exc}", path=PYPROJECT) from exc
+    except (FileNotFoundError, NotADirectoryError):
+        return Settings()
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ProtokitError(f"invalid TOML: {str(exc)[:200]}", path=PYPROJECT) from exc
     except UnicodeDecodeError as exc:
         raise ProtokitError("not UTF-8 text", path=PYPROJECT) from exc
-    table = data.get("tool", {}).get("protokit", {})
+    tool = data.get("tool", {})
+    table = tool.get("protokit", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ProtokitError("[tool.protokit] must be a table", path=PYPROJECT)
     known = Settings.keys()

@@ -441,6 +441,11 @@ def _prune_empty(folder: Path, root: Path) -> None:
         current = current.parent
 
 
+_IN_THE_WAY = (
+    "cannot write: a file is in the way of a folder protokit writes into; nothing was changed"
+)
+
+
 class _Folders:
     """Folders a run creates, so a failed run removes them again (deepest first)."""
 
@@ -463,7 +468,7 @@ class _Folders:
         if not current.is_dir():
             self.undo()
             raise ProtokitError(
-                "a file is in the way of a folder protokit writes into; nothing was changed",
+                _IN_THE_WAY,
                 path=self._shown(current),
             )
         for path in reversed(missing):
@@ -474,7 +479,7 @@ class _Folders:
                     continue
                 self.undo()
                 raise ProtokitError(
-                    "a file is in the way of a folder protokit writes into; nothing was changed",
+                    _IN_THE_WAY,
                     path=self._shown(path),
                 ) from None
             except OSError as exc:

@@ -153,7 +153,7 @@ def _release_metadata(folder: Path, rel: str, version: str, ws: Workspace) -> di
         raise ProtokitError(f"no release {version} (frozen releases: {known})", path=rel)
     try:
         data = read_regular(meta_path, shown=shown, what="release metadata", limit=_MAX_METADATA)
-    except FileNotFoundError as exc:  # a dangling link
+    except (FileNotFoundError, NotADirectoryError) as exc:  # a dangling link
         raise ProtokitError("release metadata is missing; restore it from git", path=shown) from exc
     metadata = load_json(data, shown=shown, what="release metadata")
     if not isinstance(metadata, dict):
