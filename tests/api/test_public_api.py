@@ -32,6 +32,11 @@ HOMES = {
     "ExitCode": "protokit.core.errors",
     "Finding": "protokit.core.findings",
     "OutputFormat": "protokit.core.findings",
+    "run_build": "protokit.dist.build",
+    "BuildResult": "protokit.dist.build",
+    "run_publish": "protokit.dist.publish",
+    "PublishResult": "protokit.dist.publish",
+    "run_tagged_release": "protokit.dist.release",
 }
 
 

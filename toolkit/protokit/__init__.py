@@ -9,8 +9,8 @@ raises ``ProtokitError`` (only ``protokit.cli`` prints), and the types they take
 
 The names are imported on first use (PEP 562), so ``import protokit`` loads no subsystem and
 cannot take part in an import cycle. The package holds one subpackage per layer: ``core`` (what
-every subsystem shares), ``tools`` (every subprocess), ``gen``, ``evolution``, ``check`` and
-``scaffold`` (the subsystems), and ``cli`` (the commands, the only code that prints).
+every subsystem shares), ``tools`` (every subprocess), ``gen``, ``evolution``, ``check``,
+``scaffold`` and ``dist`` (the subsystems), and ``cli`` (the commands, the only code that prints).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 _HOMES: dict[str, str] = {
     "ApiDiff": "protokit.evolution.apidiff",
+    "BuildResult": "protokit.dist.build",
     "CheckOptions": "protokit.check.run",
     "ExitCode": "protokit.core.errors",
     "Finding": "protokit.core.findings",
@@ -30,21 +31,26 @@ _HOMES: dict[str, str] = {
     "NewServiceResult": "protokit.scaffold.new_service",
     "OutputFormat": "protokit.core.findings",
     "ProtokitError": "protokit.core.errors",
+    "PublishResult": "protokit.dist.publish",
     "UsageError": "protokit.core.errors",
     "Workspace": "protokit.core.workspace",
     "build_image": "protokit.tools.image",
     "open_workspace": "protokit.core.workspace",
+    "run_build": "protokit.dist.build",
     "run_check": "protokit.check.run",
     "run_diff": "protokit.evolution.checks",
     "run_evolution_checks": "protokit.evolution.checks",
     "run_gen": "protokit.gen.pipeline",
     "run_new_service": "protokit.scaffold.new_service",
     "run_new_version": "protokit.scaffold.new_version",
+    "run_publish": "protokit.dist.publish",
     "run_release": "protokit.evolution.checks",
+    "run_tagged_release": "protokit.dist.release",
 }
 
 __all__ = [
     "ApiDiff",
+    "BuildResult",
     "CheckOptions",
     "ExitCode",
     "Finding",
@@ -53,18 +59,22 @@ __all__ = [
     "NewServiceResult",
     "OutputFormat",
     "ProtokitError",
+    "PublishResult",
     "UsageError",
     "Workspace",
     "__version__",
     "build_image",
     "open_workspace",
+    "run_build",
     "run_check",
     "run_diff",
     "run_evolution_checks",
     "run_gen",
     "run_new_service",
     "run_new_version",
+    "run_publish",
     "run_release",
+    "run_tagged_release",
 ]
 
 if TYPE_CHECKING:
@@ -73,6 +83,9 @@ if TYPE_CHECKING:
     from protokit.core.errors import ExitCode, ProtokitError, UsageError
     from protokit.core.findings import Finding, OutputFormat
     from protokit.core.workspace import Workspace, open_workspace
+    from protokit.dist.build import BuildResult, run_build
+    from protokit.dist.publish import PublishResult, run_publish
+    from protokit.dist.release import run_tagged_release
     from protokit.evolution.apidiff import ApiDiff
     from protokit.evolution.checks import run_diff, run_evolution_checks, run_release
     from protokit.gen.pipeline import GenResult, run_gen

@@ -8,7 +8,7 @@ the ``*_FIELD_NUMBER`` constants). Nothing here reads ``.proto`` text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,21 @@ class Image:
 
     def serialize(self) -> bytes:
         return self.descriptor_set().SerializeToString(deterministic=True)
+
+    def serialize_closure(self, names: Iterable[str]) -> bytes:
+        """The files ``names`` (and every file they import, transitively) serialized in the
+        image's dependency order."""
+        by_name = {f.name: f for f in self.files}
+        needed: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in needed or name not in by_name:
+                continue
+            needed.add(name)
+            stack.extend(by_name[name].dependency)
+        subset = [f for f in self.files if f.name in needed]
+        return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
 
 
 _FILE_MESSAGE = descriptor_pb2.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
@@ -116,11 +131,11 @@ def load_image_file(path: Path) -> Image:
         data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise ProtokitError("descriptor image not found", path=str(path)) from exc
-    return parse_image(data, str(path))
+    return load_image_bytes(data, str(path))
 
 
-def parse_image(data: bytes, shown: str) -> Image:
-    """A descriptor set / buf image from its bytes; every file in it counts as a target."""
+def load_image_bytes(data: bytes, shown: str) -> Image:
+    """A descriptor set / buf image from bytes; ``shown`` names where they came from."""
     try:
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception as exc:  # protobuf raises DecodeError (and others) on garbage

@@ -106,7 +106,7 @@ def _with_reserved(findings: list[Finding], api: ApiDiff) -> list[Finding]:
     return result
 
 
-def run_release(ws: Workspace, version: str) -> ReleaseResult:
+def run_release(ws: Workspace, version: str) -> FrozenRelease:
     """Freeze ``version``, refusing a number smaller than what changed since the latest release
     implies (a breaking change needs a new major version), and regenerate the compat test
     module; when that fails, the new release is removed again."""
@@ -128,10 +128,10 @@ def run_release(ws: Workspace, version: str) -> ReleaseResult:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # the release this run froze: all or nothing
         raise
-    return ReleaseResult(folder, status)
+    return FrozenRelease(folder, status)
 
 
 @dataclass(frozen=True)
-class ReleaseResult:
+class FrozenRelease:
     folder: Path
     compat_tests: str  # what happened to the compat test module: create, update, identical

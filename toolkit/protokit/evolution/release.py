@@ -15,7 +15,7 @@ from functools import total_ordering
 from pathlib import Path, PurePosixPath
 
 from protokit import __version__
-from protokit.core.descriptors import Image, parse_image
+from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.paths import load_json, read_regular
 from protokit.core.workspace import Workspace
@@ -211,7 +211,7 @@ def load_release(ws: Workspace, version: str) -> Release:
                 path=f"{rel}/{name}",
             )
         contents[name] = data
-    image = parse_image(contents[IMAGE_FILE], f"{rel}/{IMAGE_FILE}")
+    image = load_image_bytes(contents[IMAGE_FILE], f"{rel}/{IMAGE_FILE}")
     schema = DynamicSchema(image)
     fixtures: list[Fixture] = []
     for name in sorted(hashes):

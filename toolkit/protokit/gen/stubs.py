@@ -20,8 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2
-
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.tools.buf import COMPILE_ERROR_LINE
@@ -90,19 +88,8 @@ def _protoc_error(stderr: str, image: Image) -> ProtokitError:
 
 
 def _closure(image: Image, batch: Sequence[str]) -> bytes:
-    """The image's files ``batch`` needs (itself and its imports, transitively), serialized in
-    the image's dependency order: each protoc run parses only what its batch uses."""
-    by_name = {f.name: f for f in image.files}
-    needed: set[str] = set()
-    stack = list(batch)
-    while stack:
-        name = stack.pop()
-        if name in needed or name not in by_name:
-            continue
-        needed.add(name)
-        stack.extend(by_name[name].dependency)
-    subset = [f for f in image.files if f.name in needed]
-    return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
+    """The image's files ``batch`` needs: each protoc run parses only what its batch uses."""
+    return image.serialize_closure(batch)
 
 
 def _batches(targets: Sequence[str], batch_size: int, workers: int) -> list[list[str]]:
