@@ -141,8 +141,10 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
     for item in json_lines(stdout, what=source):
         rule = str(item.get("type", "UNKNOWN"))
         path = str(item.get("path", ""))
-        line = _number(item.get("start_line"))
-        column = _number(item.get("start_column"))
+        # An element with no place in the current tree (a deleted file) comes without a path;
+        # buf still says 1:1, which would print as a place.
+        line = _number(item.get("start_line")) if path else 0
+        column = _number(item.get("start_column")) if path else 0
         message = str(item.get("message", "")).strip()
         if rule == "COMPILE":
             raise ProtokitError(
@@ -156,8 +158,8 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
                 rule=rule,
                 message=message,
                 source=source,
-                end_line=_number(item.get("end_line")) or None,
-                end_column=_number(item.get("end_column")) or None,
+                end_line=(_number(item.get("end_line")) or None) if path else None,
+                end_column=(_number(item.get("end_column")) or None) if path else None,
             )
         )
     return findings
