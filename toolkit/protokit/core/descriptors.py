@@ -15,6 +15,10 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
+"""The largest descriptor image protokit reads."""
 
 
 @dataclass(frozen=True)
@@ -154,11 +158,9 @@ def changed_targets(before: Image, after: Image) -> set[str]:
 def load_image_file(path: Path) -> Image:
     """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProtokitError(
-            f"cannot read descriptor image: {exc.strerror}", path=str(path)
-        ) from exc
+        data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise ProtokitError("descriptor image not found", path=str(path)) from exc
     return load_image_bytes(data, str(path))
 
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular, resolve_inside
 
 BUF_YAML = "buf.yaml"
 PYPROJECT = "pyproject.toml"
@@ -78,15 +79,18 @@ def find_root(start: Path) -> Path:
 
 def load_settings(root: Path) -> Settings:
     pyproject = root / PYPROJECT
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Settings()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProtokitError(f"invalid TOML: {exc}", path=PYPROJECT) from exc
+        data = tomllib.loads(read_regular(pyproject, shown=PYPROJECT).decode("utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return Settings()
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ProtokitError(f"invalid TOML: {str(exc)[:200]}", path=PYPROJECT) from exc
     except UnicodeDecodeError as exc:
         raise ProtokitError("not UTF-8 text", path=PYPROJECT) from exc
-    table = data.get("tool", {}).get("protokit", {})
+    tool = data.get("tool", {})
+    table = tool.get("protokit", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ProtokitError("[tool.protokit] must be a table", path=PYPROJECT)
     known = Settings.keys()
@@ -113,6 +117,13 @@ def load_settings(root: Path) -> Settings:
             )
         if normalized in _PATH_KEYS:
             _check_path_setting(normalized, value)
+            try:
+                resolve_inside(root, value or ".")
+            except ProtokitError as exc:
+                raise ProtokitError(
+                    f"[tool.protokit] {key} = {value!r}: {exc.path} {exc.message}",
+                    path=PYPROJECT,
+                ) from exc
         if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
             raise ProtokitError(
                 f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "

@@ -3,9 +3,10 @@ fixture compatibility, and the version they imply."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from protokit.core.descriptors import Image, changed_targets
@@ -19,7 +20,7 @@ from protokit.evolution.breaking import run_breaking
 from protokit.evolution.changelog import write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
-from protokit.evolution.compattests import check_compat_tests
+from protokit.evolution.compattests import check_compat_tests, write_compat_tests
 from protokit.evolution.config import breaking_config
 from protokit.evolution.release import (
     Version,
@@ -141,9 +142,10 @@ def _with_fixes(findings: list[Finding], api: ApiDiff) -> list[Finding]:
     return result
 
 
-def run_release(ws: Workspace, version: str) -> Path:
+def run_release(ws: Workspace, version: str) -> FrozenRelease:
     """Freeze ``version``, refusing a number smaller than what changed since the latest release
-    implies (a breaking change needs a new major version)."""
+    implies (a breaking change needs a new major version), and regenerate the compat test
+    module; when that fails, the new release is removed again."""
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)
@@ -161,5 +163,16 @@ def run_release(ws: Workspace, version: str) -> Path:
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
     folder = freeze_release(ws, version, image)
-    write_changelog(ws.root, version, api)
-    return folder
+    try:
+        status = write_compat_tests(ws)
+        write_changelog(ws.root, version, api)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # the release this run froze: all or nothing
+        raise
+    return FrozenRelease(folder, status)
+
+
+@dataclass(frozen=True)
+class FrozenRelease:
+    folder: Path
+    compat_tests: str  # what happened to the compat test module: create, update, identical

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from protokit import __version__
 from protokit.core.descriptors import Image
+from protokit.core.paths import cache_dir
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import find_buf
-from protokit.tools.image import cache_dir
 from protokit.tools.toolchain import dist_version
 
 __all__ = [

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
 
-from protokit.core.errors import UsageError
+from protokit.core.paths import workspace_relative
 from protokit.core.workspace import Workspace
 
 __all__ = ["MANIFEST_NAME", "GenOptions", "output_folder"]
@@ -34,25 +32,7 @@ class GenOptions:
 
 
 def output_folder(ws: Workspace, value: str, what: str) -> str:
-    """``value`` as a folder relative to the workspace root; refuses the root and the outside.
-
-    An absolute path inside the workspace is accepted; the root itself is refused because the
-    stub distribution's ``pyproject.toml`` (or a skeleton ``__init__.py``) would land on the
-    user's own file there.
-    """
-    folder = Path(value.strip())
-    if folder.is_absolute():
-        try:
-            folder = folder.resolve().relative_to(ws.root.resolve())
-        except ValueError:
-            raise UsageError(
-                f"{what} {value!r} is outside the workspace {ws.root}; pass a folder inside it"
-            ) from None
-    pure = PurePosixPath(posixpath.normpath(folder.as_posix().replace("\\", "/")))
-    if ".." in pure.parts:
-        raise UsageError(f"{what} {value!r} leaves the workspace; pass a folder inside it")
-    if pure.as_posix() in ("", "."):
-        raise UsageError(
-            f"{what} {value!r} is the workspace root; generated files need a folder of their own"
-        )
-    return pure.as_posix()
+    """``value`` as a folder relative to the workspace root, inside it (symbolic links
+    resolved) and not the root itself (the stub distribution's ``pyproject.toml``, or a skeleton
+    ``__init__.py``, would land on the user's own file there)."""
+    return workspace_relative(ws.root, value, what=what)

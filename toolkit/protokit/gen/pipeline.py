@@ -39,9 +39,9 @@ from protokit.core.writer import (
     Owner,
     Plan,
     apply,
-    leftover_temps,
     plan_outputs,
     read_manifest,
+    remove_leftovers,
 )
 from protokit.gen import fingerprint
 from protokit.gen.distribution import PYTHON_FLOOR, distribution_name
@@ -244,6 +244,7 @@ def _plan(
         inputs=rendered.inputs,
         notes=notes,
     )
+    rendered.warnings.extend(plan.kept)
     foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
     more = len(foreign) - 1
     if foreign:
@@ -262,8 +263,7 @@ def _plan(
 def _write(
     ws: Workspace, plan: Plan, options: GenOptions, on_event: Callable[[str, str], None] | None
 ) -> bool:
-    for temp in leftover_temps(ws.root, [options.stubs, options.services, TESTS_FOLDER]):
-        temp.unlink(missing_ok=True)
+    remove_leftovers(ws.root, [options.stubs, options.services, TESTS_FOLDER])
     if plan.up_to_date:
         return False
     apply(plan, on_event=on_event)

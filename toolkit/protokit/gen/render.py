@@ -11,6 +11,7 @@ import jinja2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular
 from protokit.core.templates import environment, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import Manifest, OutputFile, sha256
@@ -131,8 +132,8 @@ def intact_outputs(
         if rel in skip:
             continue
         try:
-            data = ws.path(rel).read_bytes()
-        except OSError:
+            data = read_regular(ws.path(rel), shown=rel)
+        except (OSError, ProtokitError):
             return None
         if sha256(data) != digest:
             return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,8 +16,13 @@ from google.protobuf import descriptor_pb2
 
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
 from protokit.core.workspace import Workspace
+from protokit.core.writer import write_atomic
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
+from protokit.tools.process import first_line, json_lines
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def build_image(ws: Workspace) -> Image:
@@ -30,7 +34,7 @@ def build_image(ws: Workspace) -> Image:
     """
     try:
         key: str | None = _source_key(ws)
-    except (ProtokitError, OSError):
+    except (ProtokitError, OSError, RecursionError):
         key = None  # buf itself reports the problem below, as it would without a cache
     cached = _cached_image(ws, key) if key is not None else None
     if cached is not None:
@@ -44,17 +48,26 @@ def build_image(ws: Workspace) -> Image:
         if result.returncode != 0:
             raise _compile_failure(result.stderr, result.stdout)
         listing = listed.result()
-    files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
+    try:
+        files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
+    except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
+        raise ProtokitError(
+            "`buf build` printed something that is not a descriptor image: "
+            f"{first_line(result.stdout)[:80]!r}; check that the buf binary is buf "
+            "(`protokit doctor`)"
+        ) from exc
     targets: list[str] = []
     disk: dict[str, str] = {}
-    for raw in listing.stdout.decode().splitlines():
-        if not raw.strip():
-            continue
-        item = json.loads(raw)
+    for item in json_lines(listing.stdout, what="buf ls-files"):
         if item.get("is_import"):
             continue
-        targets.append(str(item["import_path"]))
-        disk[str(item["import_path"])] = str(item["path"])
+        import_path, path = item.get("import_path"), item.get("path")
+        if not isinstance(import_path, str) or not isinstance(path, str):
+            raise ProtokitError(
+                f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
+            )
+        targets.append(import_path)
+        disk[import_path] = path
     if not files.file or not targets:
         raise ProtokitError(
             "`buf build` gave no compiled .proto files; check that the buf binary is buf "
@@ -107,15 +120,6 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
-def cache_dir() -> Path:
-    """protokit's cache folder (``PROTOKIT_CACHE_DIR``, else under ``XDG_CACHE_HOME``)."""
-    override = os.environ.get("PROTOKIT_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "protokit"
-
-
 def _source_key(ws: Workspace) -> str:
     """What ``buf build`` reads: buf's version, its config files, and every ``.proto`` file
     (path and bytes) under the workspace's modules."""
@@ -127,9 +131,7 @@ def _source_key(ws: Workspace) -> str:
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
     for module in sorted(set(module_paths(ws))):
         base = ws.root / module
-        for path in sorted(base.rglob("*.proto")):
-            if not path.is_file():
-                continue
+        for path in files_under(base, ".proto"):
             data = path.read_bytes()
             rel = path.relative_to(ws.root).as_posix()
             digest.update(f"{rel}\0{len(data)}\0".encode() + data)
@@ -142,41 +144,57 @@ def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
     return folder / f"{slot}.json", folder / f"{slot}.binpb"
 
 
+def _entry_digest(key: str, data: bytes, targets: list[str], disk: dict[str, str]) -> str:
+    """A cache entry's own content hash: its key, image bytes, targets and disk paths."""
+    digest = hashlib.sha256(key.encode() + b"\0" + data)
+    digest.update(json.dumps([targets, disk], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def _cached_image(ws: Workspace, key: str | None) -> Image | None:
     """The cached image for ``key`` (None: whatever is cached), or None (absent, stale, or
-    damaged: then buf runs)."""
+    damaged: then buf runs).
+
+    Only regular files are read, and an entry is used only when it matches its own content
+    hash: a damaged or edited entry is compiled again, never trusted."""
     meta_path, data_path = _cache_paths(ws)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if key is not None and meta.get("key") != key:
+        meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
             return None
-        data = data_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        if key is not None and meta["key"] != key:
+            return None
+        targets, disk = meta["targets"], meta["disk_paths"]
+        if not (
+            isinstance(targets, list)
+            and all(isinstance(t, str) for t in targets)
+            and isinstance(disk, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in disk.items())
+        ):
+            return None
+        data = read_regular(data_path, limit=MAX_IMAGE_BYTES)
+        if _entry_digest(meta["key"], data, targets, disk) != meta.get("sha256"):
             return None
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
-        targets = tuple(str(t) for t in meta["targets"])
-        disk = {str(k): str(v) for k, v in dict(meta["disk_paths"]).items()}
     except Exception:  # any damage to a cache entry only means compiling again
         return None
-    return Image(files=tuple(files.file), targets=targets, disk_paths=disk)
+    return Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
 
 
 def _store_image(ws: Workspace, key: str, data: bytes, image: Image) -> None:
     meta_path, data_path = _cache_paths(ws)
+    targets, disk = list(image.targets), dict(image.disk_paths)
     meta = {
         "key": key,
         "root": str(ws.root.resolve()),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "targets": list(image.targets),
-        "disk_paths": image.disk_paths,
+        "sha256": _entry_digest(key, data, targets, disk),
+        "targets": targets,
+        "disk_paths": disk,
     }
     try:
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        for path, content in ((data_path, data), (meta_path, json.dumps(meta).encode())):
-            temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(content)
-            os.replace(temp, path)
-    except OSError:
+        write_atomic(data_path, data)
+        write_atomic(meta_path, json.dumps(meta).encode())
+    except ProtokitError:
         return  # an unwritable cache costs speed, never correctness
     _prune(meta_path.parent)
 
@@ -201,16 +219,18 @@ def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
         if raw.startswith("{"):
             try:
                 item = json.loads(raw)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 continue
+            if not isinstance(item, dict):
+                continue
+            path, line, column = item.get("path"), item.get("start_line"), item.get("start_column")
             return ProtokitError(
-                str(item.get("message", "does not compile")),
-                path=item.get("path") or None,
-                line=item.get("start_line") or None,
-                column=item.get("start_column") or None,
+                str(item.get("message", "does not compile"))[:500],
+                path=path if isinstance(path, str) and path else None,
+                line=line if isinstance(line, int) and line > 0 else None,
+                column=column if isinstance(column, int) and column > 0 else None,
             )
     located = parse_compile_errors(stderr)
     if located is not None:
         return located
-    first = next((line for line in stderr.splitlines() if line.strip()), "buf build failed")
-    return ProtokitError(first.removeprefix("Failure: "))
+    return ProtokitError(f"`buf build` failed: {first_line(stderr).removeprefix('Failure: ')}")
