@@ -5,12 +5,19 @@ This package is the only part of protokit that prints; everything below it retur
 each ``*_commands`` module one area's commands.
 """
 
-from protokit.cli import check_commands, evolution_commands, gen_commands, scaffold_commands
+from protokit.cli import (
+    check_commands,
+    conversation_commands,
+    evolution_commands,
+    gen_commands,
+    scaffold_commands,
+)
 from protokit.cli.app import cli, main
 
 __all__ = [
     "check_commands",
     "cli",
+    "conversation_commands",
     "evolution_commands",
     "gen_commands",
     "main",

@@ -66,22 +66,17 @@ def new_service(
     }
     rpcs = [ns.RpcSpec(rpc, shape) for shape, names in flags.items() for rpc in names]
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        result = ns.run_new_service(
-            workspace(root),
-            name,
-            rpcs,
-            package=package,
-            version=api_version,
-            dry_run=dry_run,
-            force=force,
-            verbose=verbose,
-            ask=_prompt_rpcs if interactive else None,
-        )
-    except ns.ScaffoldConflictError as exc:
-        for line in exc.lines:
-            click.echo(line, err=True)
-        raise
+    result = ns.run_new_service(
+        workspace(root),
+        name,
+        rpcs,
+        package=package,
+        version=api_version,
+        dry_run=dry_run,
+        force=force,
+        verbose=verbose,
+        ask=_prompt_rpcs if interactive else None,
+    )
     return _print_result(result, dry_run=dry_run)
 
 

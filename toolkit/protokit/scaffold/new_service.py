@@ -248,8 +248,7 @@ class ScaffoldConflictError(ProtokitError):
     """Files of the scaffold exist already; ``lines`` is the plan as it stands."""
 
     def __init__(self, message: str, lines: Sequence[str]) -> None:
-        super().__init__(message)
-        self.lines = tuple(lines)
+        super().__init__(message, lines=tuple(lines))
 
 
 @dataclass(frozen=True)
