@@ -17,12 +17,19 @@ from protokit.core.errors import ExitCode
 def release(root: Path | None, version: str) -> int:
     """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
     from protokit.evolution.checks import run_release
-    from protokit.evolution.compattests import write_compat_tests
+    from protokit.evolution.compattests import (
+        conversation_tests_path,
+        write_compat_tests,
+        write_conversation_tests,
+    )
 
     ws = workspace(root)
     folder = run_release(ws, version)
     progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
     progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    status = write_conversation_tests(ws)
+    if status != "none":
+        progress(f"{status} {conversation_tests_path(ws)}")
     return ExitCode.CLEAN
 
 
@@ -32,12 +39,20 @@ def release(root: Path | None, version: str) -> int:
 @format_option
 def compat_tests(root: Path | None, check_only: bool, output_format: str) -> int:
     """Regenerate the compatibility test module from the frozen releases."""
-    from protokit.evolution.compattests import check_compat_tests, write_compat_tests
+    from protokit.evolution.compattests import (
+        check_compat_tests,
+        conversation_tests_path,
+        write_compat_tests,
+        write_conversation_tests,
+    )
 
     ws = workspace(root)
     if check_only:
         return report(check_compat_tests(ws), output_format, what="compat-tests")
     progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    status = write_conversation_tests(ws)
+    if status != "none":
+        progress(f"{status} {conversation_tests_path(ws)}")
     return ExitCode.CLEAN
 
 

@@ -60,13 +60,17 @@ _KEYS = (
     "response_metadata_keys",
     "matchers",
 )
-_STEP_LINE = re.compile(r'^\s*"(send|receive|close)":')
+_STEP_LINE = re.compile(r'^\s*"(send|receive|close|cancel)":')
+
+
+_STEP_NAMES = ("send", "receive", "close", "cancel")
 
 
 class StepKind(Enum):
     SEND = "send"
     RECEIVE = "receive"
-    CLOSE = "close"
+    CLOSE = "close"  # the client half-closes
+    CANCEL = "cancel"  # the client cancels the call (a stream it no longer wants)
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,8 @@ class _Reader:
             raise self.error('"response_metadata_keys" must be a list of names', 1)
         exchange = self.exchange(raw.get("exchange"), method, kind)
         status = self.status(raw.get("status", {"code": "OK"}))
+        if any(s.kind is StepKind.CANCEL for s in exchange) and status.code is not grpc.StatusCode.CANCELLED:
+            raise self.error("a case that cancels ends with status CANCELLED", 1)
         if kind in (RpcKind.UNARY_UNARY, RpcKind.STREAM_UNARY):
             want = 1 if status.code is grpc.StatusCode.OK else 0
             got = sum(1 for s in exchange if s.kind is StepKind.RECEIVE)
@@ -210,13 +216,22 @@ class _Reader:
         counts = {k: 0 for k in StepKind}
         for position, item in enumerate(raw):
             line = self.step_lines[position] if position < len(self.step_lines) else None
-            if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in ("send", "receive", "close"):
+            if (
+                not isinstance(item, dict)
+                or len(item) != 1
+                or next(iter(item)) not in _STEP_NAMES
+            ):
                 raise self.error(
-                    f"exchange step {position + 1} must be one of send, receive or close", line
+                    f"exchange step {position + 1} must be one of {', '.join(_STEP_NAMES)}", line
                 )
+            if counts[StepKind.CANCEL]:
+                raise self.error(f"exchange step {position + 1} comes after the cancel", line)
             step_kind = StepKind(next(iter(item)))
             counts[step_kind] += 1
             number = counts[step_kind]
+            if step_kind is StepKind.CANCEL:
+                steps.append(Step(step_kind, number, position, line=line or 0))
+                continue
             if step_kind is StepKind.CLOSE:
                 if counts[StepKind.CLOSE] > 1:
                     raise self.error("the client half-closes once", line)
@@ -243,10 +258,6 @@ class _Reader:
                 f"{counts[StepKind.SEND]}",
                 1,
             )
-        if not kind.server_streaming and any(
-            s.kind is StepKind.RECEIVE for s in steps[: next((i for i, s in enumerate(steps) if s.kind is StepKind.CLOSE), len(steps))]
-        ) and kind.client_streaming:
-            raise self.error("a client-streaming RPC answers after the client half-closes", 1)
         return tuple(steps)
 
     def status(self, raw: Any) -> ExpectedStatus:
@@ -338,8 +349,8 @@ def dump_conversation(conversation: Conversation) -> str:
     """The canonical text of a conversation: proto3 JSON messages, two-space indent."""
     exchange: list[dict[str, Any]] = []
     for step in conversation.exchange:
-        if step.kind is StepKind.CLOSE or step.message is None:
-            exchange.append({"close": True})
+        if step.message is None:
+            exchange.append({step.kind.value: True})
         else:
             exchange.append({step.kind.value: json_format.MessageToDict(step.message)})
     status: dict[str, Any] = {"code": conversation.status.code.name}

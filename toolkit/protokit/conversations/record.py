@@ -91,6 +91,15 @@ class _Proxy(grpc.GenericRpcHandler):
         remaining = context.time_remaining()
         timeout = remaining if remaining is not None and remaining < 3600 else None
         upstream = self.upstream.stream_stream(method)(pulled(), metadata=forwarded, timeout=timeout)
+        finished = threading.Event()
+
+        def on_done() -> None:  # the client went away before the answer ended: it cancelled
+            if not finished.is_set():
+                call.events.append((StepKind.CANCEL, b""))
+                call.code = grpc.StatusCode.CANCELLED
+                upstream.cancel()
+
+        context.add_callback(on_done)
         try:
             initial = upstream.initial_metadata() or ()
             call.response_keys.update(k for k, _ in initial)
@@ -100,6 +109,9 @@ class _Proxy(grpc.GenericRpcHandler):
                 yield response
         except grpc.RpcError:
             pass
+        if call.code is grpc.StatusCode.CANCELLED:
+            return
+        finished.set()
         call.code = upstream.code()
         call.details = upstream.details() or ""
         trailing = tuple(upstream.trailing_metadata() or ())

@@ -133,6 +133,9 @@ class _Run:
                 elif step.kind is StepKind.CLOSE:
                     if requests is not None:
                         requests.close()
+                elif step.kind is StepKind.CANCEL:
+                    call.cancel()
+                    return None
                 else:
                     if requests is not None and not c.kind.server_streaming:
                         requests.close()
