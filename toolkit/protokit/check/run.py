@@ -65,4 +65,19 @@ def run_check(
     findings.extend(run_lint(ws))
     findings.extend(gen_staleness(ws))
     findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log))
+    findings.extend(conversation_staleness(ws))
     return findings
+
+
+def conversation_staleness(ws: Workspace) -> list[Finding]:
+    """Conversations (the repository's and every release's) that no longer parse under the
+    current schema, located at the file and at the RPC's line in the ``.proto``."""
+    from protokit.conversations.repository import CONVERSATIONS_DIR, conversation_findings
+    from protokit.evolution.release import list_releases, releases_root
+    from protokit.tools.image import build_image
+
+    frozen = [
+        (v, (releases_root(ws) / v / CONVERSATIONS_DIR).relative_to(ws.root).as_posix())
+        for v in list_releases(ws)
+    ]
+    return conversation_findings(ws, build_image(ws), frozen)
