@@ -352,7 +352,7 @@ def dump_conversation(conversation: Conversation) -> str:
         if step.message is None:
             exchange.append({step.kind.value: True})
         else:
-            exchange.append({step.kind.value: json_format.MessageToDict(step.message)})
+            exchange.append({step.kind.value: _canonical(step.message)})
     status: dict[str, Any] = {"code": conversation.status.code.name}
     if conversation.status.message:
         status["message"] = conversation.status.message
@@ -372,6 +372,31 @@ def dump_conversation(conversation: Conversation) -> str:
     if conversation.matchers:
         data["matchers"] = [m.to_json() for m in conversation.matchers]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _canonical(msg: message.Message) -> dict[str, Any]:
+    """proto3 JSON with map entries sorted by key, so a re-recording diffs only real changes."""
+    data: dict[str, Any] = json_format.MessageToDict(msg)
+    return _sort_maps(data, msg.DESCRIPTOR)
+
+
+def _sort_maps(data: Any, descriptor: Any) -> Any:
+    if not isinstance(data, dict) or descriptor is None:
+        return data
+    for field in descriptor.fields:
+        if field.json_name not in data or field.message_type is None:
+            continue
+        value = data[field.json_name]
+        if field.message_type.GetOptions().map_entry:
+            value_type = field.message_type.fields_by_name["value"].message_type
+            data[field.json_name] = {
+                k: _sort_maps(value[k], value_type) for k in sorted(value)
+            }
+        elif isinstance(value, list):
+            data[field.json_name] = [_sort_maps(v, field.message_type) for v in value]
+        else:
+            data[field.json_name] = _sort_maps(value, field.message_type)
+    return data
 
 
 def _camel_detail(detail: dict[str, Any]) -> dict[str, Any]:
