@@ -22,7 +22,14 @@ from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
-from protokit.core.naming import Avoid, check_unique, docstring, is_identifier, safe_identifier
+from protokit.core.naming import (
+    Avoid,
+    check_unique,
+    docstring,
+    is_identifier,
+    safe_identifier,
+    snake_case,
+)
 
 __all__ = [
     "Comment",
@@ -213,6 +220,12 @@ class Service:
     def class_name(self) -> str:
         """The skeleton class name: the service name (valid, since keywords get ``_``)."""
         return safe_identifier(self.name, avoid=Avoid.ALL)
+
+    @property
+    def local_name(self) -> str:
+        """A local variable for this service in generated code: snake case, escaped after
+        lowering (``Class`` → ``class_``, ``Import`` → ``import_``)."""
+        return safe_identifier(snake_case(self.name) or self.name.lower(), avoid=Avoid.ALL)
 
 
 @dataclass(frozen=True)

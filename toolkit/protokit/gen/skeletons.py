@@ -71,6 +71,7 @@ class SkeletonMethod:
 class SkeletonService:
     name: str
     class_name: str
+    local_name: str  # a variable for its stub in generated tests: class_ for Class, none for None
     full_name: str
     proto_file: str
     grpc_alias: str  # user_service_pb2_grpc
@@ -199,6 +200,7 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                 SkeletonService(
                     name=service.name,
                     class_name=service.class_name,
+                    local_name=service.local_name,
                     full_name=service.full_name,
                     proto_file=service.proto_file,
                     grpc_alias=grpc_alias,

@@ -58,7 +58,7 @@ def test_reflection_lists_the_services(channel: grpc.Channel) -> None:
     assert set(SERVICE_NAMES) <= listed
 
 
-def test_analyticsservice_subscribe_metrics_is_unimplemented(channel: grpc.Channel) -> None:
+def test_analytics_service_subscribe_metrics_is_unimplemented(channel: grpc.Channel) -> None:
     stub = analytics_service_pb2_grpc.AnalyticsServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         list(
@@ -67,14 +67,14 @@ def test_analyticsservice_subscribe_metrics_is_unimplemented(channel: grpc.Chann
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_analyticsservice_report_event_is_unimplemented(channel: grpc.Channel) -> None:
+def test_analytics_service_report_event_is_unimplemented(channel: grpc.Channel) -> None:
     stub = analytics_service_pb2_grpc.AnalyticsServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         stub.ReportEvent(iter([analytics_service_pb2.ReportEventRequest()]), timeout=TIMEOUT)
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_analyticsservice_analyze_session_is_unimplemented(channel: grpc.Channel) -> None:
+def test_analytics_service_analyze_session_is_unimplemented(channel: grpc.Channel) -> None:
     stub = analytics_service_pb2_grpc.AnalyticsServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         list(
@@ -91,22 +91,22 @@ def test_every_rpc_is_unimplemented_over_asyncio() -> None:
         codes: list[grpc.StatusCode] = []
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                analyticsservice = analytics_service_pb2_grpc.AnalyticsServiceStub(chan)
+                analytics_service = analytics_service_pb2_grpc.AnalyticsServiceStub(chan)
                 try:
-                    async for _ in analyticsservice.SubscribeMetrics(
+                    async for _ in analytics_service.SubscribeMetrics(
                         analytics_service_pb2.SubscribeMetricsRequest(), timeout=TIMEOUT
                     ):
                         pass
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    await analyticsservice.ReportEvent(
+                    await analytics_service.ReportEvent(
                         iter([analytics_service_pb2.ReportEventRequest()]), timeout=TIMEOUT
                     )
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    async for _ in analyticsservice.AnalyzeSession(
+                    async for _ in analytics_service.AnalyzeSession(
                         iter([analytics_service_pb2.AnalyzeSessionRequest()]), timeout=TIMEOUT
                     ):
                         pass

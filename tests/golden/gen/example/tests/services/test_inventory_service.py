@@ -58,7 +58,7 @@ def test_reflection_lists_the_services(channel: grpc.Channel) -> None:
     assert set(SERVICE_NAMES) <= listed
 
 
-def test_inventoryservice_get_product_availability_is_unimplemented(channel: grpc.Channel) -> None:
+def test_inventory_service_get_product_availability_is_unimplemented(channel: grpc.Channel) -> None:
     stub = inventory_service_pb2_grpc.InventoryServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         stub.GetProductAvailability(
@@ -73,9 +73,9 @@ def test_every_rpc_is_unimplemented_over_asyncio() -> None:
         codes: list[grpc.StatusCode] = []
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                inventoryservice = inventory_service_pb2_grpc.InventoryServiceStub(chan)
+                inventory_service = inventory_service_pb2_grpc.InventoryServiceStub(chan)
                 try:
-                    await inventoryservice.GetProductAvailability(
+                    await inventory_service.GetProductAvailability(
                         inventory_service_pb2.GetProductAvailabilityRequest(), timeout=TIMEOUT
                     )
                 except grpc.aio.AioRpcError as error:

@@ -58,35 +58,35 @@ def test_reflection_lists_the_services(channel: grpc.Channel) -> None:
     assert set(SERVICE_NAMES) <= listed
 
 
-def test_userservice_get_user_is_unimplemented(channel: grpc.Channel) -> None:
+def test_user_service_get_user_is_unimplemented(channel: grpc.Channel) -> None:
     stub = user_service_pb2_grpc.UserServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         stub.GetUser(user_service_pb2.GetUserRequest(), timeout=TIMEOUT)
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_userservice_list_users_is_unimplemented(channel: grpc.Channel) -> None:
+def test_user_service_list_users_is_unimplemented(channel: grpc.Channel) -> None:
     stub = user_service_pb2_grpc.UserServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         list(stub.ListUsers(user_service_pb2.ListUsersRequest(), timeout=TIMEOUT))
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_userservice_update_user_is_unimplemented(channel: grpc.Channel) -> None:
+def test_user_service_update_user_is_unimplemented(channel: grpc.Channel) -> None:
     stub = user_service_pb2_grpc.UserServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         stub.UpdateUser(iter([user_service_pb2.UpdateUserRequest()]), timeout=TIMEOUT)
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_userservice_create_users_is_unimplemented(channel: grpc.Channel) -> None:
+def test_user_service_create_users_is_unimplemented(channel: grpc.Channel) -> None:
     stub = user_service_pb2_grpc.UserServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         stub.CreateUsers(iter([user_service_pb2.CreateUsersRequest()]), timeout=TIMEOUT)
     assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_userservice_chat_support_is_unimplemented(channel: grpc.Channel) -> None:
+def test_user_service_chat_support_is_unimplemented(channel: grpc.Channel) -> None:
     stub = user_service_pb2_grpc.UserServiceStub(channel)
     with pytest.raises(grpc.RpcError) as raised:
         list(stub.ChatSupport(iter([user_service_pb2.ChatSupportRequest()]), timeout=TIMEOUT))
@@ -99,32 +99,32 @@ def test_every_rpc_is_unimplemented_over_asyncio() -> None:
         codes: list[grpc.StatusCode] = []
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                userservice = user_service_pb2_grpc.UserServiceStub(chan)
+                user_service = user_service_pb2_grpc.UserServiceStub(chan)
                 try:
-                    await userservice.GetUser(user_service_pb2.GetUserRequest(), timeout=TIMEOUT)
+                    await user_service.GetUser(user_service_pb2.GetUserRequest(), timeout=TIMEOUT)
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    async for _ in userservice.ListUsers(
+                    async for _ in user_service.ListUsers(
                         user_service_pb2.ListUsersRequest(), timeout=TIMEOUT
                     ):
                         pass
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    await userservice.UpdateUser(
+                    await user_service.UpdateUser(
                         iter([user_service_pb2.UpdateUserRequest()]), timeout=TIMEOUT
                     )
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    await userservice.CreateUsers(
+                    await user_service.CreateUsers(
                         iter([user_service_pb2.CreateUsersRequest()]), timeout=TIMEOUT
                     )
                 except grpc.aio.AioRpcError as error:
                     codes.append(error.code())
                 try:
-                    async for _ in userservice.ChatSupport(
+                    async for _ in user_service.ChatSupport(
                         iter([user_service_pb2.ChatSupportRequest()]), timeout=TIMEOUT
                     ):
                         pass
