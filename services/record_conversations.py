@@ -15,6 +15,7 @@ import os
 import queue
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import grpc
@@ -28,8 +29,8 @@ from acme.user.v1 import user_service_pb2_grpc as user_grpc
 TIMEOUT = 10.0
 
 
-def _case(name: str) -> list[tuple[str, str]]:
-    return [("x-protokit-case", name)]
+def _case(name: str) -> tuple[tuple[str, str | bytes], ...]:
+    return (("x-protokit-case", name),)
 
 
 def _quietly(call: Callable[[], Any]) -> None:
@@ -68,21 +69,22 @@ def inventory(channel: grpc.Channel) -> None:
             metadata=_case(case),
         )
     for case, product in (("not-found", "sku-1009"), ("empty-id", "")):
+        request = inv.GetProductAvailabilityRequest(product_id=product)
         _quietly(
-            lambda product=product, case=case: stub.GetProductAvailability(
-                inv.GetProductAvailabilityRequest(product_id=product),
-                timeout=TIMEOUT,
-                metadata=_case(case),
-            )
+            partial(stub.GetProductAvailability, request, timeout=TIMEOUT, metadata=_case(case))
         )
 
 
 def user(channel: grpc.Channel) -> None:
     stub = user_grpc.UserServiceStub(channel)
-    stub.GetUser(user_service_pb2.GetUserRequest(id="u-0001"), timeout=TIMEOUT, metadata=_case("found"))
+    stub.GetUser(
+        user_service_pb2.GetUserRequest(id="u-0001"), timeout=TIMEOUT, metadata=_case("found")
+    )
     _quietly(
         lambda: stub.GetUser(
-            user_service_pb2.GetUserRequest(id="u-9999"), timeout=TIMEOUT, metadata=_case("not-found")
+            user_service_pb2.GetUserRequest(id="u-9999"),
+            timeout=TIMEOUT,
+            metadata=_case("not-found"),
         )
     )
     list(
@@ -101,7 +103,9 @@ def user(channel: grpc.Channel) -> None:
         lambda: stub.CreateUsers(
             iter(
                 [
-                    user_service_pb2.CreateUsersRequest(name="Katherine Johnson", email="kj@example.com"),
+                    user_service_pb2.CreateUsersRequest(
+                        name="Katherine Johnson", email="kj@example.com"
+                    ),
                     user_service_pb2.CreateUsersRequest(name="", email="not-an-email"),
                 ]
             ),
@@ -138,7 +142,9 @@ def user(channel: grpc.Channel) -> None:
     replies = stub.ChatSupport(iter(outbox), timeout=TIMEOUT, metadata=_case("room"))
     outbox.send(user_service_pb2.ChatSupportRequest(room_id="r-1", user_id="u-0001", text="hello"))
     next(replies)
-    outbox.send(user_service_pb2.ChatSupportRequest(room_id="r-1", user_id="u-0001", text="my order"))
+    outbox.send(
+        user_service_pb2.ChatSupportRequest(room_id="r-1", user_id="u-0001", text="my order")
+    )
     next(replies)
     outbox.close()
     list(replies)
@@ -153,7 +159,9 @@ def analytics(channel: grpc.Channel) -> None:
         an.ReportEventRequest(event=an.Event(id="e-1", user_id="u-0001", page_view=page_view)),
         an.ReportEventRequest(
             event=an.Event(
-                id="e-3", user_id="u-0001", purchase=an.Event.Purchase(order_id="o-1", amount_minor=1999, currency="EUR")
+                id="e-3",
+                user_id="u-0001",
+                purchase=an.Event.Purchase(order_id="o-1", amount_minor=1999, currency="EUR"),
             )
         ),
     ]
@@ -170,11 +178,15 @@ def analytics(channel: grpc.Channel) -> None:
     updates.cancel()
     stub.ReportEvent(iter(events), timeout=TIMEOUT, metadata=_case("totals-with-duplicates"))
     outbox = _Outbox()
-    findings = stub.AnalyzeSession(iter(outbox), timeout=TIMEOUT, metadata=_case("finding-per-action"))
+    findings = stub.AnalyzeSession(
+        iter(outbox), timeout=TIMEOUT, metadata=_case("finding-per-action")
+    )
     session = "s-1"
     for action, target in (("click", "buy"), ("error", "checkout"), ("scroll", "page")):
         outbox.send(
-            an.AnalyzeSessionRequest(session_id=session, action=an.UserAction(action=action, target=target))
+            an.AnalyzeSessionRequest(
+                session_id=session, action=an.UserAction(action=action, target=target)
+            )
         )
         next(findings)
     outbox.close()
@@ -190,7 +202,10 @@ SCRIPTS: dict[str, Callable[[grpc.Channel], None]] = {
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in SCRIPTS:
-        print(f"usage: python -m services.record_conversations {{{','.join(SCRIPTS)}}}", file=sys.stderr)
+        print(
+            f"usage: python -m services.record_conversations {{{','.join(SCRIPTS)}}}",
+            file=sys.stderr,
+        )
         return 2
     with grpc.insecure_channel(os.environ["PROTOKIT_RECORD_TARGET"]) as channel:
         SCRIPTS[argv[0]](channel)

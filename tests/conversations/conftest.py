@@ -25,7 +25,9 @@ def schema() -> DynamicSchema:
     return DynamicSchema(build_image(open_workspace(ROOT)))
 
 
-def conversation(schema: DynamicSchema, data: dict[str, Any], path: str = "case.json") -> Conversation:
+def conversation(
+    schema: DynamicSchema, data: dict[str, Any], path: str = "case.json"
+) -> Conversation:
     return load_conversation(path, (json.dumps(data, indent=2) + "\n").encode(), schema)
 
 

@@ -40,7 +40,10 @@ def test_an_unknown_rpc_is_one_error(schema: DynamicSchema) -> None:
 def test_an_unknown_field_is_located_at_its_step(schema: DynamicSchema) -> None:
     data = {**GOOD, "exchange": [GOOD["exchange"][0], {"receive": {"productIdentifier": "x"}}]}
     error = _error(schema, data)
-    assert "receive #1 is not proto3 JSON of acme.inventory.v1.GetProductAvailabilityResponse" in error.message
+    assert (
+        "receive #1 is not proto3 JSON of acme.inventory.v1.GetProductAvailabilityResponse"
+        in error.message
+    )
     assert "productIdentifier" in error.message
     assert error.line == 10
 
@@ -66,7 +69,10 @@ def test_a_unary_case_with_two_sends_is_refused(schema: DynamicSchema) -> None:
 
 
 def test_an_unknown_status_code_is_refused(schema: DynamicSchema) -> None:
-    assert "unknown status code 'MISSING'" in _error(schema, {**GOOD, "status": {"code": "MISSING"}}).message
+    assert (
+        "unknown status code 'MISSING'"
+        in _error(schema, {**GOOD, "status": {"code": "MISSING"}}).message
+    )
 
 
 def test_a_matcher_on_an_unknown_field_is_refused(schema: DynamicSchema) -> None:

@@ -27,13 +27,18 @@ def _matcher(kind: MatchKind, pattern: str = "") -> Matcher:
         (MatchKind.REGEX, r"u-\d{4}", 7, False),
     ],
 )
-def test_matcher_kind_accepts_or_refuses(kind: MatchKind, pattern: str, value: object, ok: bool) -> None:
+def test_matcher_kind_accepts_or_refuses(
+    kind: MatchKind, pattern: str, value: object, ok: bool
+) -> None:
     assert (_matcher(kind, pattern).check(value) is None) is ok
 
 
 def test_a_matched_field_is_not_compared_by_value() -> None:
     matcher = _matcher(MatchKind.PRESENT)
-    assert first_difference({"id": "u-1", "n": 1}, {"id": "u-2", "n": 1}, [matcher], "receive", 0) is None
+    assert (
+        first_difference({"id": "u-1", "n": 1}, {"id": "u-2", "n": 1}, [matcher], "receive", 0)
+        is None
+    )
 
 
 def test_an_unmatched_field_is_compared_by_value() -> None:
@@ -50,9 +55,14 @@ def test_a_matcher_with_an_index_applies_to_that_message_only() -> None:
 
 
 def test_a_matcher_applies_inside_repeated_fields() -> None:
-    matcher = Matcher("receive[*].users.id", MatchKind.NON_EMPTY, "", "receive", None, ("users", "id"))
+    matcher = Matcher(
+        "receive[*].users.id", MatchKind.NON_EMPTY, "", "receive", None, ("users", "id")
+    )
     expected = {"users": [{"id": "u-6", "name": "K"}]}
-    assert first_difference(expected, {"users": [{"id": "u-9", "name": "K"}]}, [matcher], "receive", 0) is None
+    assert (
+        first_difference(expected, {"users": [{"id": "u-9", "name": "K"}]}, [matcher], "receive", 0)
+        is None
+    )
     assert first_difference(expected, {"users": [{"name": "K"}]}, [matcher], "receive", 0) == (
         "field users[0].id: expected a non-empty value, found none"
     )
@@ -70,7 +80,9 @@ def test_matcher_paths_parse(path: str, parsed: tuple[object, ...]) -> None:
     assert parse_path(path) == parsed
 
 
-@pytest.mark.parametrize("path", ["send[0].a", "receive[*]", "status.code", "receive[x].a", "receive.a-b"])
+@pytest.mark.parametrize(
+    "path", ["send[0].a", "receive[*]", "status.code", "receive[x].a", "receive.a-b"]
+)
 def test_bad_matcher_paths_are_refused(path: str) -> None:
     with pytest.raises(ValueError):
         parse_path(path)

@@ -44,7 +44,9 @@ def _client(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
 
 
 def test_a_recorded_call_replays_green(inventory: str, schema: DynamicSchema) -> None:
-    recording = record_command(["client"], inventory, schema, vary=[parse_vary("updated_at")], run=_client)
+    recording = record_command(
+        ["client"], inventory, schema, vary=[parse_vary("updated_at")], run=_client
+    )
     [(case, conversation)] = recording.conversations
     assert case == "two-warehouses"
     assert [m.path for m in conversation.matchers] == ["receive[*].updated_at"]
@@ -52,7 +54,9 @@ def test_a_recorded_call_replays_green(inventory: str, schema: DynamicSchema) ->
         assert replay(conversation, channel, schema) is None
 
 
-def test_vary_on_a_field_no_response_has_is_a_usage_error(inventory: str, schema: DynamicSchema) -> None:
+def test_vary_on_a_field_no_response_has_is_a_usage_error(
+    inventory: str, schema: DynamicSchema
+) -> None:
     with pytest.raises(ProtokitError, match="no recorded RPC's response has that field"):
         record_command(["client"], inventory, schema, vary=[parse_vary("stamp")], run=_client)
 
@@ -87,18 +91,57 @@ with grpc.insecure_channel(os.environ["PROTOKIT_RECORD_TARGET"]) as ch:
 
 
 def test_re_recording_a_changed_case_shows_the_diff_and_refuses(repo: Path, inventory: str) -> None:
-    case = repo / "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
+    case = (
+        repo
+        / "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability"
+        / "stock.json"
+    )
     (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
-    first = _protokit(repo, "record", "--server", inventory, "--vary", "updated_at", "--", sys.executable, "client.py")
+    first = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
     assert first.returncode == 0, first.stderr
     before = case.read_bytes()
     (repo / "client.py").write_text(CLIENT.format(product="sku-1003"))
-    second = _protokit(repo, "record", "--server", inventory, "--vary", "updated_at", "--", sys.executable, "client.py")
+    second = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
     assert second.returncode == 1
     assert '-        "productId": "sku-1001"' in second.stderr
-    assert second.stderr.strip().splitlines()[-1].startswith("protokit: error: 1 recorded case(s) exist")
+    assert (
+        second.stderr.strip()
+        .splitlines()[-1]
+        .startswith("protokit: error: 1 recorded case(s) exist")
+    )
     assert case.read_bytes() == before
-    third = _protokit(repo, "record", "--server", inventory, "--update", "--vary", "updated_at", "--", sys.executable, "client.py")
+    third = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--update",
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
     assert third.returncode == 0, third.stderr
     assert b"sku-1003" in case.read_bytes()
 
@@ -109,7 +152,9 @@ def test_recording_an_unreachable_server_is_one_error(repo: Path) -> None:
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    done = _protokit(repo, "record", "--server", f"127.0.0.1:{port}", "--", sys.executable, "-c", "pass")
+    done = _protokit(
+        repo, "record", "--server", f"127.0.0.1:{port}", "--", sys.executable, "-c", "pass"
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"protokit: error: cannot reach a gRPC server at 127.0.0.1:{port} within 5s; start it "
@@ -118,9 +163,15 @@ def test_recording_an_unreachable_server_is_one_error(repo: Path) -> None:
     assert not (repo / "compat").exists()
 
 
-def test_a_recorded_file_parses_as_written(repo: Path, inventory: str, schema: DynamicSchema) -> None:
+def test_a_recorded_file_parses_as_written(
+    repo: Path, inventory: str, schema: DynamicSchema
+) -> None:
     (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
     done = _protokit(repo, "record", "--server", inventory, "--", sys.executable, "client.py")
     assert done.returncode == 0, done.stderr
-    rel = "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
-    assert load_conversation(rel, (repo / rel).read_bytes(), schema).method == "GetProductAvailability"
+    rel = (
+        "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
+    )
+    assert (
+        load_conversation(rel, (repo / rel).read_bytes(), schema).method == "GetProductAvailability"
+    )

@@ -55,4 +55,6 @@ def test_a_conversation_the_schema_no_longer_reads_is_found_at_file_and_rpc(repo
     assert ("compat/releases/1.0.0/conversations/" + CASE, 11) in where
     rpc_lines = [f for f in findings if f.path.endswith("inventory_service.proto")]
     assert rpc_lines and all(f.line > 1 for f in rpc_lines)
-    assert "GetProductAvailability no longer matches its recorded conversation" in rpc_lines[0].message
+    assert (
+        "GetProductAvailability no longer matches its recorded conversation" in rpc_lines[0].message
+    )

@@ -63,7 +63,9 @@ def test_a_different_status_fails_at_the_receive_it_broke(schema: DynamicSchema)
         mismatch = replay(case, channel, schema)
     assert mismatch is not None
     assert mismatch.step == 2
-    assert "receive #1: the stream ended after 0 message(s) with PERMISSION_DENIED" in mismatch.problem
+    assert (
+        "receive #1: the stream ended after 0 message(s) with PERMISSION_DENIED" in mismatch.problem
+    )
 
 
 def test_a_status_code_that_differs_is_reported(schema: DynamicSchema) -> None:

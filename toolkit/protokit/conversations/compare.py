@@ -71,13 +71,18 @@ def _compare(
             if problem:
                 return problem
         if len(expected) != len(actual):
-            return (
-                f"field {where}: expected {len(expected)} element(s), got {len(actual)}"
-                + (f" (first extra: {show(actual[len(expected)])})" if len(actual) > len(expected) else "")
+            return f"field {where}: expected {len(expected)} element(s), got {len(actual)}" + (
+                f" (first extra: {show(actual[len(expected)])})"
+                if len(actual) > len(expected)
+                else ""
             )
         return None
     if isinstance(expected, dict) and isinstance(actual, dict):
-        return None if expected == actual else f"field {where}: expected {show(expected)}, got {show(actual)}"
+        return (
+            None
+            if expected == actual
+            else f"field {where}: expected {show(expected)}, got {show(actual)}"
+        )
     if expected != actual:
         return f"field {where}: expected {show(expected)}, got {show(actual)}"
     return None

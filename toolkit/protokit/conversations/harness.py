@@ -106,13 +106,17 @@ class ConversationSuite:
         except ImportError:
             return []
         return [
-            f for f, name in zip(FLAVOURS, ("serve", "serve_aio"), strict=True) if hasattr(main, name)
+            f
+            for f, name in zip(FLAVOURS, ("serve", "serve_aio"), strict=True)
+            if hasattr(main, name)
         ]
 
     def cases(self) -> list[Case]:
         sources = [("current", conversations_root(self.ws))]
         for version in list_releases(self.ws):
-            folder = (releases_root(self.ws) / version / CONVERSATIONS_DIR).relative_to(self.ws.root)
+            folder = (releases_root(self.ws) / version / CONVERSATIONS_DIR).relative_to(
+                self.ws.root
+            )
             sources.append((version, folder.as_posix()))
         found: list[Case] = []
         for source, base in sources:

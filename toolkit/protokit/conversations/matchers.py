@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["MISSING", "Matcher", "MatchKind", "parse_path"]
+__all__ = ["MISSING", "MatchKind", "Matcher", "parse_path"]
 
 
 class _Missing:

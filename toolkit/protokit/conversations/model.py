@@ -140,7 +140,9 @@ class _Reader:
     def __init__(self, path: str, text: str, schema: DynamicSchema) -> None:
         self.path = path
         self.schema = schema
-        self.step_lines = [i + 1 for i, line in enumerate(text.splitlines()) if _STEP_LINE.match(line)]
+        self.step_lines = [
+            i + 1 for i, line in enumerate(text.splitlines()) if _STEP_LINE.match(line)
+        ]
 
     def error(self, message: str, line: int | None = None) -> ProtokitError:
         return ProtokitError(f"conversation: {message}", path=self.path, line=line or None)
@@ -158,7 +160,7 @@ class _Reader:
         try:
             service = self.schema.pool.FindServiceByName(service_name)
         except KeyError:
-            raise self.error(f"unknown service {service_name!r} in \"rpc\"", 1) from None
+            raise self.error(f'unknown service {service_name!r} in "rpc"', 1) from None
         method = service.methods_by_name.get(method_name)
         if method is None:
             known = ", ".join(sorted(service.methods_by_name))
@@ -179,7 +181,10 @@ class _Reader:
             raise self.error('"response_metadata_keys" must be a list of names', 1)
         exchange = self.exchange(raw.get("exchange"), method, kind)
         status = self.status(raw.get("status", {"code": "OK"}))
-        if any(s.kind is StepKind.CANCEL for s in exchange) and status.code is not grpc.StatusCode.CANCELLED:
+        if (
+            any(s.kind is StepKind.CANCEL for s in exchange)
+            and status.code is not grpc.StatusCode.CANCELLED
+        ):
             raise self.error("a case that cancels ends with status CANCELLED", 1)
         if kind in (RpcKind.UNARY_UNARY, RpcKind.STREAM_UNARY):
             want = 1 if status.code is grpc.StatusCode.OK else 0
@@ -211,16 +216,14 @@ class _Reader:
 
     def exchange(self, raw: Any, method: Any, kind: RpcKind) -> tuple[Step, ...]:
         if not isinstance(raw, list):
-            raise self.error('"exchange" must be a list of {"send": ...}, {"receive": ...} steps', 1)
+            raise self.error(
+                '"exchange" must be a list of {"send": ...}, {"receive": ...} steps', 1
+            )
         steps: list[Step] = []
         counts = {k: 0 for k in StepKind}
         for position, item in enumerate(raw):
             line = self.step_lines[position] if position < len(self.step_lines) else None
-            if (
-                not isinstance(item, dict)
-                or len(item) != 1
-                or next(iter(item)) not in _STEP_NAMES
-            ):
+            if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in _STEP_NAMES:
                 raise self.error(
                     f"exchange step {position + 1} must be one of {', '.join(_STEP_NAMES)}", line
                 )
@@ -277,7 +280,9 @@ class _Reader:
             try:
                 parsed = json_format.ParseDict(item, any_pb2.Any())
             except (json_format.ParseError, TypeError, ValueError) as exc:
-                raise self.error(f"status detail {i + 1} is not a known google.rpc detail: {exc}", 1) from None
+                raise self.error(
+                    f"status detail {i + 1} is not a known google.rpc detail: {exc}", 1
+                ) from None
             details.extend(status_details([parsed]))
         return ExpectedStatus(code, text, tuple(details))
 
@@ -292,7 +297,9 @@ class _Reader:
                 kind = MatchKind(item.get("match"))
             except ValueError:
                 kinds = ", ".join(k.value for k in MatchKind)
-                raise self.error(f"matcher {item['path']!r}: match must be one of {kinds}", 1) from None
+                raise self.error(
+                    f"matcher {item['path']!r}: match must be one of {kinds}", 1
+                ) from None
             pattern = item.get("pattern", "")
             if kind is MatchKind.REGEX:
                 try:
@@ -303,12 +310,18 @@ class _Reader:
                 target, index, names = parse_path(item["path"])
             except ValueError as exc:
                 raise self.error(str(exc), 1) from None
-            fields = names if target == "status" else resolve_fields(response, names, item["path"], self.error)
+            fields = (
+                names
+                if target == "status"
+                else resolve_fields(response, names, item["path"], self.error)
+            )
             found.append(Matcher(item["path"], kind, str(pattern), target, index, fields))
         return tuple(found)
 
 
-def resolve_fields(descriptor: Any, names: tuple[str, ...], path: str, error: Any) -> tuple[str, ...]:
+def resolve_fields(
+    descriptor: Any, names: tuple[str, ...], path: str, error: Any
+) -> tuple[str, ...]:
     """Field names (proto or JSON spelling) → proto names, through nested messages."""
     resolved: list[str] = []
     current = descriptor
@@ -328,7 +341,7 @@ def resolve_fields(descriptor: Any, names: tuple[str, ...], path: str, error: An
 
 
 def load_conversation(path: str, data: bytes, schema: DynamicSchema) -> Conversation:
-    """Parse ``data`` (the file at ``path``) under ``schema``; one located error when it does not."""
+    """Parse ``data`` (the file at ``path``) under ``schema``; one located error if it fails."""
     if len(data) > MAX_BYTES:
         raise ProtokitError(
             f"conversation: {len(data)} bytes is over the {MAX_BYTES} byte limit; split the "
@@ -341,7 +354,9 @@ def load_conversation(path: str, data: bytes, schema: DynamicSchema) -> Conversa
     except UnicodeDecodeError:
         raise ProtokitError("conversation: not UTF-8 text", path=path) from None
     except json.JSONDecodeError as exc:
-        raise ProtokitError(f"conversation: not JSON ({exc.msg})", path=path, line=exc.lineno, column=exc.colno) from None
+        raise ProtokitError(
+            f"conversation: not JSON ({exc.msg})", path=path, line=exc.lineno, column=exc.colno
+        ) from None
     return _Reader(path, text, schema).parse(raw)
 
 
@@ -377,7 +392,8 @@ def dump_conversation(conversation: Conversation) -> str:
 def _canonical(msg: message.Message) -> dict[str, Any]:
     """proto3 JSON with map entries sorted by key, so a re-recording diffs only real changes."""
     data: dict[str, Any] = json_format.MessageToDict(msg)
-    return _sort_maps(data, msg.DESCRIPTOR)
+    _sort_maps(data, msg.DESCRIPTOR)
+    return data
 
 
 def _sort_maps(data: Any, descriptor: Any) -> Any:
@@ -389,9 +405,7 @@ def _sort_maps(data: Any, descriptor: Any) -> Any:
         value = data[field.json_name]
         if field.message_type.GetOptions().map_entry:
             value_type = field.message_type.fields_by_name["value"].message_type
-            data[field.json_name] = {
-                k: _sort_maps(value[k], value_type) for k in sorted(value)
-            }
+            data[field.json_name] = {k: _sort_maps(value[k], value_type) for k in sorted(value)}
         elif isinstance(value, list):
             data[field.json_name] = [_sort_maps(v, field.message_type) for v in value]
         else:

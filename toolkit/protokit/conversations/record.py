@@ -64,8 +64,8 @@ class _Proxy(grpc.GenericRpcHandler):
         self.calls: list[_Call] = []
         self.lock = threading.Lock()
 
-    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
-        method: str = details.method  # type: ignore[attr-defined]
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
+        method: str = details.method
         return grpc.stream_stream_rpc_method_handler(
             lambda requests, context: self._forward(method, requests, context)
         )
@@ -73,11 +73,15 @@ class _Proxy(grpc.GenericRpcHandler):
     def _forward(self, method: str, requests: Any, context: grpc.ServicerContext) -> Any:
         incoming = [(k, str(v)) for k, v in context.invocation_metadata() if not k.endswith("-bin")]
         case = next((v for k, v in incoming if k == CASE_HEADER), "")
-        forwarded = [(k, v) for k, v in incoming if k != CASE_HEADER]
+        forwarded: list[tuple[str, str | bytes]] = [(k, v) for k, v in incoming if k != CASE_HEADER]
         call = _Call(
             method,
             case,
-            [(k, v) for k, v in incoming if k not in _DROPPED_REQUEST and not k.startswith("grpc-")],
+            [
+                (k, v)
+                for k, v in incoming
+                if k not in _DROPPED_REQUEST and not k.startswith("grpc-")
+            ],
         )
         with self.lock:
             self.calls.append(call)
@@ -90,7 +94,9 @@ class _Proxy(grpc.GenericRpcHandler):
 
         remaining = context.time_remaining()
         timeout = remaining if remaining is not None and remaining < 3600 else None
-        upstream = self.upstream.stream_stream(method)(pulled(), metadata=forwarded, timeout=timeout)
+        upstream: Any = self.upstream.stream_stream(method)(
+            pulled(), metadata=tuple(forwarded), timeout=timeout
+        )
         finished = threading.Event()
 
         def on_done() -> None:  # the client went away before the answer ended: it cancelled
@@ -116,7 +122,7 @@ class _Proxy(grpc.GenericRpcHandler):
         call.details = upstream.details() or ""
         trailing = tuple(upstream.trailing_metadata() or ())
         for key, value in trailing:
-            if key == DETAILS_KEY:
+            if key == DETAILS_KEY and isinstance(value, bytes):
                 call.rich = value
             else:
                 call.response_keys.add(key)
@@ -161,9 +167,7 @@ class Recording:
     exit_code: int
 
 
-def _conversation(
-    call: _Call, schema: DynamicSchema, case: str, timeout: float
-) -> Conversation:
+def _conversation(call: _Call, schema: DynamicSchema, case: str, timeout: float) -> Conversation:
     _, service_name, method_name = call.method.split("/", 2)
     try:
         service = schema.pool.FindServiceByName(service_name)
@@ -187,9 +191,13 @@ def _conversation(
         elif event is StepKind.RECEIVE:
             msg = response.FromString(data)
         steps.append(Step(event, counts[event], len(steps), msg))
-    details = status_details(list(status_pb2.Status.FromString(call.rich).details)) if call.rich else ()
+    details = (
+        status_details(list(status_pb2.Status.FromString(call.rich).details)) if call.rich else ()
+    )
     keys = sorted(
-        k for k in call.response_keys if not k.startswith(("grpc-", ":")) and k not in ("content-type", "date")
+        k
+        for k in call.response_keys
+        if not k.startswith(("grpc-", ":")) and k not in ("content-type", "date")
     )
     return Conversation(
         path="",
@@ -208,7 +216,9 @@ def _conversation(
     )
 
 
-def _with_vary(conversation: Conversation, vary: Sequence[Vary], schema: DynamicSchema) -> Conversation:
+def _with_vary(
+    conversation: Conversation, vary: Sequence[Vary], schema: DynamicSchema
+) -> Conversation:
     matchers: list[Matcher] = []
     response = schema.descriptor(conversation.response_type)
     for v in vary:
@@ -278,8 +288,10 @@ def record_command(
         conversation = _with_vary(_conversation(call, schema, name, case_timeout), vary, schema)
         named.append((name, conversation))
     unmatched = [
-        v.path for v in vary
-        if v.path.startswith("receive") and not any(any(m.path == v.path for m in c.matchers) for _, c in named)
+        v.path
+        for v in vary
+        if v.path.startswith("receive")
+        and not any(any(m.path == v.path for m in c.matchers) for _, c in named)
     ]
     if unmatched and named:
         raise UsageError(f"--vary {unmatched[0]}: no recorded RPC's response has that field")
@@ -294,5 +306,7 @@ def _run(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
     except FileNotFoundError:
         raise UsageError(f"cannot run {argv[0]!r}: no such program") from None
     except subprocess.TimeoutExpired:
-        raise ProtokitError(f"the client command ran longer than {timeout:g}s; stopped it") from None
+        raise ProtokitError(
+            f"the client command ran longer than {timeout:g}s; stopped it"
+        ) from None
     return done.returncode

@@ -99,7 +99,11 @@ class _Run:
     def compare(self, step: Step, got: message.Message) -> Mismatch | None:
         assert step.message is not None
         problem = first_difference(
-            message_dict(step.message), message_dict(got), self.c.matchers, "receive", step.number - 1
+            message_dict(step.message),
+            message_dict(got),
+            self.c.matchers,
+            "receive",
+            step.number - 1,
         )
         if problem:
             return self.mismatch(f"receive #{step.number}: {problem}", step)
@@ -145,7 +149,7 @@ class _Run:
                             f"receive #{step.number}: the stream ended after {received} "
                             f"message(s) with {_code_name(error)}"
                             + (f" ({_details(call)})" if _details(call) else "")
-                            + f"; expected {show(message_dict(step.message)) if step.message else ''}",
+                            + f"; expected {_expected(step)}",
                             step,
                         )
                     received += 1
@@ -178,11 +182,11 @@ class _Run:
             except StopIteration:
                 return None, grpc.StatusCode.OK
             except grpc.RpcError as error:
-                return None, error.code()  # type: ignore[attr-defined]
+                return None, error.code()
         try:
             return future.result(), None
         except grpc.RpcError as error:
-            return None, error.code()  # type: ignore[attr-defined]
+            return None, error.code()
         except grpc.FutureCancelledError:
             return None, grpc.StatusCode.CANCELLED
 
@@ -236,6 +240,10 @@ def _decode_details(trailing: tuple[Any, ...]) -> list[dict[str, Any]]:
     return []
 
 
+def _expected(step: Step) -> str:
+    return show(message_dict(step.message)) if step.message is not None else "a message"
+
+
 def _details(call: Any) -> str:
     try:
         return str(call.details() or "")
@@ -243,8 +251,8 @@ def _details(call: Any) -> str:
         return ""
 
 
-def replay(conversation: Conversation, channel: grpc.Channel, schema: DynamicSchema) -> Mismatch | None:
+def replay(
+    conversation: Conversation, channel: grpc.Channel, schema: DynamicSchema
+) -> Mismatch | None:
     """Run ``conversation`` through ``channel``; the first mismatch, or None when it holds."""
     return _Run(conversation, channel, schema).run()
-
-

@@ -62,10 +62,7 @@ def read_conversation(root: Path, rel: str, schema: DynamicSchema) -> Conversati
     path = root / rel
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            data = b"x" * (MAX_BYTES + 1)
-        else:
-            data = path.read_bytes()
+        data = b"x" * (MAX_BYTES + 1) if size > MAX_BYTES else path.read_bytes()
     except OSError as exc:
         raise ProtokitError(f"cannot read: {exc.strerror}", path=rel) from exc
     return load_conversation(rel, data, schema)
@@ -142,7 +139,9 @@ def plan_recording(
     """The files of a recording; an existing case that differs is a conflict (with its diff)
     unless ``update``. Raises when there are conflicts and ``update`` is off."""
     outputs = [
-        OutputFile.text(case_path(ws, conversation, case), dump_conversation(conversation), Owner.USER)
+        OutputFile.text(
+            case_path(ws, conversation, case), dump_conversation(conversation), Owner.USER
+        )
         for case, conversation in named
     ]
     plan = plan_outputs(ws.root, outputs)
@@ -155,7 +154,6 @@ def plan_recording(
             lines=lines,
         )
     changes = tuple(
-        replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c
-        for c in plan.changes
+        replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in plan.changes
     )
     return replace(plan, changes=changes)
