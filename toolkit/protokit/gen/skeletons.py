@@ -247,6 +247,19 @@ def _methods(cls: ast.ClassDef) -> set[str]:
     return names
 
 
+def _handlers(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Methods shaped like RPC handlers: public, ``(self, request, context)``."""
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for node in cls.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
+            "_"
+        ):
+            names = [a.arg for a in node.args.args]
+            if len(names) == 3 and names[0] == "self" and names[2] == "context":
+                found.append(node)
+    return found
+
+
 def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Finding]:
     """RPCs of the contract that an existing servicer class does not define.
 
@@ -284,6 +297,20 @@ def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Find
                     )
                     continue
                 present = _methods(cls)
+                declared = {m.py_name for m in service.methods}
+                for node in _handlers(cls):
+                    if node.name not in declared:
+                        findings.append(
+                            _finding(
+                                rel,
+                                node.lineno,
+                                "RPC_REMOVED",
+                                f"{service.class_name}.{node.name} handles an RPC that "
+                                f"{service.full_name} no longer declares in "
+                                f"{service.proto_file}; remove the method (no client can "
+                                "call it) or restore the RPC",
+                            )
+                        )
                 for method in service.methods:
                     if method.py_name in present:
                         continue
