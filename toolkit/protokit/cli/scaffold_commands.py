@@ -36,6 +36,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Replace an existing contract and its answers (backed up under .protokit/backups/).",
 )
+@click.option(
+    "--flavour",
+    type=click.Choice(["asyncio", "sync", "both"]),
+    default=None,
+    help="Servicers to scaffold: asyncio (default), sync, or both.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files gen checked.")
 def new_service(
     root: Path | None,
@@ -48,6 +54,7 @@ def new_service(
     api_version: str | None,
     dry_run: bool,
     force: bool,
+    flavour: str | None,
     verbose: bool,
 ) -> int:
     """Scaffold service NAME: a lint-clean versioned contract, its stubs, servicer and test.
@@ -56,15 +63,17 @@ def new_service(
     in the order given. With no RPC flags it re-runs the answers recorded for NAME, or asks
     (in a terminal).
     """
+    from protokit.gen.model import RpcKind
+    from protokit.gen.skeletons import Flavour
     from protokit.scaffold import new_service as ns
 
     flags = {
-        ns.Shape.UNARY: unary,
-        ns.Shape.SERVER_STREAM: server_stream,
-        ns.Shape.CLIENT_STREAM: client_stream,
-        ns.Shape.BIDI: bidi,
+        RpcKind.UNARY_UNARY: unary,
+        RpcKind.UNARY_STREAM: server_stream,
+        RpcKind.STREAM_UNARY: client_stream,
+        RpcKind.STREAM_STREAM: bidi,
     }
-    rpcs = [ns.RpcSpec(rpc, shape) for shape, names in flags.items() for rpc in names]
+    rpcs = [ns.RpcSpec(rpc, kind) for kind, names in flags.items() for rpc in names]
     interactive = sys.stdin is not None and sys.stdin.isatty()
     result = ns.run_new_service(
         workspace(root),
@@ -76,6 +85,7 @@ def new_service(
         force=force,
         verbose=verbose,
         ask=_prompt_rpcs if interactive else None,
+        flavour=Flavour(flavour) if flavour else None,
     )
     return _print_result(result, dry_run=dry_run)
 
@@ -112,16 +122,17 @@ def _print_result(result: ns.NewServiceResult, *, dry_run: bool) -> int:
     else:
         click.echo(
             f"protokit: new-service: {what}: {summary}; implement it in "
-            f"{result.service_folder}/servicer.py and run `python -m pytest {result.test_path}`",
+            f"{result.servicer_path} and run `python -m pytest {result.test_path}`",
             err=True,
         )
     return ExitCode.CLEAN
 
 
 def _prompt_rpcs() -> list[ns.RpcSpec]:
+    """Ask for the RPCs on the terminal (names re-asked until valid); empty name ends."""
+    from protokit.gen.model import RpcKind
     from protokit.scaffold import new_service as ns
 
-    """Ask for the RPCs on the terminal (names re-asked until valid); empty name ends."""
     click.echo("No RPC flags given: name the RPCs, one per prompt (empty to finish).", err=True)
     rpcs: list[ns.RpcSpec] = []
 
@@ -137,10 +148,10 @@ def _prompt_rpcs() -> list[ns.RpcSpec]:
             raise click.BadParameter("a service needs at least one RPC")
         return value
 
-    kinds = [shape.flag.removeprefix("--") for shape in ns.Shape]
+    kinds = [kind.flag.removeprefix("--") for kind in RpcKind]
     while True:
         name = click.prompt("RPC name", default="", show_default=False, value_proc=check, err=True)
         if not name:
             return rpcs
         kind = click.prompt("kind", type=click.Choice(kinds), default=kinds[0], err=True)
-        rpcs.append(ns.RpcSpec(name, ns.Shape(kind.replace("-", "_"))))
+        rpcs.append(ns.RpcSpec(name, RpcKind.from_word(kind.replace("-", "_"))))

@@ -22,14 +22,7 @@ from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
-from protokit.core.naming import (
-    Avoid,
-    check_unique,
-    docstring,
-    is_identifier,
-    safe_identifier,
-    snake_case,
-)
+from protokit.core.naming import Avoid, check_unique, docstring, is_identifier, safe_identifier
 
 __all__ = [
     "Comment",
@@ -87,6 +80,32 @@ class RpcKind(Enum):
     @property
     def server_streaming(self) -> bool:
         return self in (RpcKind.UNARY_STREAM, RpcKind.STREAM_STREAM)
+
+    @property
+    def word(self) -> str:
+        """How new-service names the kind: ``unary``, ``server_stream``, ``client_stream``,
+        ``bidi`` (its answers file and, as ``--server-stream``, its flags)."""
+        return _KIND_WORDS[self]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.word.replace("_", "-")
+
+    @classmethod
+    def from_word(cls, word: str) -> RpcKind:
+        """The kind named ``word`` (ValueError for anything else)."""
+        for kind, known in _KIND_WORDS.items():
+            if known == word:
+                return kind
+        raise ValueError(f"{word!r} is not an RPC kind ({', '.join(_KIND_WORDS.values())})")
+
+
+_KIND_WORDS = {
+    RpcKind.UNARY_UNARY: "unary",
+    RpcKind.UNARY_STREAM: "server_stream",
+    RpcKind.STREAM_UNARY: "client_stream",
+    RpcKind.STREAM_STREAM: "bidi",
+}
 
 
 @dataclass(frozen=True)
@@ -220,12 +239,6 @@ class Service:
     def class_name(self) -> str:
         """The skeleton class name: the service name (valid, since keywords get ``_``)."""
         return safe_identifier(self.name, avoid=Avoid.ALL)
-
-    @property
-    def local_name(self) -> str:
-        """A local variable for this service in generated code: snake case, escaped after
-        lowering (``Class`` → ``class_``, ``Import`` → ``import_``)."""
-        return safe_identifier(snake_case(self.name) or self.name.lower(), avoid=Avoid.ALL)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import ast
 import hashlib
 import json
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,7 +46,13 @@ from protokit.core.writer import (
     sha256,
 )
 from protokit.gen.model import Model, ProtoFile, build_model
-from protokit.gen.skeletons import ServicePackage, missing_methods, service_packages
+from protokit.gen.skeletons import (
+    Flavour,
+    ServicePackage,
+    missing_methods,
+    service_packages,
+    serving_paths,
+)
 from protokit.gen.stubs import run_protoc_batches
 from protokit.tools.image import build_image
 from protokit.tools.ruff import format_python
@@ -291,6 +297,9 @@ def _skeletons(
         for rel, template in pkg.paths().items():
             if rel not in done and not ws.path(rel).exists():
                 wanted[rel] = render(env, template, pkg=pkg)
+        for rel, template in serving_paths(services_out).items():
+            if rel not in done and rel not in wanted and not ws.path(rel).exists():
+                wanted[rel] = render(env, template, serving=pkg.serving)
     if not wanted:
         return []
     top = services_out.strip("/").split("/")[0]
@@ -368,6 +377,7 @@ def run_gen(
     image_path: Path | None = None,
     image: Image | None = None,  # already compiled (new-service plans gen before writing)
     on_event: Callable[[str, str], None] | None = None,
+    flavours: Mapping[str, Flavour] | None = None,  # new-service's choice for its package
 ) -> GenResult:
     """Regenerate stubs and create missing skeletons; with ``check`` or ``dry_run``, only plan.
 
@@ -407,7 +417,7 @@ def run_gen(
     runtime = dist_version("protobuf")
     if gencode and runtime:
         warnings.extend(runtime_problems(gencode, runtime))
-    packages = service_packages(model, services_dir) if services else []
+    packages = service_packages(model, services_dir, flavours) if services else []
     if services:
         created = () if force or previous is None else previous.created
         outputs.extend(_skeletons(ws, env, packages, services_dir, created))

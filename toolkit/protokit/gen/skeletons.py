@@ -10,8 +10,9 @@ and any RPC the contract has but a servicer class lacks is reported with the sig
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from protokit.core.findings import Finding, Severity
@@ -19,6 +20,7 @@ from protokit.core.naming import snake_case
 from protokit.gen.model import Method, Model, RpcKind, Service, TypeRef, service_folder
 
 __all__ = [
+    "Flavour",
     "ServicePackage",
     "SkeletonMethod",
     "SkeletonService",
@@ -33,6 +35,51 @@ SKELETON_TEMPLATES = {
     "__main__.py": "gen/service/__main__.py.j2",
 }
 TEST_TEMPLATE = "gen/service/test_service.py.j2"
+SERVING_FOLDER = "common"  # <services_out>/common: the serving module every __main__ uses
+SERVING_FILES = (
+    "__init__",
+    "auth",
+    "cli",
+    "config",
+    "errors",
+    "interceptors",
+    "interceptors_aio",
+    "server",
+    "server_aio",
+)
+
+
+class Flavour(Enum):
+    """Which servicers a package has: asyncio (the default for new services), sync, or both."""
+
+    ASYNCIO = "asyncio"
+    SYNC = "sync"
+    BOTH = "both"
+
+    @property
+    def sync(self) -> bool:
+        return self is not Flavour.ASYNCIO
+
+    @property
+    def aio(self) -> bool:
+        return self is not Flavour.SYNC
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The servicer module a package of this flavour does not get."""
+        return {Flavour.ASYNCIO: ("servicer.py",), Flavour.SYNC: ("servicer_aio.py",)}.get(self, ())
+
+
+def serving_module(services_out: str) -> str:
+    return f"{services_out.strip('/').replace('/', '.')}.{SERVING_FOLDER}"
+
+
+def serving_paths(services_out: str) -> dict[str, str]:
+    """Output path → template of the shared serving module (created once, like skeletons)."""
+    base = f"{services_out.strip('/')}/{SERVING_FOLDER}"
+    return {f"{base}/{name}.py": f"gen/serving/{name}.py.j2" for name in SERVING_FILES}
+
+
 TESTS_FOLDER = "tests/services"
 SKELETON_WIDTH = 100  # the formatter's line length: skeletons are user code, linted as such
 
@@ -54,7 +101,8 @@ class SkeletonMethod:
     name: str
     py_name: str
     test_name: str  # snake_case, for test function names
-    kind: str  # unary_unary, unary_stream, stream_unary, stream_stream
+    kind: RpcKind
+    request_param: str  # request, or request_iterator for a client stream
     client_streaming: bool
     server_streaming: bool
     request_type: str  # user_service_pb2.GetUserRequest (as annotations spell it)
@@ -71,7 +119,6 @@ class SkeletonMethod:
 class SkeletonService:
     name: str
     class_name: str
-    local_name: str  # a variable for its stub in generated tests: class_ for Class, none for None
     full_name: str
     proto_file: str
     grpc_alias: str  # user_service_pb2_grpc
@@ -91,6 +138,8 @@ class ServicePackage:
     message_imports: tuple[SkeletonImport, ...]
     grpc_imports: tuple[SkeletonImport, ...]
     services: tuple[SkeletonService, ...]
+    serving: str  # services.common: the shared serving module __main__ imports
+    flavour: Flavour = Flavour.BOTH
 
     @property
     def imports(self) -> tuple[SkeletonImport, ...]:
@@ -99,7 +148,11 @@ class ServicePackage:
     def paths(self) -> dict[str, str]:
         """Output path (relative to the workspace root) → template name."""
         base = f"{self.services_out}/{self.folder}"
-        found = {f"{base}/{name}": template for name, template in SKELETON_TEMPLATES.items()}
+        found = {
+            f"{base}/{name}": template
+            for name, template in SKELETON_TEMPLATES.items()
+            if name not in self.flavour.skipped
+        }
         found[f"{TESTS_FOLDER}/test_{self.folder}_service.py"] = TEST_TEMPLATE
         return found
 
@@ -116,10 +169,14 @@ def _aliases(modules: set[str]) -> dict[str, str]:
     return alias
 
 
+def _request_param(method: Method) -> str:
+    return "request_iterator" if method.client_streaming else "request"
+
+
 def _signature(
     method: Method, request: str, response: str, *, aio: bool, indent: str = "    "
 ) -> str:
-    param = "request_iterator" if method.client_streaming else "request"
+    param = _request_param(method)
     if aio:
         req_t = f"AsyncIterator[{request}]" if method.client_streaming else request
         ctx_t = f"grpc.aio.ServicerContext[{request}, {response}]"
@@ -145,7 +202,9 @@ def _class(ref: TypeRef, aliases: dict[str, str]) -> str:
     return ref.runtime(aliases[ref.module])
 
 
-def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
+def service_packages(
+    model: Model, services_out: str, flavours: Mapping[str, Flavour] | None = None
+) -> list[ServicePackage]:
     """One skeleton package per proto package that declares services, in a stable order.
 
     Two packages wanting the same folder (``acme.user.v1`` and ``acme.user.v2``) are told apart
@@ -182,7 +241,8 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                         name=method.name,
                         py_name=method.py_name,
                         test_name=snake_case(method.name) or method.py_name.lower(),
-                        kind=method.kind.value,
+                        kind=method.kind,
+                        request_param=_request_param(method),
                         client_streaming=method.client_streaming,
                         server_streaming=method.server_streaming,
                         request_type=request,
@@ -200,7 +260,6 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                 SkeletonService(
                     name=service.name,
                     class_name=service.class_name,
-                    local_name=service.local_name,
                     full_name=service.full_name,
                     proto_file=service.proto_file,
                     grpc_alias=grpc_alias,
@@ -223,6 +282,8 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                 ),
                 grpc_imports=tuple(SkeletonImport(m, aliases[m]) for m in sorted(grpc_modules)),
                 services=tuple(skeleton_services),
+                serving=serving_module(services_out),
+                flavour=(flavours or {}).get(package, Flavour.BOTH),
             )
         )
     return result
@@ -323,7 +384,7 @@ def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Find
                             cls.lineno,
                             "RPC_NOT_IMPLEMENTED",
                             f"{service.class_name} lacks {method.name} "
-                            f"({RpcKind(method.kind).name.lower()}), added to the contract in "
+                            f"({method.kind.value}), added to the contract in "
                             f"{service.proto_file}; add: {flat}",
                         )
                     )

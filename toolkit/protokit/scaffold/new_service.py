@@ -45,13 +45,12 @@ from protokit.core.workspace import Workspace
 from protokit.core.writer import Action, Change, OutputFile, Owner, Plan, apply, plan_outputs
 from protokit.gen.model import build_model
 from protokit.gen.pipeline import GenResult, run_gen
-from protokit.gen.skeletons import ServicePackage, service_packages
+from protokit.gen.skeletons import Flavour, ServicePackage, service_packages
 from protokit.scaffold.answers import (
     DEFAULT_VERSION,
     Answers,
     RpcSpec,
     Scaffold,
-    Shape,
     build_scaffold,
     ordered,
     rpc_name_problem,
@@ -66,7 +65,6 @@ __all__ = [
     "NewServiceResult",
     "RpcSpec",
     "ScaffoldConflictError",
-    "Shape",
     "rpc_name_problem",
     "run_new_service",
 ]
@@ -260,6 +258,7 @@ class NewServiceResult:
     gen: GenResult
     applied: bool
     service_folder: str
+    servicer_path: str  # the servicer to implement (servicer_aio.py unless the flavour is sync)
     test_path: str
 
 
@@ -329,6 +328,7 @@ def run_new_service(
     force: bool = False,
     verbose: bool = False,
     ask: Callable[[], Sequence[RpcSpec]] | None = None,
+    flavour: Flavour | None = None,
 ) -> NewServiceResult:
     """Scaffold service ``name`` and run gen on it; with ``dry_run``, only plan.
 
@@ -342,6 +342,8 @@ def run_new_service(
     image = build_image(ws)
     modules = module_paths(ws)
     answers, notes = _answers(ws, image, modules, name, rpcs, package, version, ask)
+    if flavour is not None:
+        answers = replace(answers, flavour=flavour)
     top_problem = _top_level_problem(answers.package, image, services_out)
     if top_problem:
         raise UsageError(top_problem)
@@ -403,7 +405,10 @@ def run_new_service(
 
         # stage 4 (first half): the servicer folder and starter test gen will want
         before = {p.package: p.folder for p in service_packages(build_model(image), services_out)}
-        after = {p.package: p for p in service_packages(build_model(new_image), services_out)}
+        chosen = {answers.package: answers.flavour}
+        after = {
+            p.package: p for p in service_packages(build_model(new_image), services_out, chosen)
+        }
         pkg = after[answers.package]
         for other, folder in sorted(before.items()):
             if other in after and after[other].folder != folder:
@@ -452,15 +457,19 @@ def run_new_service(
             f"left as they are (yours; gen never overwrites them): {', '.join(left)}"
             + ("; gen lists any RPC they lack above" if kept or replaced else "")
         )
-    gen_result = run_gen(ws, dry_run=True, image=new_image)
+    gen_result = run_gen(ws, dry_run=True, image=new_image, flavours=chosen)
     changes.extend(gen_result.plan.changes)
     changes.sort(key=lambda c: c.path)
+    manifest = gen_result.plan.manifest
+    skipped = [f"{services_out}/{pkg.folder}/{name}" for name in answers.flavour.skipped]
+    if manifest is not None and skipped:  # later gen runs must not add the other flavour
+        manifest = replace(manifest, created=tuple(sorted({*manifest.created, *skipped})))
     plan = Plan(
         ws.root,
         tuple(changes),
         gen_result.plan.manifest_path,
-        gen_result.plan.manifest,
-        gen_result.plan.manifest_changed,
+        manifest,
+        gen_result.plan.manifest_changed or manifest != gen_result.plan.manifest,
     )
     planned = {c.path for c in plan.changes}
     absent = [r for r in sorted(pkg.paths()) if r not in planned and not ws.path(r).exists()]
@@ -488,6 +497,8 @@ def run_new_service(
         gen=gen_result,
         applied=applied,
         service_folder=f"{services_out}/{pkg.folder}",
+        servicer_path=f"{services_out}/{pkg.folder}/"
+        + ("servicer.py" if answers.flavour is Flavour.SYNC else "servicer_aio.py"),
         test_path=next(p for p in pkg.paths() if p.startswith("tests/")),
     )
 
