@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import re
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +20,15 @@ from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
-from protokit.core.naming import Avoid, check_unique, docstring, is_identifier, safe_identifier
+from protokit.core.naming import (
+    Avoid,
+    check_unique,
+    docstring,
+    is_identifier,
+    is_package_version,
+    safe_identifier,
+    shadowing,
+)
 
 __all__ = [
     "Comment",
@@ -350,9 +356,6 @@ def _syntax(proto: d.FileDescriptorProto) -> str:
     return proto.syntax or "proto2"
 
 
-_VERSION = re.compile(r"v\d+(p\d+)?([a-z]+\d*)?$")
-
-
 def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
     module = python_module(proto.name)
     for part in module.split("."):
@@ -370,9 +373,10 @@ def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
                 line=1,
             )
     top = module.split(".")[0]
-    if top in sys.stdlib_module_names or top in {"grpc", "protokit"}:
+    shadowed = shadowing(top)
+    if shadowed:
         raise ProtokitError(
-            f"the generated package {top!r} would shadow the module {top!r} that Python code "
+            f"the generated package {top!r} would shadow {shadowed} that Python code "
             "imports; move the file under another top-level folder",
             path=disk,
             line=1,
@@ -552,6 +556,6 @@ def service_folder(package: str) -> str:
     parts = [p for p in package.split(".") if p]
     if not parts:
         return "service"
-    if len(parts) >= 2 and _VERSION.fullmatch(parts[-1]):
+    if len(parts) >= 2 and is_package_version(parts[-1]):
         return safe_identifier(parts[-2].lower(), avoid=Avoid.KEYWORDS)
     return safe_identifier(parts[-1].lower(), avoid=Avoid.KEYWORDS)

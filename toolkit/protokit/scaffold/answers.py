@@ -9,7 +9,6 @@ template places, every element's comment included. Nothing here reads or writes 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from protokit.core.naming import (
     pascal_case,
     proto_name_problem,
     snake_case,
+    version_ok,
 )
 from protokit.gen.model import RpcKind
 from protokit.gen.skeletons import Flavour
@@ -42,12 +42,6 @@ ANSWERS_VERSION = 1
 MAX_SERVICE_NAME = 40  # file names (test_<name>_service.py) stay readable
 MAX_RPC_NAME = 64
 DEFAULT_VERSION = "v1"
-_VERSION = re.compile(r"v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?")
-
-
-def version_ok(version: str) -> bool:
-    """A package version new-service accepts (v1, v2, v1alpha1, v1beta1...)."""
-    return _VERSION.fullmatch(version) is not None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from pathlib import Path, PurePosixPath
 from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.core.naming import version_key, version_ok
+from protokit.core.workspace import Workspace
+from protokit.scaffold.scratch import scratch_workspace
 from protokit.tools.buf import module_paths, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
 _PACKAGE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_VERSION = re.compile(r"^v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?$")
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -82,30 +82,22 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
     return [plan.disk[name] for name in sorted(texts)]
 
 
-def _version_key(version: str) -> tuple[int, int, int]:
-    """v2alpha1 < v2beta1 < v2 < v3alpha1 (major, stability, pre-release number)."""
-    match = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
-    assert match is not None  # checked against _VERSION first
-    major, stage, number = match.groups()
-    return int(major), {"alpha": 0, "beta": 1, None: 2}[stage], int(number or 0)
-
-
 def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, dict[str, str]]:
     """The new files' text by new import path, verified by buf; nothing is written."""
     if not _PACKAGE.match(package):
         raise UsageError(f"{package!r} is not a protobuf package name (for example acme.user.v1)")
-    if not _VERSION.match(version):
+    if not version_ok(version):
         raise UsageError(f"{version!r} is not a package version such as v2 or v2beta1")
     head, _, old_version = package.rpartition(".")
-    if not head or not _VERSION.match(old_version):
+    if not head or not version_ok(old_version):
         raise UsageError(f"package {package} does not end in a version component such as v1")
     new_package = f"{head}.{version}"
     if new_package == package:
         raise UsageError(f"{package} is already at version {version}")
-    if _version_key(version) < _version_key(old_version):
+    if version_key(version) < version_key(old_version):
         raise UsageError(
             f"{version} is older than {old_version}: new-version starts a later version of "
-            f"{package} (such as v{_version_key(old_version)[0] + 1})"
+            f"{package} (such as v{version_key(old_version)[0] + 1})"
         )
     image = build_image(ws)
     own = [f for f in image.target_files() if f.package == package]
@@ -189,14 +181,8 @@ def _verify(
     ws: Workspace, plan: _Plan, texts: dict[str, str], own: list[d.FileDescriptorProto]
 ) -> dict[str, str]:
     """Build the module with the new files in a scratch copy; return the buf-formatted texts."""
-    with tempfile.TemporaryDirectory(prefix="protokit-new-version-") as tmp:
-        scratch = Path(tmp)
-        for name in (BUF_YAML, "buf.lock"):
-            if (ws.root / name).is_file():
-                shutil.copy2(ws.root / name, scratch / name)
-        for module in module_paths(ws):
-            if (ws.root / module).is_dir():
-                shutil.copytree(ws.root / module, scratch / module, dirs_exist_ok=True)
+    with scratch_workspace(ws, module_paths(ws), prefix="protokit-new-version-") as scratch_ws:
+        scratch = scratch_ws.root
         for name, text in texts.items():
             path = scratch / plan.disk[name]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,7 +192,6 @@ def _verify(
         formatted = {
             name: (scratch / plan.disk[name]).read_text(encoding="utf-8") for name in texts
         }
-        scratch_ws = Workspace(root=scratch, settings=ws.settings)
         try:
             image = build_image(scratch_ws)
         except ProtokitError as exc:
