@@ -163,3 +163,38 @@ def test_each_rpc_kind_gives_a_contract_buf_accepts(repo: Path, flags: list[str]
     buf_clean(repo)
     assert (repo / "services/payments/servicer_aio.py").is_file()
     assert (repo / "tests/services/test_payments_service.py").is_file()
+
+
+def test_add_rpc_extends_the_contract_servicer_and_starter_test(repo: Path) -> None:
+    first = run([*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice"], repo)
+    assert first.returncode == 0, first.stderr
+    servicer = repo / "services/billing/servicer_aio.py"
+    mine = servicer.read_text().replace('"""Servicers for', '"""Mine. Servicers for')
+    servicer.write_text(mine)
+    added = run(
+        [*PROTOKIT, "new-service", "billing", "--add-rpc", "--server-stream", "WatchInvoices"],
+        repo,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added WatchInvoices to acme.billing.v1" in added.stderr
+    contract = (repo / "contracts/acme/billing/v1/billing_service.proto").read_text()
+    assert "rpc WatchInvoices(WatchInvoicesRequest) returns (stream WatchInvoicesResponse);" in (
+        contract
+    )
+    text = servicer.read_text()
+    assert text.startswith('"""Mine.') and "async def WatchInvoices(" in text
+    buf_clean(repo)
+    check = run([*PROTOKIT, "gen", "--check"], repo)
+    assert check.returncode == 0, check.stdout + check.stderr
+    out = _starter_test(repo, "tests/services/test_billing_service.py")
+    assert "[BillingService.WatchInvoices] SKIPPED" in out and "2 skipped" in out
+
+
+def test_add_rpc_refuses_an_rpc_the_service_has(repo: Path) -> None:
+    first = run([*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice"], repo)
+    assert first.returncode == 0, first.stderr
+    again = run([*PROTOKIT, "new-service", "billing", "--add-rpc", "--unary", "GetInvoice"], repo)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [
+        "protokit: error: BillingService already has RPC GetInvoice"
+    ]

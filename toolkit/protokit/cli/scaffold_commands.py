@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     default=None,
     help="Servicers to scaffold: asyncio (default), sync, or both.",
 )
+@click.option(
+    "--add-rpc",
+    is_flag=True,
+    help="Add the RPC flags' RPCs to the existing service NAME (contract, servicers, test).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files gen checked.")
 def new_service(
     root: Path | None,
@@ -55,6 +60,7 @@ def new_service(
     dry_run: bool,
     force: bool,
     flavour: str | None,
+    add_rpc: bool,
     verbose: bool,
 ) -> int:
     """Scaffold service NAME: a lint-clean versioned contract, its stubs, servicer and test.
@@ -74,6 +80,8 @@ def new_service(
         RpcKind.STREAM_STREAM: bidi,
     }
     rpcs = [ns.RpcSpec(rpc, kind) for kind, names in flags.items() for rpc in names]
+    if add_rpc:
+        return _add_rpc(root, name, rpcs, package, api_version, dry_run)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     result = ns.run_new_service(
         workspace(root),
@@ -100,6 +108,35 @@ def new_version(root: Path | None, package: str, version: str) -> int:
 
     for path in run_new_version(workspace(root), package, version):
         progress(f"create {path}")
+    return ExitCode.CLEAN
+
+
+def _add_rpc(
+    root: Path | None,
+    name: str,
+    rpcs: list[ns.RpcSpec],
+    package: str | None,
+    version: str | None,
+    dry_run: bool,
+) -> int:
+    from protokit.core.writer import Action
+    from protokit.scaffold.add_rpc import run_add_rpc
+
+    result = run_add_rpc(
+        workspace(root), name, rpcs, package=package, version=version, dry_run=dry_run
+    )
+    for change in result.plan.changes:
+        if change.action is not Action.IDENTICAL:
+            click.echo(change.line(), err=True)
+    if result.gen.missing:
+        click.echo(render(list(result.gen.missing), OutputFormat.TEXT), err=True, nl=False)
+    added = ", ".join(r.name for r in result.added)
+    what = "would add" if dry_run else "added"
+    click.echo(
+        f"protokit: new-service: {what} {added} to {result.answers.package}"
+        + (" (dry run: nothing written)" if dry_run else ""),
+        err=True,
+    )
     return ExitCode.CLEAN
 
 
