@@ -175,3 +175,19 @@ def test_a_recorded_file_parses_as_written(
     assert (
         load_conversation(rel, (repo / rel).read_bytes(), schema).method == "GetProductAvailability"
     )
+
+
+def test_re_recording_what_only_its_matchers_let_vary_keeps_the_file(
+    repo: Path, inventory: str
+) -> None:
+    case = repo / (
+        "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
+    )
+    (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
+    args = ["record", "--server", inventory, "--vary", "updated_at", "--", sys.executable]
+    assert _protokit(repo, *args, "client.py").returncode == 0
+    before = case.read_bytes()
+    again = _protokit(repo, *args, "client.py")
+    assert again.returncode == 0, again.stderr
+    assert f"identical {case.relative_to(repo).as_posix()}" in again.stderr
+    assert case.read_bytes() == before

@@ -69,7 +69,7 @@ def record(
         )
     if not recording.conversations:
         raise ProtokitError("the client command made no call through the recording proxy")
-    plan = plan_recording(ws, recording.conversations, update=update)
+    plan = plan_recording(ws, recording.conversations, schema, update=update)
     apply(plan)
     for change in plan.changes:
         progress(change.line())

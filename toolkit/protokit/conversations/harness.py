@@ -32,7 +32,7 @@ from protokit.conversations.repository import (
 )
 from protokit.core.workspace import open_workspace
 from protokit.evolution.fixtures import DynamicSchema
-from protokit.evolution.release import list_releases, releases_root
+from protokit.evolution.release import list_releases, load_release, releases_root
 from protokit.gen.model import build_model
 from protokit.gen.skeletons import service_packages
 from protokit.tools.image import build_image
@@ -93,6 +93,7 @@ class ConversationSuite:
         self.image = build_image(self.ws)
         self.schema = DynamicSchema(self.image)
         services_out = self.ws.settings.services_out.strip("/")
+        self._release_schemas: dict[str, DynamicSchema] = {}
         self.modules = {
             p.package: p.module for p in service_packages(build_model(self.image), services_out)
         }
@@ -126,8 +127,21 @@ class ConversationSuite:
                     found.append(Case(source, rel, package, flavour))
         return found
 
+    def schema_of(self, case: Case) -> DynamicSchema:
+        """The schema a case is replayed with: a frozen case speaks its release's schema (as
+        that release's clients do), so the answers must parse under the old one too."""
+        if case.source == "current":
+            return self.schema
+        if case.source not in self._release_schemas:
+            release = load_release(self.ws, case.source)
+            self._release_schemas[case.source] = DynamicSchema(release.image)
+        return self._release_schemas[case.source]
+
     def load(self, case: Case) -> Conversation:
-        return read_conversation(self.ws.root, case.path, self.schema)
+        """The case under its own schema; a frozen one must also parse under today's."""
+        if case.source != "current":
+            read_conversation(self.ws.root, case.path, self.schema)
+        return read_conversation(self.ws.root, case.path, self.schema_of(case))
 
     @contextlib.contextmanager
     def serving(self, case: Case) -> Iterator[str]:
@@ -162,7 +176,7 @@ class ConversationSuite:
         """Replay ``case`` against a fresh server; the first mismatch or None."""
         conversation = self.load(case)
         with self.serving(case) as target, grpc.insecure_channel(target) as channel:
-            return replay(conversation, channel, self.schema)
+            return replay(conversation, channel, self.schema_of(case))
 
 
 def _package_of(rel: str, base: str) -> str:

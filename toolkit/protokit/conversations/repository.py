@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from protokit.conversations.compare import first_difference
 from protokit.conversations.model import (
     MAX_BYTES,
     Conversation,
+    StepKind,
     dump_conversation,
     load_conversation,
+    message_dict,
 )
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
@@ -133,17 +136,54 @@ def case_path(ws: Workspace, conversation: Conversation, case: str) -> str:
     ).as_posix()
 
 
+def _same_behaviour(old: Conversation, new: Conversation) -> bool:
+    """Whether a re-recording saw what ``old`` specifies (its matchers applied): then the file
+    stays as it is, varying values included."""
+    if [s.kind for s in old.exchange] != [s.kind for s in new.exchange]:
+        return False
+    if (old.status.code, old.status.details) != (new.status.code, new.status.details):
+        return False
+    if not any(m.target == "status" for m in old.matchers) and (
+        old.status.message != new.status.message
+    ):
+        return False
+    for was, now in zip(old.exchange, new.exchange, strict=True):
+        if was.message is None or now.message is None:
+            continue
+        matchers = old.matchers if was.kind is StepKind.RECEIVE else ()
+        if first_difference(
+            message_dict(was.message),
+            message_dict(now.message),
+            matchers,
+            "receive",
+            was.number - 1,
+        ):
+            return False
+    return True
+
+
 def plan_recording(
-    ws: Workspace, named: Sequence[tuple[str, Conversation]], *, update: bool
+    ws: Workspace,
+    named: Sequence[tuple[str, Conversation]],
+    schema: DynamicSchema,
+    *,
+    update: bool,
 ) -> Plan:
     """The files of a recording; an existing case that differs is a conflict (with its diff)
-    unless ``update``. Raises when there are conflicts and ``update`` is off."""
-    outputs = [
-        OutputFile.text(
-            case_path(ws, conversation, case), dump_conversation(conversation), Owner.USER
-        )
-        for case, conversation in named
-    ]
+    unless ``update``. Raises when there are conflicts and ``update`` is off. A case whose new
+    recording differs only where its matchers allow keeps its file."""
+    outputs: list[OutputFile] = []
+    for case, conversation in named:
+        rel = case_path(ws, conversation, case)
+        content = dump_conversation(conversation).encode("utf-8")
+        if ws.path(rel).is_file():
+            try:
+                old = read_conversation(ws.root, rel, schema)
+            except ProtokitError:
+                old = None
+            if old is not None and _same_behaviour(old, conversation):
+                content = ws.path(rel).read_bytes()
+        outputs.append(OutputFile(rel, content, Owner.USER))
     plan = plan_outputs(ws.root, outputs)
     if plan.conflicts and not update:
         lines = tuple(line for change in plan.conflicts for line in change.diff().splitlines())
