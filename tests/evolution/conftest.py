@@ -188,14 +188,18 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     return make_repo(tmp_path_factory.mktemp("pristine") / "repo")
 
 
-@pytest.fixture
-def repo(pristine: Repo, tmp_path: Path) -> Repo:
-    """A private copy (history included) of the baseline repository, on a feature branch."""
-    dest = tmp_path / "repo"
+def feature_branch(pristine: Repo, dest: Path) -> Repo:
+    """A private copy (history included) of ``pristine`` at ``dest``, on a feature branch."""
     shutil.copytree(pristine.root, dest, symlinks=True)
     copy = Repo(dest)
     copy.git("checkout", "-q", "-b", "feature")
     return copy
+
+
+@pytest.fixture
+def repo(pristine: Repo, tmp_path: Path) -> Repo:
+    """A private copy (history included) of the baseline repository, on a feature branch."""
+    return feature_branch(pristine, tmp_path / "repo")
 
 
 @pytest.fixture

@@ -1,20 +1,25 @@
 """Evolution scenarios, each a commit on a feature branch checked against `main`.
 
-For every scenario: `protokit check --against main` passes or fails with the right rule at the
-right place, `protokit diff` classifies it (and implies the right version bump), protokit's own
-breaking verdict (from descriptors, in `diff`) agrees with the real `buf breaking`, and the fixture
-checks report exactly the wire and JSON breaks (and nothing for API-only ones).
+Every scenario is committed once and checked by the real `buf breaking`, `protokit diff` and
+`protokit check --against main`; each test below asserts one behaviour for every scenario: buf's
+verdict, protokit's own verdict (from descriptors, in `diff`) agreeing with it, the implied version
+bump, the rule named, check's exit code, the fixture checks reporting exactly the wire and JSON
+breaks (nothing for API-only ones), and the finding's location.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .conftest import SERVICE, SHOP, Repo
+from .conftest import SERVICE, SHOP, Repo, feature_branch
 
 
 @dataclass(frozen=True)
@@ -194,34 +199,110 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario_verdict_rule_location_and_bump_agree_with_buf(repo: Repo, name: str) -> None:
-    scenario = SCENARIOS[name]
-    scenario.change(repo)
+@dataclass(frozen=True)
+class Outcome:
+    """What buf, ``protokit diff`` and ``protokit check`` said about one scenario's commit."""
+
+    name: str
+    buf_breaking: bool
+    buf_rules: frozenset[str]
+    diff: dict[str, Any]
+    check_code: int
+    findings: list[dict[str, Any]]
+
+    @property
+    def scenario(self) -> Scenario:
+        return SCENARIOS[self.name]
+
+    @property
+    def diff_rules(self) -> set[str]:
+        return {c["rule"] for c in self.diff["changes"] if c["kind"] == "breaking"}
+
+
+def run_scenario(pristine: Repo, name: str, dest: Path) -> Outcome:
+    """Commit scenario ``name`` on a feature branch and ask buf, diff and check about it."""
+    repo = feature_branch(pristine, dest)
+    SCENARIOS[name].change(repo)
     repo.commit(name)
 
     buf = repo.buf("breaking", "--against", ".git#branch=main", "--error-format", "json")
     assert buf.returncode in (0, 100), buf.stderr
-    buf_rules = {json.loads(line)["type"] for line in buf.stdout.splitlines() if line.strip()}
-    assert (buf.returncode == 100) is scenario.breaking, buf.stdout
-
     diff = repo.diff_json("--against", "main")
-    assert diff["breaking"] is scenario.breaking  # protokit's own verdict agrees with buf's
-    assert diff["bump"] == scenario.bump
-    changes = diff["changes"]
-    assert isinstance(changes, list)
-    diff_rules = {c["rule"] for c in changes if c["kind"] == "breaking"}
-    assert diff_rules <= buf_rules, (diff_rules, buf_rules)
-
     check = repo.protokit("check", "--against", "main", "--format", "json")
-    findings = json.loads(check.stdout)
-    assert check.returncode == (100 if scenario.breaking else 0), check.stderr
-    compat_rules = {f["rule"] for f in findings if f["source"] == "protokit compat"}
-    assert compat_rules == scenario.compat, findings
-    if scenario.rule is not None:
-        assert scenario.rule in buf_rules
-        assert scenario.rule in diff_rules
-        located = {f"{f['path']}:{f['line']}" for f in findings if f["rule"] == scenario.rule}
-        assert scenario.location in located, findings
+    assert check.returncode in (0, 100), check.stderr
+    return Outcome(
+        name=name,
+        buf_breaking=buf.returncode == 100,
+        buf_rules=frozenset(
+            json.loads(line)["type"] for line in buf.stdout.splitlines() if line.strip()
+        ),
+        diff=diff,
+        check_code=check.returncode,
+        findings=json.loads(check.stdout),
+    )
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def outcome(
+    request: pytest.FixtureRequest, pristine: Repo, tmp_path_factory: pytest.TempPathFactory
+) -> Outcome:
+    """Each scenario is committed and checked once per run; its tests read the outcome. Under
+    pytest-xdist the workers share it through a file in the run's common temporary folder."""
+    name: str = request.param
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return run_scenario(pristine, name, tmp_path_factory.mktemp(name) / "repo")
+    shared = tmp_path_factory.getbasetemp().parent / f"scenario-{name}"
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        saved = shared / "outcome.json"
+        if saved.exists():
+            data = json.loads(saved.read_text(encoding="utf-8"))
+            return Outcome(**{**data, "buf_rules": frozenset(data["buf_rules"])})
+        result = run_scenario(pristine, name, tmp_path_factory.mktemp(name) / "repo")
+        data = {**asdict(result), "buf_rules": sorted(result.buf_rules)}
+        saved.write_text(json.dumps(data), encoding="utf-8")
+        return result
+
+
+def test_buf_breaking_fails_exactly_the_breaking_scenarios(outcome: Outcome) -> None:
+    assert outcome.buf_breaking is outcome.scenario.breaking, outcome.buf_rules
+
+
+def test_diff_verdict_from_descriptors_agrees_with_buf(outcome: Outcome) -> None:
+    assert outcome.diff["breaking"] is outcome.buf_breaking
+
+
+def test_diff_implies_the_scenarios_version_bump(outcome: Outcome) -> None:
+    assert outcome.diff["bump"] == outcome.scenario.bump
+
+
+def test_diff_reports_no_breaking_rule_that_buf_does_not(outcome: Outcome) -> None:
+    assert outcome.diff_rules <= outcome.buf_rules, (outcome.diff_rules, outcome.buf_rules)
+
+
+def test_buf_and_diff_both_name_the_scenarios_rule(outcome: Outcome) -> None:
+    rule = outcome.scenario.rule
+    if rule is None:
+        assert not outcome.buf_rules and not outcome.diff_rules
     else:
-        assert findings == []
+        assert rule in outcome.buf_rules
+        assert rule in outcome.diff_rules
+
+
+def test_check_exits_100_for_breaking_changes_and_0_otherwise(outcome: Outcome) -> None:
+    assert outcome.check_code == (100 if outcome.scenario.breaking else 0), outcome.findings
+
+
+def test_fixture_checks_report_exactly_the_wire_and_json_breaks(outcome: Outcome) -> None:
+    compat_rules = {f["rule"] for f in outcome.findings if f["source"] == "protokit compat"}
+    assert compat_rules == outcome.scenario.compat, outcome.findings
+
+
+def test_check_locates_the_rule_at_the_changed_line(outcome: Outcome) -> None:
+    rule = outcome.scenario.rule
+    if rule is None:
+        assert outcome.findings == []
+    else:
+        located = {f"{f['path']}:{f['line']}" for f in outcome.findings if f["rule"] == rule}
+        assert outcome.scenario.location in located, outcome.findings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gen.helpers import copy_edge, copy_example, gen
+from tests.gen.helpers import copy_case, copy_example, gen
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +20,8 @@ def example_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def edge_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The edge-case protos generated once; tests must not modify it."""
-    root = copy_edge(tmp_path_factory.mktemp("edge") / "ws")
+    """The edge-case protos (golden case ``edge``) generated once; tests must not modify it."""
+    root = copy_case("edge", tmp_path_factory.mktemp("edge") / "ws")
     gen(root)
     yield root
 

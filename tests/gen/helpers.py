@@ -13,8 +13,8 @@ from protokit.core.workspace import open_workspace
 from protokit.gen.pipeline import MANIFEST_NAME, GenResult, run_gen
 
 REPO = Path(__file__).resolve().parents[2]
-PROTOS = Path(__file__).resolve().parent / "protos"
-GOLDEN = REPO / "tests" / "golden" / "gen"
+# One folder per golden case: protos/ (its buf workspace) beside expected/ (what gen writes).
+CASES = Path(__file__).resolve().parent / "cases"
 CLI_TIMEOUT = 120
 
 
@@ -26,8 +26,9 @@ def copy_example(dest: Path) -> Path:
     return dest
 
 
-def copy_edge(dest: Path) -> Path:
-    shutil.copytree(PROTOS / "edge", dest)
+def copy_case(name: str, dest: Path) -> Path:
+    """A golden case's input workspace (``cases/<name>/protos``) as a fresh workspace."""
+    shutil.copytree(CASES / name / "protos", dest)
     return dest
 
 

@@ -1,7 +1,8 @@
-"""Golden files: gen's output for the example contracts and the edge-case protos, diffed.
+"""Golden cases: gen's output for each case in tests/gen/cases/<case>/, diffed byte for byte.
 
-Run ``pytest --update-golden`` to rewrite tests/golden/gen/ after an intended change, and review
-the diff like code.
+A case folder holds its input (``protos/``, a buf workspace) beside its expected output
+(``expected/``). Run ``pytest --update-golden`` to rewrite the ``expected/`` folders after an
+intended change, and review the diff like code.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.gen.helpers import GOLDEN, REPO, cli, snapshot
+from tests.gen.helpers import CASES, REPO, cli, snapshot
 
 
 def _compare(name: str, root: Path, update: bool, *, stubs_from: Path | None = None) -> None:
-    """Diff gen's output in ``root`` with tests/golden/gen/<name>. With ``stubs_from``, the
+    """Diff gen's output in ``root`` with tests/gen/cases/<name>/expected. With ``stubs_from``, the
     generated stubs are diffed with that tree's committed gen/python instead of a golden copy
     (the repository's own stubs are golden output already; `protokit gen` rewrites them)."""
     actual = snapshot(root)
-    golden_dir = GOLDEN / name
+    golden_dir = CASES / name / "expected"
     if update:
         shutil.rmtree(golden_dir, ignore_errors=True)
         for rel, data in actual.items():

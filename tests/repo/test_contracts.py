@@ -13,8 +13,7 @@ from google.protobuf import descriptor_pb2
 from protokit.core.descriptors import Image
 from protokit.core.workspace import open_workspace
 from protokit.tools.image import build_image
-
-from .conftest import BIN, REPO
+from tests.support import BIN, REPO
 
 FDP = descriptor_pb2.FieldDescriptorProto
 

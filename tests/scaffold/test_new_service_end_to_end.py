@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.new_service.conftest import buf_clean, run
+from tests.scaffold.conftest import buf_clean, run
 
 PROTOKIT = [sys.executable, "-m", "protokit"]
 

@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.qa.conftest import assert_one_error_line
+from tests.support import assert_one_error_line
 
 
 def test_gen_from_an_empty_image_keeps_the_generated_stubs(

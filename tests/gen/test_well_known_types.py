@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.qa.conftest import assert_one_error_line
+from tests.support import assert_one_error_line
 
 OWN = 'syntax = "proto3";\npackage google.protobuf;\nmessage Mine { string a = 1; }\n'
 TIMESTAMP = """\

@@ -12,8 +12,7 @@ from protokit import __version__
 from protokit.cli import cli
 from protokit.cli.app import ProtokitGroup
 from protokit.core.errors import ProtokitError, UsageError
-
-from .conftest import REPO
+from tests.support import REPO
 
 Run = Callable[..., CompletedProcess[str]]
 

@@ -23,6 +23,26 @@ from protokit.gen.pipeline import run_gen
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
+BILLING = ["billing", "--unary", "GetInvoice", "--server-stream", "WatchInvoices"]
+CONTRACT = "contracts/acme/billing/v1/billing_service.proto"
+ANSWERS = "contracts/acme/billing/v1/.protokit-answers.json"
+OVERRIDE = "templates/new_service/service.proto.j2"
+
+
+def builtin_template() -> str:
+    """The built-in new-service contract template's source."""
+    from protokit.core.templates import environment
+
+    env = environment(None)
+    assert env.loader is not None
+    return env.loader.get_source(env, "new_service/service.proto.j2")[0]
+
+
+def listed_files(stderr: str) -> list[str]:
+    """The create/identical/... lines new-service printed, without its ``protokit:`` lines."""
+    return [line for line in stderr.splitlines() if not line.startswith("protokit:")]
+
+
 GIT = ["git", "-c", "user.name=protokit tests", "-c", "user.email=tests@example.invalid"]
 
 

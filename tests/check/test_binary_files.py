@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.qa.conftest import assert_one_error_line
+from tests.support import assert_one_error_line
 
 BINARY = b"\x00\x00\x00garbage\x00"
 UNFORMATTED = 'syntax = "proto3";\npackage   shop.extra.v1;\n'

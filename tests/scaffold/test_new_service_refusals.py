@@ -12,7 +12,7 @@ import pytest
 from protokit.core.workspace import open_workspace
 from protokit.gen.model import RpcKind
 from protokit.scaffold.new_service import RpcSpec, run_new_service
-from tests.new_service.conftest import protokit, snapshot
+from tests.scaffold.conftest import protokit, snapshot
 
 SHIPPING = """syntax = "proto3";
 

@@ -15,8 +15,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from protokit.tools.toolchain import gencode_version, parse_version, runtime_problems
-
-from .conftest import BIN, REPO
+from tests.support import BIN, REPO
 
 Run = Callable[..., CompletedProcess[str]]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.qa.conftest import assert_one_error_line
+from tests.support import assert_one_error_line
 
 SERVICE_PROTO = """\
 syntax = "proto3";

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.qa.conftest import BIN, assert_one_error_line
+from tests.support import BIN, assert_one_error_line
 
 
 @pytest.mark.skipif(shutil.which("true") is None, reason="needs the `true` program")

@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.qa.conftest import PING_PROTO, assert_one_error_line
+from tests.support import PING_PROTO, assert_one_error_line
 
 # A stray brace: buf format still parses this and would re-indent the rest of the file.
 BROKEN = PING_PROTO.replace("message Ping {", "message Ping {{") + "\n// Pong.\nmessage Pong {\n}\n"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
-from .conftest import REPO
+from tests.support import REPO
 
 Run = Callable[..., CompletedProcess[str]]
 
