@@ -251,7 +251,8 @@ def outcome(
     name: str = request.param
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return run_scenario(pristine, name, tmp_path_factory.mktemp(name) / "repo")
-    shared = tmp_path_factory.getbasetemp().parent / f"scenario-{name}"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "run")  # this run's, never an earlier one's
+    shared = tmp_path_factory.getbasetemp().parent / f"scenario-{run}-{name}"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -8,6 +8,7 @@ each ``*_commands`` module one area's commands.
 from protokit.cli import (
     check_commands,
     conversation_commands,
+    dist_commands,
     evolution_commands,
     gen_commands,
     scaffold_commands,
@@ -18,6 +19,7 @@ __all__ = [
     "check_commands",
     "cli",
     "conversation_commands",
+    "dist_commands",
     "evolution_commands",
     "gen_commands",
     "main",

@@ -15,21 +15,17 @@ from protokit.core.errors import ExitCode
 @root_option
 @click.argument("version")
 def release(root: Path | None, version: str) -> int:
-    """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0)."""
-    from protokit.evolution.checks import run_release
-    from protokit.evolution.compattests import (
-        conversation_tests_path,
-        write_compat_tests,
-        write_conversation_tests,
-    )
+    """Freeze the current descriptor image and fixtures as release VERSION (e.g. 1.0.0); in a
+    git repository, refuse an unclean tree, commit the release and tag it vVERSION."""
+    from protokit.dist.release import run_tagged_release
 
     ws = workspace(root)
-    folder = run_release(ws, version)
-    progress(f"froze release {version} in {folder.relative_to(ws.root).as_posix()}")
-    progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
-    status = write_conversation_tests(ws)
-    if status != "none":
-        progress(f"{status} {conversation_tests_path(ws)}")
+    result = run_tagged_release(ws, version)
+    progress(f"froze release {version} in {result.folder}")
+    progress(f"{result.compat_tests} {ws.settings.compat_tests}")
+    if result.tag is not None and result.commit is not None:
+        progress(f"committed release {version} ({result.commit[:12]}) and tagged it {result.tag}")
+        progress(f"next: git push --follow-tags (or git push origin {result.tag})")
     return ExitCode.CLEAN
 
 

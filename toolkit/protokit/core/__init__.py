@@ -1,3 +1,5 @@
-"""What every subsystem shares: errors, findings, the workspace and its path rules, naming and
-escaping, compiled descriptors and their source index, templates, and the writer (the only
-code that touches disk for outputs)."""
+"""What every subsystem shares, each concept in one module: ``errors`` and ``findings`` (what a
+run reports), ``workspace`` (settings and the paths they may name), ``naming`` (identifiers,
+escaping, docstrings), ``descriptors`` (the ``Image`` and the one walk over a file's messages),
+``sourcemap`` (the one ``SourceCodeInfo`` index), ``templates`` (the Jinja loader) and ``writer``
+(plan, then apply: the only code that writes outputs)."""

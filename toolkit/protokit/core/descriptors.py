@@ -1,11 +1,14 @@
 """Compiled descriptors: the single source of truth for everything protokit derives.
 
 An ``Image`` is a module's files plus every import, in dependency order, as ``buf build``
-(``protokit.tools.image``) or a descriptor-set file gives them. Nothing here reads ``.proto`` text.
+(``protokit.tools.image``) or a descriptor-set file gives them. ``walk_messages`` and
+``walk_enums`` are the one walk over a file's message tree (full names and source paths made from
+the ``*_FIELD_NUMBER`` constants). Nothing here reads ``.proto`` text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,84 @@ class Image:
     def serialize(self) -> bytes:
         return self.descriptor_set().SerializeToString(deterministic=True)
 
+    def serialize_closure(self, names: Iterable[str]) -> bytes:
+        """The files ``names`` (and every file they import, transitively) serialized in the
+        image's dependency order."""
+        by_name = {f.name: f for f in self.files}
+        needed: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in needed or name not in by_name:
+                continue
+            needed.add(name)
+            stack.extend(by_name[name].dependency)
+        subset = [f for f in self.files if f.name in needed]
+        return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
+
+
+_FILE_MESSAGE = descriptor_pb2.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
+_FILE_ENUM = descriptor_pb2.FileDescriptorProto.ENUM_TYPE_FIELD_NUMBER
+_MESSAGE_NESTED = descriptor_pb2.DescriptorProto.NESTED_TYPE_FIELD_NUMBER
+_MESSAGE_ENUM = descriptor_pb2.DescriptorProto.ENUM_TYPE_FIELD_NUMBER
+
+
+@dataclass(frozen=True)
+class MessageAt:
+    """A message of a file, wherever it is nested."""
+
+    full_name: str  # acme.user.v1.User.Address (no leading dot)
+    local_name: str  # User.Address: the name inside the package (and the generated module)
+    path: tuple[int, ...]  # its SourceCodeInfo path
+    message: descriptor_pb2.DescriptorProto
+
+    @property
+    def is_map_entry(self) -> bool:
+        return self.message.options.map_entry
+
+
+@dataclass(frozen=True)
+class EnumAt:
+    """An enum of a file, top-level or nested in a message."""
+
+    full_name: str
+    path: tuple[int, ...]
+    enum: descriptor_pb2.EnumDescriptorProto
+
+
+def walk_messages(file: descriptor_pb2.FileDescriptorProto) -> Iterator[MessageAt]:
+    """Every message of ``file``, each before the messages nested in it, in declaration order
+    (map entries included: ``is_map_entry`` tells them apart)."""
+    prefix = f"{file.package}." if file.package else ""
+    stack = [
+        MessageAt(prefix + msg.name, msg.name, (_FILE_MESSAGE, i), msg)
+        for i, msg in enumerate(file.message_type)
+    ]
+    stack.reverse()
+    while stack:  # iterative: a deeply nested message tree needs no recursion
+        at = stack.pop()
+        yield at
+        nested = [
+            MessageAt(
+                f"{at.full_name}.{msg.name}",
+                f"{at.local_name}.{msg.name}",
+                (*at.path, _MESSAGE_NESTED, i),
+                msg,
+            )
+            for i, msg in enumerate(at.message.nested_type)
+        ]
+        stack.extend(reversed(nested))
+
+
+def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
+    """Every enum of ``file``: the top-level ones, then those nested in each message."""
+    prefix = f"{file.package}." if file.package else ""
+    for i, enum in enumerate(file.enum_type):
+        yield EnumAt(prefix + enum.name, (_FILE_ENUM, i), enum)
+    for at in walk_messages(file):
+        for i, enum in enumerate(at.message.enum_type):
+            yield EnumAt(f"{at.full_name}.{enum.name}", (*at.path, _MESSAGE_ENUM, i), enum)
+
 
 def load_image_file(path: Path) -> Image:
     """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
@@ -48,9 +129,14 @@ def load_image_file(path: Path) -> Image:
         raise ProtokitError(
             f"cannot read descriptor image: {exc.strerror}", path=str(path)
         ) from exc
+    return load_image_bytes(data, str(path))
+
+
+def load_image_bytes(data: bytes, shown: str) -> Image:
+    """A descriptor set / buf image from bytes; ``shown`` names where they came from."""
     try:
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
-        raise ProtokitError("not a descriptor set or buf image (binary)", path=str(path)) from exc
+        raise ProtokitError("not a descriptor set or buf image (binary)", path=shown) from exc
     names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
     return Image(files=tuple(files.file), targets=names, disk_paths={})

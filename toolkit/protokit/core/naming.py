@@ -38,7 +38,7 @@ __all__ = [
     "is_identifier",
     "is_package_version",
     "is_reserved",
-    "module_path",
+    "module_path_problem",
     "pascal_case",
     "proto_name_problem",
     "safe_identifier",
@@ -105,17 +105,22 @@ def safe_identifier(name: str, *, avoid: Avoid = Avoid.KEYWORDS, suffix: str = "
     return text
 
 
-def module_path(dotted: str) -> str:
-    """A dotted module path made of valid identifiers, or a ``ProtokitError`` naming the part.
+def module_path_problem(dotted: str) -> str | None:
+    """Why a dotted module path cannot be imported (``'1user_pb2' starts with a digit``), or
+    None when every part is a valid identifier.
 
     Module paths come from proto file paths and packages: they cannot be mangled silently,
     because every importer would need the same mangling. Callers use this to refuse early.
     """
     for part in dotted.split("."):
-        if not is_identifier(part):
-            why = "a Python keyword" if keyword.iskeyword(part) else "not a Python identifier"
-            raise ProtokitError(f"module path {dotted!r} has a part {part!r} that is {why}")
-    return dotted
+        if is_identifier(part):
+            continue
+        if part[:1].isdigit():
+            return f"{part!r} starts with a digit"
+        if not part.isidentifier():
+            return f"{part!r} is not a Python identifier"
+        return f"{part!r} is a Python keyword"
+    return None
 
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9]|\b|_|$)|[A-Z]?[a-z0-9]+|[A-Z]+|\d+")

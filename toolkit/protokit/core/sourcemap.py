@@ -1,25 +1,40 @@
-"""Where each element of an image is declared, and its leading comment, keyed by full name.
+"""Where each element of an image is declared, and its comments: the one index of
+``SourceCodeInfo``.
 
-Built once per image from ``SourceCodeInfo``; source paths are made from the ``*_FIELD_NUMBER``
+``SourceIndex`` indexes one file's locations by source path (built on first use: most files of a
+big tree never need it); ``SourceMap`` keys the locations of an image's own elements by full name.
+Source paths come from ``protokit.core.descriptors``' walks, made from the ``*_FIELD_NUMBER``
 constants. Images without source info (descriptor sets from elsewhere) give file-level locations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.protobuf import descriptor_pb2 as d
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, walk_enums, walk_messages
 
-_FILE_MESSAGE = d.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
-_FILE_ENUM = d.FileDescriptorProto.ENUM_TYPE_FIELD_NUMBER
 _FILE_SERVICE = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
 _MSG_FIELD = d.DescriptorProto.FIELD_FIELD_NUMBER
-_MSG_NESTED = d.DescriptorProto.NESTED_TYPE_FIELD_NUMBER
-_MSG_ENUM = d.DescriptorProto.ENUM_TYPE_FIELD_NUMBER
 _ENUM_VALUE = d.EnumDescriptorProto.VALUE_FIELD_NUMBER
 _SERVICE_METHOD = d.ServiceDescriptorProto.METHOD_FIELD_NUMBER
+
+
+class SourceIndex:
+    """One file's ``SourceCodeInfo`` by source path (the first location of a path wins)."""
+
+    def __init__(self, file: d.FileDescriptorProto) -> None:
+        self._file = file
+        self._index: dict[tuple[int, ...], d.SourceCodeInfo.Location] | None = None
+
+    def location(self, path: Sequence[int]) -> d.SourceCodeInfo.Location | None:
+        if self._index is None:
+            self._index = {}
+            for location in self._file.source_code_info.location:
+                self._index.setdefault(tuple(location.path), location)
+        return self._index.get(tuple(path))
 
 
 @dataclass(frozen=True)
@@ -30,9 +45,6 @@ class Location:
     comment: str
 
 
-_Spans = dict[tuple[int, ...], tuple[list[int], str]]
-
-
 class SourceMap:
     """Locations of the image's own elements: ``acme.user.v1.User``, ``acme.user.v1.User.name``
     (fields and enum values under their parent), ``acme.user.v1.UserService.GetUser``, and
@@ -40,52 +52,49 @@ class SourceMap:
 
     def __init__(self, image: Image) -> None:
         self._by_name: dict[str, Location] = {}
+        self._files: dict[str, tuple[str, SourceIndex]] = {}  # import path -> disk path, index
+        self._paths: dict[str, tuple[str, tuple[int, ...]]] = {}  # full name -> file, path
         for file in image.target_files():
             disk = image.disk_paths.get(file.name, file.name)
-            spans: _Spans = {
-                tuple(loc.path): (list(loc.span), loc.leading_comments)
-                for loc in file.source_code_info.location
-            }
-            self._add(file.name, (), disk, spans)
+            self._files[file.name] = (disk, SourceIndex(file))
+            self._add(file.name, file.name, ())
+            for msg in walk_messages(file):
+                self._add(msg.full_name, file.name, msg.path)
+                for i, field in enumerate(msg.message.field):
+                    name = f"{msg.full_name}.{field.name}"
+                    self._add(name, file.name, (*msg.path, _MSG_FIELD, i))
+            for enum in walk_enums(file):
+                self._add(enum.full_name, file.name, enum.path)
+                for i, value in enumerate(enum.enum.value):
+                    name = f"{enum.full_name}.{value.name}"
+                    self._add(name, file.name, (*enum.path, _ENUM_VALUE, i))
             prefix = f"{file.package}." if file.package else ""
-            for i, msg in enumerate(file.message_type):
-                self._message(prefix + msg.name, msg, (_FILE_MESSAGE, i), disk, spans)
-            for i, enum in enumerate(file.enum_type):
-                self._enum(prefix + enum.name, enum, (_FILE_ENUM, i), disk, spans)
             for i, svc in enumerate(file.service):
                 name = prefix + svc.name
-                self._add(name, (_FILE_SERVICE, i), disk, spans)
+                self._add(name, file.name, (_FILE_SERVICE, i))
                 for j, method in enumerate(svc.method):
                     path = (_FILE_SERVICE, i, _SERVICE_METHOD, j)
-                    self._add(f"{name}.{method.name}", path, disk, spans)
+                    self._add(f"{name}.{method.name}", file.name, path)
 
-    def _add(self, name: str, path: tuple[int, ...], disk: str, spans: _Spans) -> None:
-        span, comment = spans.get(path, ([], ""))
-        line, column = (span[0] + 1, span[1] + 1) if len(span) >= 2 else (1, 1)
-        self._by_name[name] = Location(disk, line, column, comment.strip())
+    def _add(self, name: str, file: str, path: tuple[int, ...]) -> None:
+        if path:
+            self._paths[name] = (file, path)
+        found = self.span(file, path)
+        self._by_name[name] = found or Location(self._files[file][0], 1, 1, "")
 
-    def _message(
-        self, name: str, msg: d.DescriptorProto, path: tuple[int, ...], disk: str, spans: _Spans
-    ) -> None:
-        self._add(name, path, disk, spans)
-        for i, field in enumerate(msg.field):
-            self._add(f"{name}.{field.name}", (*path, _MSG_FIELD, i), disk, spans)
-        for i, nested in enumerate(msg.nested_type):
-            self._message(f"{name}.{nested.name}", nested, (*path, _MSG_NESTED, i), disk, spans)
-        for i, enum in enumerate(msg.enum_type):
-            self._enum(f"{name}.{enum.name}", enum, (*path, _MSG_ENUM, i), disk, spans)
+    def span(self, file: str, path: tuple[int, ...]) -> Location | None:
+        """Where a source path of ``file`` (an import path) is declared, if recorded."""
+        disk, index = self._files.get(file, ("", None))
+        found = index.location(path) if index is not None else None
+        if found is None or len(found.span) < 2:
+            return None
+        return Location(disk, found.span[0] + 1, found.span[1] + 1, found.leading_comments.strip())
 
-    def _enum(
-        self,
-        name: str,
-        enum: d.EnumDescriptorProto,
-        path: tuple[int, ...],
-        disk: str,
-        spans: _Spans,
-    ) -> None:
-        self._add(name, path, disk, spans)
-        for i, value in enumerate(enum.value):
-            self._add(f"{name}.{value.name}", (*path, _ENUM_VALUE, i), disk, spans)
+    def part(self, name: str, sub: tuple[int, ...]) -> Location | None:
+        """Where a part of an element is declared: ``sub`` is a source path below the element
+        (its name, its type, one of its options)."""
+        found = self._paths.get(name)
+        return self.span(found[0], found[1] + sub) if found is not None else None
 
     def get(self, name: str) -> Location | None:
         return self._by_name.get(name)

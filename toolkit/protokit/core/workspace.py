@@ -32,6 +32,11 @@ class Settings:
     fixtures_out: str = "compat"
     stubs_distribution: str = ""  # the stub wheel's name; "" derives "<org>-contracts"
     org: str = ""  # new-service's default package prefix; "" derives it from the contracts
+    release_tag: str = "v{version}"  # the git tag `release` creates; `build` reads versions from it
+    index_url: str = ""  # where `--against NAME==VERSION` is downloaded from; "" is pip's own
+    # distribution name -> proto packages (``acme.user.v1``, or ``acme.user.*``) it ships; empty
+    # ships every package in the one ``stubs_distribution``
+    distributions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -87,6 +92,9 @@ def load_settings(root: Path) -> Settings:
             close = difflib.get_close_matches(normalized, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
             raise ProtokitError(f"unknown key {key!r} in [tool.protokit]{hint}", path=PYPROJECT)
+        if normalized == "distributions":
+            values[normalized] = _distributions(value)
+            continue
         if not isinstance(value, str):
             raise ProtokitError(
                 f"[tool.protokit] {key} must be a string path, got {type(value).__name__}",
@@ -101,8 +109,47 @@ def load_settings(root: Path) -> Settings:
                 "a letter or digit), such as 'acme-contracts'",
                 path=PYPROJECT,
             )
+        if normalized == "release_tag" and value.count("{version}") != 1:
+            raise ProtokitError(
+                f"[tool.protokit] release_tag = {value!r} must hold '{{version}}' once, "
+                "such as 'v{version}'",
+                path=PYPROJECT,
+            )
         values[normalized] = value
     return Settings(**values)
+
+
+_PACKAGE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\.\*)?$")
+
+
+def _distributions(value: object) -> dict[str, tuple[str, ...]]:
+    """``[tool.protokit.distributions]``: ``"acme-user-contracts" = ["acme.user.*"]``."""
+    if not isinstance(value, dict) or not value:
+        raise ProtokitError(
+            "[tool.protokit] distributions must be a table of distribution name = [proto "
+            'packages], such as { acme-user-contracts = ["acme.user.*"] }',
+            path=PYPROJECT,
+        )
+    table: dict[str, tuple[str, ...]] = {}
+    for name, patterns in value.items():
+        if not _DIST_NAME.match(name):
+            raise ProtokitError(
+                f"[tool.protokit] distributions: {name!r} is not a valid Python distribution "
+                "name, such as 'acme-user-contracts'",
+                path=PYPROJECT,
+            )
+        if (
+            not isinstance(patterns, list)
+            or not patterns
+            or not all(isinstance(p, str) and _PACKAGE_PATTERN.match(p) for p in patterns)
+        ):
+            raise ProtokitError(
+                f"[tool.protokit] distributions.{name} must be a list of proto packages "
+                "(acme.user.v1) or package prefixes (acme.user.*)",
+                path=PYPROJECT,
+            )
+        table[name] = tuple(patterns)
+    return table
 
 
 _DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")  # PEP 508 names

@@ -1,10 +1,12 @@
 """Baselines: what a change is compared against, as a compiled image plus a file buf can read.
 
-``--against`` accepts, in this order: a frozen release version (``1.0.0``), a descriptor image
-file (``base.binpb``), or a git commit, branch or tag (``main``, ``origin/main``, ``v1.2.0``,
-``HEAD~1``). A git baseline is exported with ``git archive`` into a temporary folder and built
-with buf there, so uncommitted work in the checkout is never touched. In a shallow clone a missing
-base is fetched (``git fetch --depth``) when a remote exists; otherwise the error says what to run.
+``--against`` accepts, in this order: a frozen release version (``1.0.0``), a wheel built by
+``protokit build`` or its distribution spec (``acme-contracts==1.0.0``: the image it carries), a
+descriptor image file (``base.binpb``), or a git commit, branch or tag (``main``,
+``origin/main``, ``v1.2.0``, ``HEAD~1``). A git baseline is exported with ``git archive`` into a
+temporary folder and built with buf there, so uncommitted work in the checkout is never touched.
+In a shallow clone a missing base is fetched (``git fetch --depth``) when a remote exists;
+otherwise the error says what to run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from protokit.core.descriptors import Image, load_image_file
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.dist.wheel import download_spec, is_wheel_baseline, wheel_image
 from protokit.evolution.release import (
     IMAGE_FILE,
     Release,
@@ -61,6 +64,18 @@ def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> 
         _same_module(baseline, current)
         yield baseline
         return
+    if is_wheel_baseline(against):
+        with tempfile.TemporaryDirectory(prefix="protokit-wheel-") as tmp:
+            wheel = Path(against) if against.endswith(".whl") else None
+            if wheel is not None and not wheel.is_file() and (ws.root / wheel).is_file():
+                wheel = ws.root / wheel
+            wheel = wheel or download_spec(ws, against, Path(tmp))
+            image = wheel_image(wheel, against)
+            baseline = Baseline(f"wheel {against}", image, Path(tmp) / IMAGE_FILE)
+            baseline.image_path.write_bytes(image.serialize())
+            _same_module(baseline, current)
+            yield baseline
+            return
     as_file = Path(against)
     for candidate in (as_file, ws.root / as_file):
         if candidate.is_file():

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf import descriptor_pool, json_format, message, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, walk_messages
 from protokit.core.errors import ProtokitError
 
 MAX_DEPTH = 3
@@ -102,20 +101,12 @@ class DynamicSchema:
 
     def messages(self) -> list[str]:
         """Full names of the image's own messages (nested included, map entries excluded)."""
-        names: list[str] = []
-        for file in self.image.target_files():
-            fd = self.pool.FindFileByName(file.name)
-            for msg in fd.message_types_by_name.values():
-                names.extend(_walk(msg))
-        return sorted(names)
-
-
-def _walk(msg: Any) -> Iterator[str]:
-    if msg.GetOptions().map_entry:
-        return
-    yield msg.full_name
-    for nested in msg.nested_types:
-        yield from _walk(nested)
+        return sorted(
+            msg.full_name
+            for file in self.image.target_files()
+            for msg in walk_messages(file)
+            if not msg.is_map_entry
+        )
 
 
 def make_fixtures(image: Image) -> list[Fixture]:

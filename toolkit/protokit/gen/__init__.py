@@ -1,2 +1,4 @@
 """``protokit gen``: descriptors → model → stubs, typed stubs and servicer skeletons → verify →
-plan → write. ``run_gen`` (in ``pipeline``) reads as those stages in order."""
+plan → write. ``pipeline.run_gen`` reads as those stages in order; ``model`` is the frozen model
+the templates place values from, ``stubs`` runs protoc in batches, ``skeletons`` renders the
+servicers and starter tests, and ``plugin`` is the ``buf generate`` plugin."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, partial
 
 from google.protobuf import descriptor_pb2 as d
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, MessageAt, walk_messages
 from protokit.core.errors import ProtokitError
 from protokit.core.naming import (
     Avoid,
@@ -26,9 +26,11 @@ from protokit.core.naming import (
     docstring,
     is_identifier,
     is_package_version,
+    module_path_problem,
     safe_identifier,
     shadowing,
 )
+from protokit.core.sourcemap import SourceIndex
 
 __all__ = [
     "Comment",
@@ -49,10 +51,8 @@ __all__ = [
 
 WELL_KNOWN_PREFIX = "google/protobuf/"
 
-_FILE_MESSAGE = d.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
 _FILE_SERVICE = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
 _MESSAGE_FIELD = d.DescriptorProto.FIELD_FIELD_NUMBER
-_MESSAGE_NESTED = d.DescriptorProto.NESTED_TYPE_FIELD_NUMBER
 _SERVICE_METHOD = d.ServiceDescriptorProto.METHOD_FIELD_NUMBER
 
 # Names the generated ``_pb2_grpc`` module defines or imports itself; proto-derived names there
@@ -308,46 +308,23 @@ def python_module(proto_path: str) -> str:
 # --- building ---------------------------------------------------------------------------------
 
 
-class _Locations:
-    """SourceCodeInfo indexed once by path tuple."""
-
-    def __init__(self, proto: d.FileDescriptorProto) -> None:
-        self._proto = proto
-        self._index: dict[tuple[int, ...], d.SourceCodeInfo.Location] | None = None
-
-    def _by_path(self) -> dict[tuple[int, ...], d.SourceCodeInfo.Location]:
-        if self._index is None:  # built on first use: most files of a big tree never need it
-            self._index = {}
-            for location in self._proto.source_code_info.location:
-                self._index.setdefault(tuple(location.path), location)
-        return self._index
-
-    def comment(self, path: Sequence[int]) -> Comment:
-        location = self._by_path().get(tuple(path))
-        if location is None:
-            return Comment("", 0)
-        parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
-        line = location.span[0] + 1 if location.span else 0
-        text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
-        return Comment(text.strip(), line)
+def _comment(index: SourceIndex, path: Sequence[int]) -> Comment:
+    """The leading and trailing comments at ``path``, and the line they belong to."""
+    location = index.location(path)
+    if location is None:
+        return Comment("", 0)
+    parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
+    line = location.span[0] + 1 if location.span else 0
+    text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+    return Comment(text.strip(), line)
 
 
 def _type_index(files: Iterable[d.FileDescriptorProto]) -> dict[str, TypeRef]:
-    index: dict[str, TypeRef] = {}
-
-    def walk(
-        proto: d.FileDescriptorProto, scope: str, py_scope: str, msg: d.DescriptorProto
-    ) -> None:
-        full = f"{scope}.{msg.name}" if scope else msg.name
-        py_name = f"{py_scope}.{msg.name}" if py_scope else msg.name
-        index[full] = TypeRef(full, proto.name, python_module(proto.name), py_name)
-        for nested in msg.nested_type:
-            walk(proto, full, py_name, nested)
-
-    for proto in files:
-        for msg in proto.message_type:
-            walk(proto, proto.package, "", msg)
-    return index
+    return {
+        msg.full_name: TypeRef(msg.full_name, proto.name, python_module(proto.name), msg.local_name)
+        for proto in files
+        for msg in walk_messages(proto)
+    }
 
 
 def _syntax(proto: d.FileDescriptorProto) -> str:
@@ -358,20 +335,14 @@ def _syntax(proto: d.FileDescriptorProto) -> str:
 
 def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
     module = python_module(proto.name)
-    for part in module.split("."):
-        if not is_identifier(part):
-            if part[:1].isdigit():
-                why = "starts with a digit"
-            elif not part.isidentifier():
-                why = "is not a Python identifier"
-            else:
-                why = "is a Python keyword"
-            raise ProtokitError(
-                f"the Python module {module!r} cannot be imported: {part!r} {why}; "
-                "rename the file or folder",
-                path=disk,
-                line=1,
-            )
+    problem = module_path_problem(module)
+    if problem is not None:
+        raise ProtokitError(
+            f"the Python module {module!r} cannot be imported: {problem}; "
+            "rename the file or folder",
+            path=disk,
+            line=1,
+        )
     top = module.split(".")[0]
     shadowed = shadowing(top)
     if shadowed:
@@ -387,7 +358,7 @@ def _method(
     proto: d.FileDescriptorProto,
     service: d.ServiceDescriptorProto,
     index: int,
-    locations: _Locations,
+    locations: SourceIndex,
     types: dict[str, TypeRef],
     service_path: tuple[int, ...],
     disk: str,
@@ -401,7 +372,7 @@ def _method(
             raise ProtokitError(
                 f"method {service.name}.{method.name} uses unknown type {type_name}",
                 path=disk,
-                line=locations.comment(path).line or None,
+                line=_comment(locations, path).line or None,
             )
         refs.append(ref)
     return Method(
@@ -410,7 +381,7 @@ def _method(
         kind=RpcKind.of(method.client_streaming, method.server_streaming),
         input=refs[0],
         output=refs[1],
-        comment=locations.comment(path),
+        comment=_comment(locations, path),
         path=f"/{proto.package + '.' if proto.package else ''}{service.name}/{method.name}",
     )
 
@@ -418,7 +389,7 @@ def _method(
 def _service(
     proto: d.FileDescriptorProto,
     index: int,
-    locations: _Locations,
+    locations: SourceIndex,
     types: dict[str, TypeRef],
     disk: str,
 ) -> Service:
@@ -427,7 +398,7 @@ def _service(
     methods = tuple(
         _method(proto, service, i, locations, types, path, disk) for i in range(len(service.method))
     )
-    comment = locations.comment(path)
+    comment = _comment(locations, path)
     check_unique(
         f"service {service.name}",
         [(m.name, m.py_name) for m in methods],
@@ -438,11 +409,8 @@ def _service(
     return Service(service.name, full, proto.name, proto.package, methods, comment)
 
 
-def _message(
-    msg: d.DescriptorProto, scope: str, py_scope: str, path: tuple[int, ...], loc: _Locations
-) -> Message:
-    full = f"{scope}.{msg.name}" if scope else msg.name
-    py_name = f"{py_scope}.{msg.name}" if py_scope else msg.name
+def _message(at: MessageAt, loc: SourceIndex, built: Mapping[str, Message]) -> Message:
+    msg = at.message
     map_entries = {n.name for n in msg.nested_type if n.options.map_entry}
     fields: list[Field] = []
     for i, field in enumerate(msg.field):
@@ -462,22 +430,23 @@ def _message(
                 map_entry=is_map,
                 oneof=oneof,
                 proto3_optional=field.proto3_optional,
-                comment=loc.comment((*path, _MESSAGE_FIELD, i)),
+                comment=_comment(loc, (*at.path, _MESSAGE_FIELD, i)),
             )
         )
     nested = tuple(
-        _message(n, full, py_name, (*path, _MESSAGE_NESTED, i), loc)
-        for i, n in enumerate(msg.nested_type)
-        if not n.options.map_entry
+        built[f"{at.full_name}.{n.name}"] for n in msg.nested_type if not n.options.map_entry
     )
-    return Message(msg.name, full, py_name, tuple(fields), nested, loc.comment(path))
+    comment = _comment(loc, at.path)
+    return Message(msg.name, at.full_name, at.local_name, tuple(fields), nested, comment)
 
 
-def _messages(proto: d.FileDescriptorProto, loc: _Locations) -> tuple[Message, ...]:
-    return tuple(
-        _message(m, proto.package, "", (_FILE_MESSAGE, i), loc)
-        for i, m in enumerate(proto.message_type)
-    )
+def _messages(proto: d.FileDescriptorProto, loc: SourceIndex) -> tuple[Message, ...]:
+    """The file's message trees, built from the innermost messages out."""
+    walked = [at for at in walk_messages(proto) if not at.is_map_entry]
+    built: dict[str, Message] = {}
+    for at in reversed(walked):  # every message after the ones nested in it
+        built[at.full_name] = _message(at, loc, built)
+    return tuple(built[at.full_name] for at in walked if "." not in at.local_name)
 
 
 def _grpc_module_names(
@@ -528,7 +497,7 @@ def build_model(image: Image) -> Model:
                 line=1,
             )
         modules[module] = disk
-        loc = _Locations(proto)
+        loc = SourceIndex(proto)
         services = tuple(_service(proto, i, loc, types, disk) for i in range(len(proto.service)))
         _grpc_module_names(proto, services, disk)
         messages = partial(_messages, proto, loc)

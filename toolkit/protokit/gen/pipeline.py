@@ -58,7 +58,7 @@ from protokit.tools.image import build_image
 from protokit.tools.ruff import format_python
 from protokit.tools.toolchain import dist_version, gencode_version, parse_version, runtime_problems
 
-__all__ = ["MANIFEST_NAME", "GenResult", "run_gen"]
+__all__ = ["MANIFEST_NAME", "GenResult", "distribution_name", "run_gen"]
 
 MANIFEST_NAME = ".protokit-manifest.json"
 GRPC_TEMPLATE = "gen/pb2_grpc.py.j2"
@@ -171,7 +171,9 @@ def _fingerprint(image: Image, env: jinja2.Environment, options: dict[str, str])
     return digest.hexdigest()
 
 
-def _distribution_name(model: Model) -> str:
+def distribution_name(model: Model) -> str:
+    """The default stub distribution name: ``<org>-contracts`` (``proto-contracts`` when the
+    packages have no single org)."""
     orgs = sorted({f.package.split(".")[0] for f in model.files if f.package})
     org = orgs[0] if len(orgs) == 1 else "proto"
     return f"{org.replace('_', '-')}-contracts"
@@ -239,7 +241,7 @@ def _render_stubs(
     files.extend(package_files)
     gen_major = parse_version(gencode)[0] if parse_version(gencode) else 0
     dist = _Distribution(
-        name=ws.settings.stubs_distribution or _distribution_name(model),
+        name=ws.settings.stubs_distribution or distribution_name(model),
         version=DEV_VERSION,
         folder=stubs_out,
         gencode=gencode,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import stat
 import subprocess
 import sys
@@ -22,11 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2
-
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
-from protokit.tools.toolchain import run_protoc
+from protokit.tools.buf import COMPILE_ERROR_LINE
+from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
 
@@ -39,11 +37,6 @@ one run (a worker process costs more than it saves on a small tree)."""
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Batches running at once: bounded, since each protoc run holds its batch's descriptors."""
-
-_GENCODE = re.compile(rb"^# Protobuf Python Version: (\S+)$", re.M)
-_PROTOC_LOCATION = re.compile(
-    r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
-)
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,7 @@ def _plugin_launcher(folder: Path, name: str, entry: str) -> Path:
 
 def _protoc_error(stderr: str, image: Image) -> ProtokitError:
     for raw in stderr.splitlines():
-        match = _PROTOC_LOCATION.match(raw.strip())
+        match = COMPILE_ERROR_LINE.match(raw.strip())
         if match:
             name = match.group("path")
             return ProtokitError(
@@ -95,19 +88,8 @@ def _protoc_error(stderr: str, image: Image) -> ProtokitError:
 
 
 def _closure(image: Image, batch: Sequence[str]) -> bytes:
-    """The image's files ``batch`` needs (itself and its imports, transitively), serialized in
-    the image's dependency order: each protoc run parses only what its batch uses."""
-    by_name = {f.name: f for f in image.files}
-    needed: set[str] = set()
-    stack = list(batch)
-    while stack:
-        name = stack.pop()
-        if name in needed or name not in by_name:
-            continue
-        needed.add(name)
-        stack.extend(by_name[name].dependency)
-    subset = [f for f in image.files if f.name in needed]
-    return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
+    """The image's files ``batch`` needs: each protoc run parses only what its batch uses."""
+    return image.serialize_closure(batch)
 
 
 def _batches(targets: Sequence[str], batch_size: int, workers: int) -> list[list[str]]:
@@ -240,8 +222,7 @@ def run_protoc_batches(
     gencode = None
     for name in sorted(files):
         if name.endswith("_pb2.py"):
-            match = _GENCODE.search(files[name])
-            if match:
-                gencode = match.group(1).decode("ascii")
+            gencode = gencode_of(files[name])
+            if gencode:
                 break
     return ProtocOutput(dict(sorted(files.items())), gencode, len(batches), frozenset(parsed))

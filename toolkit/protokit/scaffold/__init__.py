@@ -1,2 +1,3 @@
-"""Scaffolding: ``new-service`` (answers → contract → gen) and ``new-version`` (the next major
+"""Scaffolding: ``new_service`` (answers → contract → gen, refusing to clobber what a user owns),
+``answers`` (the recorded answers a re-run reads back) and ``new_version`` (the next major
 version of a package beside the old one)."""

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from google.protobuf import descriptor_pb2 as d
 
+from protokit.core.descriptors import walk_messages
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.naming import version_key, version_ok
 from protokit.core.workspace import Workspace
@@ -242,16 +243,12 @@ def _renamed(old: d.FileDescriptorProto, plan: _Plan) -> d.FileDescriptorProto:
     def fix(name: str) -> str:
         return new_prefix + name[len(old_prefix) :] if name.startswith(old_prefix) else name
 
-    def walk(msgs: list[d.DescriptorProto]) -> None:
-        for msg in msgs:
-            for field in [*msg.field, *msg.extension]:
-                if field.type_name:
-                    field.type_name = fix(field.type_name)
-                if field.extendee:
-                    field.extendee = fix(field.extendee)
-            walk(list(msg.nested_type))
-
-    walk(list(new.message_type))
+    for at in walk_messages(new):
+        for field in [*at.message.field, *at.message.extension]:
+            if field.type_name:
+                field.type_name = fix(field.type_name)
+            if field.extendee:
+                field.extendee = fix(field.extendee)
     for ext in new.extension:
         ext.type_name, ext.extendee = fix(ext.type_name), fix(ext.extendee)
     for svc in new.service:

@@ -100,15 +100,16 @@ def config_error(stderr: str, cwd: Path, args: Sequence[str]) -> ProtokitError:
     return ProtokitError(f"`{cmd}` failed: {first or 'no message'}")
 
 
-_TEXT_LOCATION = re.compile(
+COMPILE_ERROR_LINE = re.compile(
     r"^(?P<path>[^:\s][^:]*\.proto):(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.*)$"
 )
+"""A located compile error, ``file.proto:line:col: message``, as buf and protoc print them."""
 
 
 def parse_compile_errors(text: str) -> ProtokitError | None:
     """The first ``file.proto:line:col:message`` compile error in buf's text output, if any."""
     for line in text.splitlines():
-        match = _TEXT_LOCATION.match(line.strip())
+        match = COMPILE_ERROR_LINE.match(line.strip())
         if match:
             return ProtokitError(
                 match.group("msg").strip(),

@@ -79,6 +79,12 @@ def gencode_version() -> str:
     return match.group(1)
 
 
+def gencode_of(source: bytes) -> str | None:
+    """The "Protobuf Python Version" a generated ``_pb2.py`` module declares, if it has one."""
+    match = _GENCODE_HEADER.search(source.decode("utf-8", "replace"))
+    return match.group(1) if match else None
+
+
 @dataclass(frozen=True)
 class Toolchain:
     buf: str
