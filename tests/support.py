@@ -44,7 +44,9 @@ def run_protokit(
 
 def assert_one_error_line(proc: subprocess.CompletedProcess[str], code: int) -> str:
     """The failure is one ``protokit: error:`` line on stderr with exit ``code``; returns it."""
+    # progress lines (``protokit: lint (buf lint)``) may come before the failure
     lines = proc.stderr.splitlines()
+    lines = lines[next((i for i, ln in enumerate(lines) if "error:" in ln), 0) :]
     assert proc.returncode == code, proc.stderr
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("protokit: error: "), proc.stderr

@@ -11,6 +11,7 @@ from .conftest import Repo
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
+    lines = lines[next((i for i, ln in enumerate(lines) if "error:" in ln), 0) :]  # after progress
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("protokit: error: ")
     assert "Traceback" not in proc.stderr

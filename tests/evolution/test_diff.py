@@ -15,27 +15,40 @@ def changes(repo: Repo) -> list[dict[str, Any]]:
     return result
 
 
-def test_a_removed_unreserved_enum_value_gets_its_reserved_lines(repo: Repo) -> None:
+def test_under_file_reserving_a_deleted_enum_value_is_not_offered_as_the_fix(repo: Repo) -> None:
     repo.replace(SHOP, "  COLOR_GREEN = 2;\n", "")
     (change,) = changes(repo)
-    assert change["rule"] == "ENUM_VALUE_NO_DELETE"
-    assert change["fix"] == 'add to enum shop.v1.Color: reserved 2; reserved "COLOR_GREEN";'
+    assert change["rules"] == ["ENUM_VALUE_NO_DELETE"]
+    assert "restore the value" in change["fix"]
+    assert "reserved 2;" not in change["fix"]
 
 
-def test_a_removed_field_that_is_already_reserved_needs_no_reserved_lines(repo: Repo) -> None:
-    repo.replace(SHOP, "  int64 price = 2;\n", '  reserved 2;\n  reserved "price";\n')
+def test_under_wire_json_a_deleted_enum_value_gets_its_reserved_lines(repo: Repo) -> None:
+    repo.replace("buf.yaml", "    - FILE", "    - WIRE_JSON")
+    repo.replace(SHOP, "  COLOR_GREEN = 2;\n", "")
     (change,) = changes(repo)
-    assert change["rule"] == "FIELD_NO_DELETE"
-    assert change["fix"] is None
+    assert change["rules"] == [
+        "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+    ]
+    assert change["fix"] == (
+        'add to enum shop.v1.Color: reserved 2;; add to enum shop.v1.Color: reserved "COLOR_GREEN";'
+    )
 
 
-def test_a_renumbered_field_reserves_only_the_old_number(repo: Repo) -> None:
+def test_under_wire_a_reserved_deletion_is_no_change_that_breaks(repo: Repo) -> None:
+    repo.replace("buf.yaml", "    - FILE", "    - WIRE")
+    repo.replace(SHOP, "  int64 price = 2;\n", "  reserved 2;\n")
+    assert [c for c in changes(repo) if c["kind"] == "breaking"] == []
+
+
+def test_a_renumbered_field_is_one_change_named_for_its_new_number(repo: Repo) -> None:
     repo.replace(SHOP, "  shop.v1.Color color = 3;", "  shop.v1.Color color = 13;")
     removed = [c for c in changes(repo) if c["action"] == "removed"]
     assert [c["detail"] for c in removed] == [
         "field shop.v1.Item.color changed number from 3 to 13"
     ]
-    assert removed[0]["fix"] == "add to message shop.v1.Item: reserved 3;"
+    assert removed[0]["rules"] == ["FIELD_NO_DELETE"]
 
 
 def test_text_changelog_lists_each_change_with_rule_and_location(repo: Repo) -> None:
@@ -45,7 +58,7 @@ def test_text_changelog_lists_each_change_with_rule_and_location(repo: Repo) -> 
     text = repo.protokit("diff", "--against", "main").stdout
     assert "breaking  removed" in text
     assert f"[FIELD_NO_DELETE]  ({SHOP}:16:1)" in text  # below the new value
-    assert 'fix: add to message shop.v1.Item: reserved 2; reserved "price";' in text
+    assert "fix: restore the field and mark it `deprecated = true`" in text
     assert "additive  added" in text
     assert "new enum value shop.v1.Color.COLOR_BLUE (3)" in text
     assert "implied bump: major (no release frozen yet)" in text

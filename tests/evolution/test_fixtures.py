@@ -13,7 +13,7 @@ from protokit.core.workspace import open_workspace
 from protokit.evolution.fixtures import MAX_DEPTH, DynamicSchema, make_fixtures
 from protokit.tools.image import build_image
 
-from .conftest import Repo
+from .conftest import SHOP, Repo
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +87,12 @@ def test_json_fixture_parses_to_the_binary_fixture(image: Image) -> None:
         if any(isinstance(v, float) and math.isnan(v) for _, v in from_binary.ListFields()):
             continue
         assert from_json == from_binary, fixture.stem
+
+
+def test_bytes_becoming_string_is_reported_not_a_crash(repo: Repo) -> None:
+    repo.replace(SHOP, "    bytes blob = 8;", "    string blob = 8;")
+    repo.commit("bytes to string")
+    proc = repo.protokit("check", "--against", "main")
+    assert proc.returncode == 100, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert f"{SHOP}:" in proc.stdout and "FIELD_SAME_TYPE" in proc.stdout

@@ -216,7 +216,7 @@ class Outcome:
 
     @property
     def diff_rules(self) -> set[str]:
-        return {c["rule"] for c in self.diff["changes"] if c["kind"] == "breaking"}
+        return {r for c in self.diff["changes"] if c["kind"] == "breaking" for r in c["rules"]}
 
 
 def run_scenario(pristine: Repo, name: str, dest: Path) -> Outcome:
@@ -278,8 +278,8 @@ def test_diff_implies_the_scenarios_version_bump(outcome: Outcome) -> None:
     assert outcome.diff["bump"] == outcome.scenario.bump
 
 
-def test_diff_reports_no_breaking_rule_that_buf_does_not(outcome: Outcome) -> None:
-    assert outcome.diff_rules <= outcome.buf_rules, (outcome.diff_rules, outcome.buf_rules)
+def test_diff_reports_exactly_the_breaking_rules_buf_reports(outcome: Outcome) -> None:
+    assert outcome.diff_rules == outcome.buf_rules, (outcome.diff_rules, outcome.buf_rules)
 
 
 def test_buf_and_diff_both_name_the_scenarios_rule(outcome: Outcome) -> None:
@@ -296,7 +296,8 @@ def test_check_exits_100_for_breaking_changes_and_0_otherwise(outcome: Outcome) 
 
 
 def test_fixture_checks_report_exactly_the_wire_and_json_breaks(outcome: Outcome) -> None:
-    compat_rules = {f["rule"] for f in outcome.findings if f["source"] == "protokit compat"}
+    reported = {r for f in outcome.findings for r in (f["rule"], *f["also"])}
+    compat_rules = {r for r in reported if r.startswith("COMPAT_")}
     assert compat_rules == outcome.scenario.compat, outcome.findings
 
 
@@ -305,5 +306,14 @@ def test_check_locates_the_rule_at_the_changed_line(outcome: Outcome) -> None:
     if rule is None:
         assert outcome.findings == []
     else:
-        located = {f"{f['path']}:{f['line']}" for f in outcome.findings if f["rule"] == rule}
+        located = {
+            f"{f['path']}:{f['line']}" for f in outcome.findings if rule in (f["rule"], *f["also"])
+        }
         assert outcome.scenario.location in located, outcome.findings
+
+
+def test_check_reports_each_change_once_at_its_proto_line(outcome: Outcome) -> None:
+    evolution = [f for f in outcome.findings if f["source"] in ("buf breaking", "protokit compat")]
+    places = [(f["path"], f["line"]) for f in evolution]
+    assert len(places) == len(set(places)), evolution
+    assert all(path.endswith(".proto") for path, _ in places), evolution

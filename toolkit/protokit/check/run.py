@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protokit.check.lint import run_format_check, run_lint
+from protokit.core.descriptors import Image
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
 
@@ -26,7 +27,7 @@ def _quiet(_: str) -> None:
 GEN_STALE_RULE = "GEN_STALE"
 
 
-def gen_staleness(ws: Workspace) -> list[Finding]:
+def gen_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
     """``gen --check`` as findings: generated files that differ from what the contracts give, and
     RPCs a servicer lacks. Only where the repository keeps ``protokit gen`` output (a manifest)."""
     from protokit.core.writer import Action, Owner
@@ -34,7 +35,7 @@ def gen_staleness(ws: Workspace) -> list[Finding]:
 
     if not (ws.root / ws.settings.stubs_out / MANIFEST_NAME).is_file():
         return []
-    result = run_gen(ws, check=True)
+    result = run_gen(ws, check=True, image=image)
     findings = [
         Finding(
             path=change.path,
@@ -58,18 +59,22 @@ def run_check(
     log: Callable[[str], None] = _quiet,
 ) -> list[Finding]:
     from protokit.evolution.checks import run_evolution_checks
+    from protokit.tools.image import build_image
 
     options = options or CheckOptions()
     findings: list[Finding] = []
     findings.extend(run_format_check(ws))
     findings.extend(run_lint(ws))
-    findings.extend(gen_staleness(ws))
-    findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log))
-    findings.extend(conversation_staleness(ws))
+    log("format and lint checked (buf format, buf lint)")
+    image = build_image(ws)  # once, for generation and every evolution check
+    findings.extend(gen_staleness(ws, image))
+    log("generated code checked (gen --check)")
+    findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
+    findings.extend(conversation_staleness(ws, image))
     return findings
 
 
-def conversation_staleness(ws: Workspace) -> list[Finding]:
+def conversation_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
     """Conversations (the repository's and every release's) that no longer parse under the
     current schema, located at the file and at the RPC's line in the ``.proto``."""
     from protokit.conversations.repository import CONVERSATIONS_DIR, conversation_findings
@@ -80,4 +85,4 @@ def conversation_staleness(ws: Workspace) -> list[Finding]:
         (v, (releases_root(ws) / v / CONVERSATIONS_DIR).relative_to(ws.root).as_posix())
         for v in list_releases(ws)
     ]
-    return conversation_findings(ws, build_image(ws), frozen)
+    return conversation_findings(ws, image if image is not None else build_image(ws), frozen)

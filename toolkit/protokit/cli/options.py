@@ -32,7 +32,7 @@ def format_option(func: F) -> F:
         type=click.Choice([f.value for f in OutputFormat]),
         default=OutputFormat.TEXT.value,
         show_default=True,
-        help="How findings are printed: text, json, or GitHub annotations.",
+        help="How findings are printed: text, json, GitHub annotations, or SARIF (code scanning).",
     )(func)
 
 

@@ -140,3 +140,15 @@ def load_image_bytes(data: bytes, shown: str) -> Image:
         raise ProtokitError("not a descriptor set or buf image (binary)", path=shown) from exc
     names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
     return Image(files=tuple(files.file), targets=names, disk_paths={})
+
+
+_FIELD_TYPES = descriptor_pb2.FieldDescriptorProto.Type
+SCALAR_NAMES: dict[int, str] = {
+    value: name.removeprefix("TYPE_").lower() for name, value in _FIELD_TYPES.items()
+}
+"""Field type numbers (``FieldDescriptorProto.TYPE_*``, which the runtime's ``FieldDescriptor``
+shares) to their ``.proto`` spelling: ``int64``, ``string``, ``message``."""
+
+
+def scalar_name(type_number: int) -> str:
+    return SCALAR_NAMES.get(type_number, str(type_number))

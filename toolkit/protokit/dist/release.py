@@ -18,6 +18,7 @@ from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import BUF_YAML, Workspace
 from protokit.dist.version import release_tag
+from protokit.evolution.changelog import CHANGELOG
 from protokit.evolution.checks import run_release
 from protokit.evolution.compattests import write_compat_tests
 from protokit.evolution.release import Version
@@ -45,7 +46,7 @@ def run_tagged_release(ws: Workspace, version: str) -> ReleaseResult:
     action = write_compat_tests(ws)
     if top is None:
         return ReleaseResult(folder, action, None, None)
-    git.commit_paths(ws.root, [folder, ws.settings.compat_tests], f"release {version}")
+    git.commit_paths(ws.root, [folder, ws.settings.compat_tests, CHANGELOG], f"release {version}")
     git.create_tag(ws.root, tag, f"release {version}")
     return ReleaseResult(folder, action, tag, git.head(ws.root))
 

@@ -84,9 +84,29 @@ def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> 
             yield baseline
             return
     with tempfile.TemporaryDirectory(prefix="protokit-baseline-") as tmp:
-        baseline = _git_baseline(ws, against, Path(tmp))
+        try:
+            baseline = _git_baseline(ws, against, Path(tmp))
+        except ProtokitError as exc:
+            raise _not_found(ws, against) or exc from exc
         _same_module(baseline, current)
         yield baseline
+
+
+_VERSION_LIKE = re.compile(r"v?\d+\.\d+\.\d+\S*")
+_IMAGE_SUFFIXES = (".binpb", ".bin", ".pb", ".desc", ".protoset", ".json")
+
+
+def _not_found(ws: Workspace, against: str) -> ProtokitError | None:
+    """A clearer error for a baseline that looks like a release or an image file but is none."""
+    if _VERSION_LIKE.fullmatch(against) and against.lstrip("v") not in list_releases(ws):
+        frozen = ", ".join(list_releases(ws)) or "none yet"
+        return ProtokitError(
+            f"baseline {against!r} is not a frozen release or a git tag here (frozen releases: "
+            f"{frozen}); pass one of them, an image file or a git ref"
+        )
+    if against.endswith(_IMAGE_SUFFIXES):
+        return ProtokitError(f"baseline image file {against!r} does not exist", path=against)
+    return None
 
 
 def default_against(ws: Workspace) -> str | None:

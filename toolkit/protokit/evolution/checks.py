@@ -1,20 +1,25 @@
-"""The schema-evolution part of ``protokit check``: breaking changes and fixture compatibility."""
+"""The schema-evolution part of ``protokit check``, and ``diff`` and ``release``: breaking changes,
+fixture compatibility, and the version they imply."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.findings import Finding
+from protokit.core.findings import Finding, dedupe
 from protokit.core.workspace import Workspace
 from protokit.evolution.apidiff import ApiDiff, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
+from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
 from protokit.evolution.breaking import run_breaking
+from protokit.evolution.changelog import write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests
+from protokit.evolution.config import breaking_config
 from protokit.evolution.release import (
     Version,
     freeze_release,
@@ -22,15 +27,22 @@ from protokit.evolution.release import (
     list_releases,
     load_release,
 )
+from protokit.evolution.rules import Category
 from protokit.tools.image import build_image
 
 
 def run_evolution_checks(
-    ws: Workspace, against: str | None, all_releases: bool, log: Callable[[str], None]
+    ws: Workspace,
+    against: str | None,
+    all_releases: bool,
+    log: Callable[[str], None],
+    image: Image | None = None,
 ) -> list[Finding]:
     """``buf breaking`` against the baseline, fixtures of the baseline and of the latest (or every)
     frozen release read by the current schema and back, and the generated tests' freshness."""
-    image = build_image(ws)
+    image = image if image is not None else build_image(ws)
+    config = breaking_config(ws)
+    json_too = config.category is not Category.WIRE
     compats: list[Compat] = []
 
     def compat() -> Compat:  # built once, and only when there is something to check against
@@ -44,63 +56,78 @@ def run_evolution_checks(
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
         with open_baseline(ws, base, image) as baseline:
-            log(f"breaking changes against {baseline.label}")
-            api = diff_images(baseline.image, image, baseline.label, None)
-            findings.extend(_with_reserved(run_breaking(ws, baseline), api))
+            log(f"breaking changes against {baseline.label} ({config.category.value} category)")
+            api = diff_images(baseline.image, image, baseline.label, None, config)
+            findings.extend(_with_fixes(run_breaking(ws, baseline, config.category), api))
             if baseline.release is None:
-                findings.extend(compat().check(Snapshot.of_image(baseline.label, baseline.image)))
+                log(f"fixture compatibility with {baseline.label}")
+                snapshot = Snapshot.of_image(baseline.label, baseline.image)
+                findings.extend(compat().check(snapshot, json_too))
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
     for version in versions:
         snapshot = Snapshot.of_release(load_release(ws, version))
         log(f"fixture compatibility with release {version}")
-        findings.extend(compat().check(snapshot))
+        findings.extend(compat().check(snapshot, json_too))
+    log("compatibility tests up to date")
     findings.extend(check_compat_tests(ws))
-    return _dedupe_compat(findings)
+    return merge_findings(dedupe(findings, only_source=COMPAT_SOURCE))
 
 
-def _dedupe_compat(findings: list[Finding]) -> list[Finding]:
-    """Several baselines often show the same fixture break; keep the first at each place."""
-    seen: set[tuple[str, int, int, str]] = set()
-    kept: list[Finding] = []
-    for f in findings:
-        if f.source == COMPAT_SOURCE:
-            key = (f.path, f.line, f.column, f.rule)
-            if key in seen:
-                continue
-            seen.add(key)
-        kept.append(f)
-    return kept
+def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per change: buf's and the fixtures' findings at one place of a .proto file
+    become one, the first buf rule first and the others listed with it."""
+    merged: dict[tuple[str, int], Finding] = {}
+    rest: list[Finding] = []
+    evolution = (BREAKING_SOURCE, COMPAT_SOURCE)
+    ordered = sorted(
+        findings, key=lambda f: evolution.index(f.source) if f.source in evolution else 9
+    )
+    for f in ordered:
+        if f.source not in evolution or not f.path.endswith(".proto") or f.line <= 0:
+            rest.append(f)
+            continue
+        key = (f.path, f.line)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = f
+        elif f.rule != first.rule and f.rule not in first.also:
+            merged[key] = replace(first, also=(*first.also, f.rule, *f.also))
+    return [*merged.values(), *rest]
 
 
 def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
-    """The API changelog between ``against`` (default: the latest release) and the workspace."""
-    base = against if against is not None else default_against(ws)
+    """The API changelog between ``against`` (default: the latest release) and the workspace;
+    the next version is always counted from the latest release."""
+    latest = latest_release(ws)
+    base = against if against is not None else latest
     if base is None:
         raise ProtokitError(
             "no baseline: no release is frozen yet; pass --against a git ref, a tag or an image "
             "file, or freeze one with `protokit release 1.0.0`"
         )
     image = build_image(ws)
+    config = breaking_config(ws)
     with open_baseline(ws, base, image) as baseline:
-        return diff_images(baseline.image, image, baseline.label, latest_release(ws))
+        api = diff_images(baseline.image, image, baseline.label, latest, config)
+        if latest is None or (baseline.release is not None and baseline.release.version == latest):
+            return api
+    since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
+    return replace(api, since_release=since.changes)
 
 
-def _with_reserved(findings: list[Finding], api: ApiDiff) -> list[Finding]:
-    """Give buf's deletion findings the exact ``reserved`` lines protokit's diff worked out."""
-    fixes: dict[tuple[str, int, str], list[tuple[str, str]]] = {}
+def _with_fixes(findings: list[Finding], api: ApiDiff) -> list[Finding]:
+    """Give buf's findings the fix protokit's diff worked out for the same rule and place (the
+    exact ``reserved`` lines, in categories where reserving clears the rule)."""
+    fixes: dict[tuple[str, int, str], str] = {}
     for change in api.changes:
-        if change.fix and change.rule:
-            short = change.name.rsplit(".", 1)[-1]
-            fixes.setdefault((change.path, change.line, change.rule), []).append(
-                (short, change.fix)
-            )
+        for rule in change.rules:
+            if change.fix:
+                fixes.setdefault((change.path, change.line, rule), change.fix)
     result: list[Finding] = []
     for f in findings:
-        candidates = fixes.get((f.path, f.line, f.rule), [])
-        named = [fix for short, fix in candidates if f'"{short}"' in f.message]
-        chosen = named[:1] or (candidates[:1] and [candidates[0][1]])
-        if chosen:
-            f = replace(f, message=f"{f.message}; to delete it for good, {chosen[0]}")
+        fix = fixes.get((f.path, f.line, f.rule))
+        if fix and fix not in f.message:
+            f = replace(f, message=f"{f.message}; {fix}")
         result.append(f)
     return result
 
@@ -111,8 +138,12 @@ def run_release(ws: Workspace, version: str) -> Path:
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)
+    api: ApiDiff | None = None
     if latest is not None:
-        api = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest)
+        config = breaking_config(ws)
+        api = diff_images(
+            load_release(ws, latest).image, image, f"release {latest}", latest, config
+        )
         implied = Version.parse(latest).bump(api.bump)
         if wanted < implied and Version.parse(latest) < wanted and api.changes:
             first = api.changes[0]  # the most severe change: breaking ones sort first
@@ -120,4 +151,6 @@ def run_release(ws: Workspace, version: str) -> Path:
                 f"release {version} is too small: the changes since {latest} are {api.bump} "
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
-    return freeze_release(ws, version, image)
+    folder = freeze_release(ws, version, image)
+    write_changelog(ws.root, version, api)
+    return folder

@@ -15,18 +15,15 @@ These do not consult buf: a changed field type is caught from the payloads alone
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import descriptor_pb2, json_format, message
+from google.protobuf import descriptor_pb2, json_format
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.unknown_fields import UnknownFieldSet
 
 from protokit.core.descriptors import Image
-from protokit.core.findings import Finding
+from protokit.core.findings import Finding, dedupe
 from protokit.core.sourcemap import SourceMap
 from protokit.evolution.fixtures import (
     BINARY_SUFFIX,
@@ -35,10 +32,17 @@ from protokit.evolution.fixtures import (
     Fixture,
     make_fixtures,
 )
+from protokit.evolution.payloads import (
+    diff_trees,
+    one_line,
+    show,
+    tree,
+    type_name,
+    unknown_fields,
+)
 from protokit.evolution.release import Release
 
 SOURCE = "protokit compat"
-RULE_MESSAGE_MISSING = "COMPAT_MESSAGE_MISSING"
 RULE_PARSE = "COMPAT_PARSE"
 RULE_WIRE_TYPE = "COMPAT_WIRE_TYPE"
 RULE_VALUE = "COMPAT_VALUE_CHANGED"
@@ -104,8 +108,10 @@ class Compat:
             self._fixtures = tuple(make_fixtures(self.current))
         return self._fixtures
 
-    def check(self, old: Snapshot) -> list[Finding]:
-        return [*self.backward(old), *self.forward(old), *self.json(old)]
+    def check(self, old: Snapshot, json_too: bool = True) -> list[Finding]:
+        """Every check against one baseline; ``json_too`` False for the WIRE category, where
+        JSON compatibility is not promised."""
+        return [*self.backward(old), *self.forward(old), *(self.json(old) if json_too else [])]
 
     def backward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The current schema reads the baseline's binary payloads."""
@@ -114,26 +120,14 @@ class Compat:
         for fixture in old.fixtures:
             if only is not None and fixture.message != only:
                 continue
-            where = old.where(fixture)
             if not self.schema.has_message(fixture.message):
-                findings.append(
-                    self._finding(
-                        _Problem(
-                            RULE_MESSAGE_MISSING,
-                            fixture.message,
-                            None,
-                            f"message {fixture.message} of {old.label} is gone from the current "
-                            "schema, so its payloads cannot be read; restore it (moving a "
-                            "message to another package or renaming it breaks readers)",
-                        ),
-                        "backward",
-                        where,
-                    )
-                )
+                # Deleted or renamed: the current schema has no reader of these payloads, and
+                # buf's own rules say whether losing the message breaks (MESSAGE_NO_DELETE).
                 continue
+            where = old.where(fixture)
             for problem in _read(fixture.binary, fixture.message, writer, self.schema, True):
                 findings.append(self._finding(problem, "backward", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def forward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline schema reads payloads the current schema writes."""
@@ -147,7 +141,7 @@ class Compat:
             where = f"{fixture.stem}{BINARY_SUFFIX} (current schema)"
             for problem in _read(fixture.binary, fixture.message, self.schema, reader, False):
                 findings.append(self._finding(problem, "forward", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def json(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline's JSON payloads parse into the values its binary payloads hold."""
@@ -157,11 +151,11 @@ class Compat:
             if only is not None and fixture.message != only:
                 continue
             if not self.schema.has_message(fixture.message):
-                continue  # reported once by the backward check
+                continue  # no reader of these payloads any more
             where = old.where(fixture, JSON_SUFFIX)
             for problem in _read_json(fixture, writer, self.schema):
                 findings.append(self._finding(problem, "json", where))
-        return _dedupe(findings)
+        return dedupe(findings)
 
     def _finding(self, problem: _Problem, direction: str, where: str) -> Finding:
         names: list[str] = []
@@ -174,7 +168,7 @@ class Compat:
         names.append(problem.scope)
         location = self.sources.nearest(*names)
         return Finding(
-            path=location.path if location else where.split(" ", 1)[0],
+            path=location.path if location else "",
             line=location.line if location else 0,
             column=location.column if location else 0,
             rule=problem.rule,
@@ -183,29 +177,17 @@ class Compat:
         )
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per place and rule: every case of a message shows the same break."""
-    seen: set[tuple[str, int, int, str]] = set()
-    kept: list[Finding] = []
-    for f in findings:
-        key = (f.path, f.line, f.column, f.rule)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    return kept
-
-
 def _read(
     payload: bytes, name: str, writer: DynamicSchema, reader: DynamicSchema, backward: bool
 ) -> list[_Problem]:
-    written = writer.message_class(name).FromString(payload)
     try:
+        written = writer.message_class(name).FromString(payload)
         read = reader.message_class(name).FromString(payload)
-    except Exception as exc:  # DecodeError and friends
-        return [_Problem(RULE_PARSE, name, None, f"{name} no longer parses: {_one_line(exc)}")]
+    except Exception as exc:  # DecodeError (bad UTF-8, corrupt wire data) and friends
+        return [_Problem(RULE_PARSE, name, None, f"{name} no longer parses: {one_line(exc)}")]
     problems: dict[tuple[str, int | None], _Problem] = {}
     tolerated: set[tuple[str, int | None]] = set()
-    for scope, number, wire_type in _unknown_fields(read):
+    for scope, number, wire_type in unknown_fields(read):
         declared = scope.fields_by_number.get(number)
         key = (scope.full_name, number)
         if (
@@ -225,7 +207,7 @@ def _read(
                 RULE_WIRE_TYPE,
                 scope.full_name,
                 number,
-                f"field {declared.full_name} ({number}) is {_type_name(declared)} in the "
+                f"field {declared.full_name} ({number}) is {type_name(declared)} in the "
                 f"{'current' if backward else 'baseline'} schema but the payload carries a "
                 f"{_WIRE_NAMES.get(wire_type, str(wire_type))} value there; restore the old "
                 f"type, or add a new field with a new number and `reserved {number};` this one",
@@ -239,8 +221,8 @@ def _read(
                 f"current schema neither declares nor reserves; add `reserved {number};` so it "
                 "is never reused with another type",
             )
-    for w_field, r_field, old_value, new_value in _diff(
-        _tree(written), _tree(read), written.DESCRIPTOR, read.DESCRIPTOR
+    for w_field, r_field, old_value, new_value in diff_trees(
+        tree(written), tree(read), written.DESCRIPTOR, read.DESCRIPTOR
     ):
         key = (r_field.containing_type.full_name, r_field.number)
         if key in problems or key in tolerated:
@@ -249,8 +231,8 @@ def _read(
             RULE_VALUE,
             r_field.containing_type.full_name,
             r_field.number,
-            f"field {r_field.full_name} ({r_field.number}) reads {_show(old_value)} written "
-            f"as {_type_name(w_field)} as {_show(new_value)} ({_type_name(r_field)}); restore "
+            f"field {r_field.full_name} ({r_field.number}) reads {show(old_value)} written "
+            f"as {type_name(w_field)} as {show(new_value)} ({type_name(r_field)}); restore "
             f"the old type, or add a new field with a new number and `reserved "
             f"{r_field.number};` this one",
         )
@@ -277,20 +259,23 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
         parsed = json_format.Parse(
             fixture.json, cls(), ignore_unknown_fields=True, descriptor_pool=reader.pool
         )
-    except (json_format.ParseError, ValueError) as exc:
+    except Exception as exc:  # ParseError, ValueError, and whatever else bad input raises
         return [
             _Problem(
                 RULE_JSON_PARSE,
                 *_json_error_field(cls.DESCRIPTOR, str(exc)),
-                f"old JSON of {name} no longer parses: {_one_line(exc)}; restore the field's type "
+                f"old JSON of {name} no longer parses: {one_line(exc)}; restore the field's type "
                 "or JSON name",
             )
         ]
-    binary = cls.FromString(fixture.binary)
+    try:
+        binary = cls.FromString(fixture.binary)
+    except Exception:  # the binary payload no longer parses: the backward check reports it
+        return []
     problems: list[_Problem] = []
     seen: set[tuple[str, int]] = set()
-    for _, r_field, from_binary, from_json in _diff(
-        _tree(binary), _tree(parsed), cls.DESCRIPTOR, cls.DESCRIPTOR
+    for _, r_field, from_binary, from_json in diff_trees(
+        tree(binary), tree(parsed), cls.DESCRIPTOR, cls.DESCRIPTOR
     ):
         key = (r_field.containing_type.full_name, r_field.number)
         if key in seen:
@@ -318,7 +303,7 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
                     key[0],
                     r_field.number,
                     f"old JSON value {old_enum_name!r} of field {r_field.full_name} "
-                    f"({r_field.number}) is no longer a name of {_type_name(r_field)}; restore "
+                    f"({r_field.number}) is no longer a name of {type_name(r_field)}; restore "
                     "the enum value's name (or keep it as an alias with `allow_alias`)",
                 )
             )
@@ -341,7 +326,7 @@ def _read_json(fixture: Fixture, writer: DynamicSchema, reader: DynamicSchema) -
                     key[0],
                     r_field.number,
                     f"old JSON sets field {r_field.full_name} ({r_field.number}) to "
-                    f"{_show(from_json)} but the binary payload holds {_show(from_binary)}; "
+                    f"{show(from_json)} but the binary payload holds {show(from_binary)}; "
                     "restore the field's type or enum value names",
                 )
             )
@@ -357,122 +342,10 @@ def _enum_name(field: Any, value: Any) -> str | None:
     return str(found.name) if found is not None else None
 
 
-def _tree(msg: message.Message) -> dict[int, Any]:
-    """Known fields as ``{number: value}``: nested messages as trees, maps as sorted pairs,
-    strings as UTF-8 bytes (the wire cannot tell them apart), enums as numbers."""
-    out: dict[int, Any] = {}
-    for fd, value in _fields(msg):
-        out[fd.number] = _value(fd, value)
-    return out
-
-
-def _value(fd: Any, value: Any) -> Any:
-    if fd.type == FieldDescriptor.TYPE_MESSAGE:
-        if fd.message_type.GetOptions().map_entry:
-            value_fd = fd.message_type.fields_by_name["value"]
-            pairs = [(_scalar(k), _single(value_fd, v)) for k, v in value.items()]
-            return sorted(pairs, key=repr)
-        if fd.is_repeated:
-            return [_tree(v) for v in value]
-        return _tree(value)
-    if fd.is_repeated:
-        return [_scalar(v) for v in value]
-    return _scalar(value)
-
-
-def _single(fd: Any, value: Any) -> Any:
-    return _tree(value) if fd.type == FieldDescriptor.TYPE_MESSAGE else _scalar(value)
-
-
-def _scalar(value: Any) -> Any:
-    return value.encode("utf-8") if isinstance(value, str) else value
-
-
-def _diff(
-    old: dict[int, Any],
-    new: dict[int, Any],
-    old_desc: Any,
-    new_desc: Any,
-) -> Iterator[tuple[Any, Any, Any, Any]]:
-    """Fields both schemas declare whose values differ, innermost field first."""
-    for number in sorted(set(old) | set(new)):
-        w_field = old_desc.fields_by_number.get(number)
-        r_field = new_desc.fields_by_number.get(number)
-        if w_field is None or r_field is None:
-            continue
-        a, b = old.get(number), new.get(number)
-        if a == b:
-            continue
-        both_messages = (
-            w_field.type == FieldDescriptor.TYPE_MESSAGE
-            and r_field.type == FieldDescriptor.TYPE_MESSAGE
-            and not r_field.message_type.GetOptions().map_entry
-        )
-        if both_messages and isinstance(a, dict) and isinstance(b, dict):
-            yield from _diff(a, b, w_field.message_type, r_field.message_type)
-            continue
-        if both_messages and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for x, y in zip(a, b, strict=True):
-                yield from _diff(x, y, w_field.message_type, r_field.message_type)
-            continue
-        yield w_field, r_field, a, b
-
-
-def _unknown_fields(msg: message.Message) -> Iterator[tuple[Any, int, int]]:
-    """(declaring message, number, wire type) of every unknown field, nested ones included."""
-    for item in UnknownFieldSet(msg):  # type: ignore[attr-defined]
-        yield msg.DESCRIPTOR, item.field_number, item.wire_type
-    for fd, value in _fields(msg):
-        if fd.type != FieldDescriptor.TYPE_MESSAGE:
-            continue
-        if fd.message_type.GetOptions().map_entry:
-            value_fd = fd.message_type.fields_by_name["value"]
-            if value_fd.type == FieldDescriptor.TYPE_MESSAGE:
-                for v in value.values():
-                    yield from _unknown_fields(v)
-        elif fd.is_repeated:
-            for v in value:
-                yield from _unknown_fields(v)
-        else:
-            yield from _unknown_fields(value)
-
-
 def _reserved(schema: DynamicSchema, full_name: str, number: int) -> bool:
     proto = descriptor_pb2.DescriptorProto()
     schema.descriptor(full_name).CopyToProto(proto)
     return any(r.start <= number < r.end for r in proto.reserved_range)
-
-
-_TYPE_NAMES = {
-    getattr(FieldDescriptor, name): name.removeprefix("TYPE_").lower()
-    for name in dir(FieldDescriptor)
-    if name.startswith("TYPE_")
-}
-
-
-def _type_name(fd: Any) -> str:
-    if fd.type == FieldDescriptor.TYPE_MESSAGE:
-        return str(fd.message_type.full_name)
-    if fd.type == FieldDescriptor.TYPE_ENUM:
-        return str(fd.enum_type.full_name)
-    return _TYPE_NAMES.get(fd.type, str(fd.type))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bytes):
-        with contextlib.suppress(UnicodeDecodeError):
-            value = value.decode("utf-8")
-    text = "unset" if value is None else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-def _fields(msg: message.Message) -> list[tuple[Any, Any]]:
-    """Set fields; typed loosely because protobuf's stubs mark every nested type optional."""
-    return list(msg.ListFields())
 
 
 def _json_error_field(root: Any, error: str) -> tuple[str, int | None]:

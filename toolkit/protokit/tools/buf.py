@@ -136,8 +136,10 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
             raise ProtokitError(f"could not read buf output: {raw[:200]}") from exc
         rule = str(item.get("type", "UNKNOWN"))
         path = str(item.get("path", ""))
-        line = int(item.get("start_line", 0) or 0)
-        column = int(item.get("start_column", 0) or 0)
+        # An element with no place in the current tree (a deleted file) comes without a path;
+        # buf still says 1:1, which would print as a place.
+        line = int(item.get("start_line", 0) or 0) if path else 0
+        column = int(item.get("start_column", 0) or 0) if path else 0
         message = str(item.get("message", "")).strip()
         if rule == "COMPILE":
             raise ProtokitError(
@@ -151,8 +153,8 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
                 rule=rule,
                 message=message,
                 source=source,
-                end_line=int(item["end_line"]) if item.get("end_line") else None,
-                end_column=int(item["end_column"]) if item.get("end_column") else None,
+                end_line=int(item["end_line"]) if path and item.get("end_line") else None,
+                end_column=int(item["end_column"]) if path and item.get("end_column") else None,
             )
         )
     return findings

@@ -1,0 +1,210 @@
+"""Rules over a message kept under its full name: deleted fields and oneofs, reserved ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from google.protobuf import descriptor_pb2 as d
+
+from protokit.evolution.rules import (
+    ALL,
+    FILE_PACKAGE,
+    Category,
+    Kind,
+    On,
+    Pair,
+    Rule,
+    Violation,
+)
+from protokit.evolution.rules.schema import is_reserved, real_oneofs, reserved_numbers
+
+_WIRE_BOTH = frozenset({Category.WIRE_JSON, Category.WIRE})
+
+
+def _deleted_fields(p: Pair) -> Iterator[tuple[d.FieldDescriptorProto, str]]:
+    """Fields whose number is gone, with how to describe it (deleted, or renumbered)."""
+    old: d.DescriptorProto = p.old
+    new: d.DescriptorProto = p.new
+    numbers = {f.number for f in new.field}
+    by_name = {f.name: f for f in new.field}
+    for f in old.field:
+        if f.number in numbers:
+            continue
+        moved = by_name.get(f.name)
+        yield (
+            f,
+            (
+                f"field {p.name}.{f.name} changed number from {f.number} to {moved.number}"
+                if moved is not None
+                else f"field {p.name}.{f.name} ({f.number}) was deleted"
+            ),
+        )
+
+
+def field_no_delete(p: Pair) -> Iterator[Violation]:
+    for f, detail in _deleted_fields(p):
+        yield Violation("field", "removed", f"{p.name}.{f.name}", detail, at=(p.name,))
+
+
+def field_no_delete_unless_number_reserved(p: Pair) -> Iterator[Violation]:
+    for f, detail in _deleted_fields(p):
+        if not is_reserved(f.number, p.new.reserved_range, inclusive=False):
+            yield Violation(
+                "field",
+                "removed",
+                f"{p.name}.{f.name}",
+                detail,
+                at=(p.name,),
+                fix=f"add to message {p.name}: reserved {f.number};",
+            )
+
+
+def field_no_delete_unless_name_reserved(p: Pair) -> Iterator[Violation]:
+    names = {f.name for f in p.new.field}
+    for f, detail in _deleted_fields(p):
+        if f.name not in p.new.reserved_name and f.name not in names:
+            yield Violation(
+                "field",
+                "removed",
+                f"{p.name}.{f.name}",
+                detail,
+                at=(p.name,),
+                fix=f'add to message {p.name}: reserved "{f.name}";',
+            )
+
+
+def oneof_no_delete(p: Pair) -> Iterator[Violation]:
+    for name in sorted(real_oneofs(p.old) - real_oneofs(p.new)):
+        yield Violation(
+            "oneof",
+            "removed",
+            f"{p.name}.{name}",
+            f"oneof {p.name}.{name} was deleted",
+            at=(p.name,),
+        )
+
+
+def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
+    old: d.DescriptorProto = p.old
+    new: d.DescriptorProto = p.new
+    missing = [
+        str(n)
+        for n in sorted(
+            reserved_numbers(old.reserved_range, False)
+            - reserved_numbers(new.reserved_range, False)
+        )
+    ]
+    missing += [f'"{n}"' for n in sorted(set(old.reserved_name) - set(new.reserved_name))]
+    if missing:
+        yield Violation(
+            "message",
+            "changed",
+            p.name,
+            f"message {p.name} no longer reserves {', '.join(missing[:10])}"
+            + (", ..." if len(missing) > 10 else ""),
+            at=(p.name,),
+        )
+
+
+def same_required_fields(p: Pair) -> Iterator[Violation]:
+    required = d.FieldDescriptorProto.LABEL_REQUIRED
+    old = {f.number: f.name for f in p.old.field if f.label == required}
+    new = {f.number: f.name for f in p.new.field if f.label == required}
+    for number in sorted(set(old) ^ set(new)):
+        if number in new:
+            detail = f"message {p.name} added required field {new[number]} ({number})"
+            at: tuple[str, ...] = (f"{p.name}.{new[number]}", p.name)
+        else:
+            detail = f"message {p.name} deleted required field {old[number]} ({number})"
+            at = (p.name,)
+        yield Violation("message", "changed", p.name, detail, at=at)
+
+
+def no_remove_standard_descriptor_accessor(p: Pair) -> Iterator[Violation]:
+    if p.new.options.no_standard_descriptor_accessor and not (
+        p.old.options.no_standard_descriptor_accessor
+    ):
+        yield Violation(
+            "message",
+            "changed",
+            p.name,
+            f"message {p.name} set no_standard_descriptor_accessor",
+            at=(p.name,),
+            part=(
+                d.DescriptorProto.OPTIONS_FIELD_NUMBER,
+                d.MessageOptions.NO_STANDARD_DESCRIPTOR_ACCESSOR_FIELD_NUMBER,
+            ),
+        )
+
+
+_DELETE_FIX = (
+    "restore the field and mark it `deprecated = true`: in this category reserving its number "
+    "and name does not clear the rule, because generated code loses the field"
+)
+
+RULES = (
+    Rule(
+        "FIELD_NO_DELETE",
+        "Checks that fields are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        field_no_delete,
+        _DELETE_FIX,
+    ),
+    Rule(
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "Checks that fields are not deleted from a given message unless the number is reserved.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        _WIRE_BOTH,
+        field_no_delete_unless_number_reserved,
+        "reserve the deleted field's number so it is never reused with another type",
+    ),
+    Rule(
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+        "Checks that fields are not deleted from a given message unless the name is reserved.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        frozenset({Category.WIRE_JSON}),
+        field_no_delete_unless_name_reserved,
+        "reserve the deleted field's name so its JSON key is never reused",
+    ),
+    Rule(
+        "ONEOF_NO_DELETE",
+        "Checks that oneofs are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        oneof_no_delete,
+        "restore the oneof (generated code has an accessor for it)",
+    ),
+    Rule(
+        "RESERVED_MESSAGE_NO_DELETE",
+        "Checks that reserved ranges and names are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        ALL,
+        reserved_message_no_delete,
+        "restore the reserved numbers and names",
+    ),
+    Rule(
+        "MESSAGE_SAME_REQUIRED_FIELDS",
+        "Checks that messages have no added or deleted required fields.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        ALL,
+        same_required_fields,
+        "restore the required fields as they were",
+    ),
+    Rule(
+        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+        "Checks that messages do not change the no_standard_descriptor_accessor option from "
+        "false or unset to true.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        no_remove_standard_descriptor_accessor,
+        "remove the no_standard_descriptor_accessor option",
+    ),
+)

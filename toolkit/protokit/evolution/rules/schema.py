@@ -1,0 +1,118 @@
+"""One side of a comparison: an image's own files indexed by full name, and the field facts the
+rules compare (type, cardinality with presence, oneof, JSON name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from google.protobuf import descriptor_pb2 as d
+
+from protokit.core.descriptors import Image, scalar_name, walk_enums, walk_messages
+from protokit.core.sourcemap import SourceMap
+
+F = d.FieldDescriptorProto
+
+
+@dataclass
+class Schema:
+    """Messages (map entries included), enums and services of the image's own files."""
+
+    image: Image
+    files: dict[str, d.FileDescriptorProto] = field(default_factory=dict)
+    messages: dict[str, d.DescriptorProto] = field(default_factory=dict)
+    enums: dict[str, d.EnumDescriptorProto] = field(default_factory=dict)
+    services: dict[str, d.ServiceDescriptorProto] = field(default_factory=dict)
+    file_of: dict[str, str] = field(default_factory=dict)  # element full name -> file name
+    declared: dict[str, set[str]] = field(default_factory=dict)  # file -> full names in it
+    sources: SourceMap = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = SourceMap(self.image)
+        for file in self.image.target_files():
+            self.files[file.name] = file
+            names = self.declared.setdefault(file.name, set())
+            for msg in walk_messages(file):
+                self.messages[msg.full_name] = msg.message
+                names.add(msg.full_name)
+            for enum in walk_enums(file):
+                self.enums[enum.full_name] = enum.enum
+                names.add(enum.full_name)
+            prefix = f"{file.package}." if file.package else ""
+            for svc in file.service:
+                self.services[prefix + svc.name] = svc
+                names.add(prefix + svc.name)
+            for name in names:
+                self.file_of[name] = file.name
+
+    def syntax(self, full_name: str) -> str:
+        file = self.files.get(self.file_of.get(full_name, ""))
+        return (file.syntax or "proto2") if file is not None else "proto3"
+
+    def package(self, file: str) -> str:
+        return self.files[file].package if file in self.files else ""
+
+    def is_map_entry(self, type_name: str) -> bool:
+        msg = self.messages.get(type_name.lstrip("."))
+        return msg is not None and msg.options.map_entry
+
+
+def type_of(f: d.FieldDescriptorProto) -> str:
+    if f.type in (F.TYPE_MESSAGE, F.TYPE_ENUM, F.TYPE_GROUP):
+        return f.type_name.lstrip(".")
+    return scalar_name(f.type)
+
+
+def has_presence(f: d.FieldDescriptorProto, syntax: str) -> bool:
+    if f.label == F.LABEL_REPEATED:
+        return False
+    if f.type in (F.TYPE_MESSAGE, F.TYPE_GROUP) or f.HasField("oneof_index"):
+        return True
+    if syntax == "editions":
+        return f.options.features.field_presence != d.FeatureSet.IMPLICIT
+    return syntax == "proto2" or f.proto3_optional
+
+
+def cardinality(f: d.FieldDescriptorProto, schema: Schema, scope: str) -> str:
+    """``map``, ``repeated``, ``required``, ``optional`` (explicit presence) or ``singular``
+    (implicit presence), as buf's cardinality rules tell them apart."""
+    if f.label == F.LABEL_REPEATED:
+        return "map" if schema.is_map_entry(f.type_name) else "repeated"
+    if f.label == F.LABEL_REQUIRED:
+        return "required"
+    return "optional" if has_presence(f, schema.syntax(scope)) else "singular"
+
+
+def oneof_of(f: d.FieldDescriptorProto, msg: d.DescriptorProto) -> str | None:
+    """The real oneof a field belongs to (not the synthetic one of a proto3 ``optional``)."""
+    if not f.HasField("oneof_index") or f.proto3_optional:
+        return None
+    return msg.oneof_decl[f.oneof_index].name
+
+
+def json_name(f: d.FieldDescriptorProto) -> str:
+    if f.json_name:
+        return f.json_name
+    head, *rest = f.name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def real_oneofs(msg: d.DescriptorProto) -> set[str]:
+    synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
+    return {o.name for i, o in enumerate(msg.oneof_decl) if i not in synthetic}
+
+
+def reserved_numbers(ranges: object, inclusive: bool) -> set[int]:
+    """Numbers in reserved ranges (message ranges end exclusive, enum ranges inclusive); very
+    wide ranges (``reserved 100 to max``) are kept as their first 10,000 numbers."""
+    out: set[int] = set()
+    for r in ranges:  # type: ignore[attr-defined]
+        end = r.end + 1 if inclusive else r.end
+        out.update(range(r.start, min(end, r.start + 10_000)))
+    return out
+
+
+def is_reserved(number: int, ranges: object, inclusive: bool) -> bool:
+    return any(
+        r.start <= number <= r.end if inclusive else r.start <= number < r.end
+        for r in ranges  # type: ignore[attr-defined]
+    )
