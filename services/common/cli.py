@@ -83,20 +83,25 @@ def run_service(
     *,
     prog: str,
     description: str,
-    serve: Callable[[ServerConfig], RunningServer],
-    serve_aio: Callable[[ServerConfig], Awaitable[RunningAioServer]],
+    serve: Callable[[ServerConfig], RunningServer] | None = None,
+    serve_aio: Callable[[ServerConfig], Awaitable[RunningAioServer]] | None = None,
 ) -> int:
-    """Parse options, start the chosen server and run it until SIGINT or SIGTERM."""
+    """Parse options, start the chosen server and run it until SIGINT or SIGTERM.
+
+    A service with only one flavour passes only ``serve`` (sync) or ``serve_aio`` (asyncio)."""
     parser = build_parser(prog, description)
     args = parser.parse_args(argv)
     config = config_from_args(parser, args)
+    if args.aio and serve_aio is None:
+        parser.error("--aio: this service has no asyncio server")
     logging.basicConfig(
         level=args.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        if args.aio:
+        if serve is None or args.aio:
+            assert serve_aio is not None, "run_service needs serve or serve_aio"
             asyncio.run(_run_aio(serve_aio, config))
         else:
             _run_sync(serve, config)

@@ -261,3 +261,16 @@ def test_a_skeleton_the_user_deleted_stays_deleted_unless_forced(example: Path) 
     assert result.returncode == 0, result.stderr
     assert "create    tests/services/test_user_service.py" in result.stderr
     assert starter.is_file()
+
+
+def test_gen_reports_a_servicer_method_whose_rpc_was_removed(example: Path) -> None:
+    path = example / USER_PROTO
+    text = path.read_text()
+    start = text.index("  rpc ChatSupport(")
+    path.write_text(text[:start] + text[text.index(";", start) + 1 :])
+    result = cli(["gen"], example)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "RPC_REMOVED: UserService.ChatSupport handles an RPC that acme.user.v1.UserService no "
+        "longer declares in acme/user/v1/user_service.proto"
+    ) in result.stderr

@@ -47,6 +47,12 @@ def test_mypy_strict_catches_a_wrong_type_through_the_stubs(
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
 
 
+def _google_rpc_config(root: Path) -> Path:
+    config = root / "mypy-google-rpc.ini"
+    config.write_text("[mypy]\n\n[mypy-google.rpc.*]\nfollow_untyped_imports = True\n")
+    return config
+
+
 def test_the_generated_skeletons_and_starter_tests_pass_mypy_strict(example_ws: Path) -> None:
     result = subprocess.run(
         [
@@ -57,6 +63,9 @@ def test_the_generated_skeletons_and_starter_tests_pass_mypy_strict(example_ws: 
             "--no-incremental",
             "--cache-dir",
             "/dev/null",
+            # googleapis-common-protos ships .pyi files for google.rpc but no py.typed marker.
+            "--config-file",
+            str(_google_rpc_config(example_ws)),
             "services",
             "tests/services",
         ],

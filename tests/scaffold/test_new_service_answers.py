@@ -92,3 +92,15 @@ def test_the_same_flags_in_any_order_give_the_same_contract(repo: Path, tmp_path
     text = (repo / CONTRACT).read_text()
     order = [text.index(f"rpc {name}(") for name in ("Get", "Add", "Put", "Sync")]
     assert order == sorted(order)  # unary, then server, client, bidi: each in the given order
+
+
+def test_the_flavour_is_recorded_and_older_answers_mean_both(repo: Path) -> None:
+    from protokit.gen.skeletons import Flavour
+    from protokit.scaffold.answers import Answers
+
+    assert protokit(repo, "new-service", *BILLING, "--flavour", "sync").exit_code == 0
+    assert json.loads((repo / ANSWERS).read_text())["flavour"] == "sync"
+    older = json.loads((repo / ANSWERS).read_text())
+    del older["flavour"]
+    parsed = Answers.loads(json.dumps(older).encode(), path=ANSWERS)
+    assert parsed.flavour is Flavour.BOTH

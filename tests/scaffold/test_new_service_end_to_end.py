@@ -17,7 +17,7 @@ PROTOKIT = [sys.executable, "-m", "protokit"]
 
 def _starter_test(root: Path, test: str) -> str:
     result = run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", test],
+        [sys.executable, "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider", test],
         root,
         PYTHONPATH=str(root / "gen" / "python"),
     )
@@ -54,12 +54,14 @@ def test_a_service_with_every_rpc_kind_is_lint_clean_additive_and_its_starter_te
         "contracts/acme/billing/v1/billing_service.proto",
         "contracts/acme/billing/v1/.protokit-answers.json",
         "gen/python/acme/billing/v1/billing_service_pb2_grpc.py",
-        "services/billing/servicer.py",
         "services/billing/servicer_aio.py",
         "services/billing/__main__.py",
         "tests/services/test_billing_service.py",
     ):
         assert f"create    {path}" in lines, result.stderr
+    assert (repo / "services/common/server_aio.py").is_file()  # the shared serving module
+    # asyncio is the default flavour: no sync servicer to leave answering UNIMPLEMENTED.
+    assert not (repo / "services/billing/servicer.py").exists()
     # The example services' skeletons exist already: gen leaves them alone.
     assert not any(line.startswith("create    services/user/") for line in lines)
 
@@ -68,12 +70,55 @@ def test_a_service_with_every_rpc_kind_is_lint_clean_additive_and_its_starter_te
     assert check.returncode == 0, check.stdout + check.stderr  # gen planned on the same image
     gate = run([*PROTOKIT, "check"], repo)
     assert gate.returncode == 0, gate.stdout + gate.stderr  # the pull-request gate agrees
+    again = run([*PROTOKIT, "gen"], repo)
+    assert again.returncode == 0, again.stderr
+    assert not (repo / "services/billing/servicer.py").exists()  # gen keeps the flavour chosen
     out = _starter_test(repo, "tests/services/test_billing_service.py")
-    for rpc in ("get_invoice", "cancel_invoice", "watch_invoices", "upload_invoices"):
-        assert f"test_billingservice_{rpc}_is_unimplemented PASSED" in out
-    assert "test_billingservice_sync_invoices_is_unimplemented PASSED" in out
-    assert "test_every_rpc_is_unimplemented_over_asyncio PASSED" in out
+    for rpc in ("GetInvoice", "CancelInvoice", "WatchInvoices", "UploadInvoices", "SyncInvoices"):
+        assert f"deliberately_over_asyncio[BillingService.{rpc}] SKIPPED" in out
+    assert "not implemented yet" in out and "5 skipped" in out
     print(f"new-service billing (5 RPCs, 4 kinds) end to end: {elapsed:.2f}s")
+
+
+IMPLEMENTED = """\
+    async def GetInvoice(
+        self,
+        request: billing_service_pb2.GetInvoiceRequest,
+        context: grpc.aio.ServicerContext[
+            billing_service_pb2.GetInvoiceRequest, billing_service_pb2.GetInvoiceResponse
+        ],
+    ) -> billing_service_pb2.GetInvoiceResponse:
+        \"\"\"GetInvoice, implemented.\"\"\"
+        return billing_service_pb2.GetInvoiceResponse()
+"""
+
+
+def test_after_implementing_one_rpc_its_starter_test_passes_and_the_rest_skip(repo: Path) -> None:
+    flags = ["--unary", "GetInvoice", "--unary", "CancelInvoice", "--server-stream", "Watch"]
+    result = run([*PROTOKIT, "new-service", "billing", *flags], repo)
+    assert result.returncode == 0, result.stderr
+    servicer = repo / "services/billing/servicer_aio.py"
+    text = servicer.read_text()
+    start = text.index("    async def GetInvoice(")
+    end = text.index("    async def CancelInvoice(")
+    servicer.write_text(text[:start] + IMPLEMENTED + "\n" + text[end:])
+    out = _starter_test(repo, "tests/services/test_billing_service.py")
+    assert "[BillingService.GetInvoice] PASSED" in out
+    assert "1 passed, 2 skipped" in out
+
+
+def test_flavour_both_scaffolds_both_servicers_and_tests_both(repo: Path) -> None:
+    result = run(
+        [*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice", "--flavour", "both"], repo
+    )
+    assert result.returncode == 0, result.stderr
+    assert (repo / "services/billing/servicer.py").is_file()
+    out = _starter_test(repo, "tests/services/test_billing_service.py")
+    assert (
+        "test_rpc_answers_a_sample_request_deliberately[BillingService.GetInvoice] SKIPPED" in out
+    )
+    assert "test_health_reports_serving PASSED" in out
+    assert "2 passed, 2 skipped" in out
 
 
 def test_a_second_version_of_an_existing_domain_gets_its_own_servicer_and_test(
@@ -95,10 +140,10 @@ def test_a_second_version_of_an_existing_domain_gets_its_own_servicer_and_test(
     )
     assert result.returncode == 0, result.stderr
     assert "create    contracts/acme/user/v2/user_service.proto" in result.stderr
-    assert "create    services/user_v2/servicer.py" in result.stderr
+    assert "create    services/user_v2/servicer_aio.py" in result.stderr
     buf_clean(repo)
     out = _starter_test(repo, "tests/services/test_user_v2_service.py")
-    assert "test_userservice_chat_support_is_unimplemented PASSED" in out
+    assert "[UserService.ChatSupport] SKIPPED" in out and "not implemented yet" in out
 
 
 @pytest.mark.parametrize(
@@ -116,5 +161,40 @@ def test_each_rpc_kind_gives_a_contract_buf_accepts(repo: Path, flags: list[str]
     result = run([*PROTOKIT, "new-service", "payments", *flags], repo)
     assert result.returncode == 0, result.stderr
     buf_clean(repo)
-    assert (repo / "services/payments/servicer.py").is_file()
+    assert (repo / "services/payments/servicer_aio.py").is_file()
     assert (repo / "tests/services/test_payments_service.py").is_file()
+
+
+def test_add_rpc_extends_the_contract_servicer_and_starter_test(repo: Path) -> None:
+    first = run([*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice"], repo)
+    assert first.returncode == 0, first.stderr
+    servicer = repo / "services/billing/servicer_aio.py"
+    mine = servicer.read_text().replace('"""Servicers for', '"""Mine. Servicers for')
+    servicer.write_text(mine)
+    added = run(
+        [*PROTOKIT, "new-service", "billing", "--add-rpc", "--server-stream", "WatchInvoices"],
+        repo,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added WatchInvoices to acme.billing.v1" in added.stderr
+    contract = (repo / "contracts/acme/billing/v1/billing_service.proto").read_text()
+    assert "rpc WatchInvoices(WatchInvoicesRequest) returns (stream WatchInvoicesResponse);" in (
+        contract
+    )
+    text = servicer.read_text()
+    assert text.startswith('"""Mine.') and "async def WatchInvoices(" in text
+    buf_clean(repo)
+    check = run([*PROTOKIT, "gen", "--check"], repo)
+    assert check.returncode == 0, check.stdout + check.stderr
+    out = _starter_test(repo, "tests/services/test_billing_service.py")
+    assert "[BillingService.WatchInvoices] SKIPPED" in out and "2 skipped" in out
+
+
+def test_add_rpc_refuses_an_rpc_the_service_has(repo: Path) -> None:
+    first = run([*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice"], repo)
+    assert first.returncode == 0, first.stderr
+    again = run([*PROTOKIT, "new-service", "billing", "--add-rpc", "--unary", "GetInvoice"], repo)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [
+        "protokit: error: BillingService already has RPC GetInvoice"
+    ]

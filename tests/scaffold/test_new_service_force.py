@@ -17,7 +17,7 @@ def test_force_replaces_the_contract_keeps_a_backup_and_never_touches_the_servic
 ) -> None:
     assert protokit(repo, "new-service", *BILLING).exit_code == 0
     old_contract = (repo / CONTRACT).read_bytes()
-    servicer = repo / "services/billing/servicer.py"
+    servicer = repo / "services/billing/servicer_aio.py"
     servicer.write_text(servicer.read_text() + "\n# implemented by hand\n")
     mine = servicer.read_bytes()
 
@@ -47,7 +47,7 @@ def test_force_scaffolds_around_a_servicer_folder_it_does_not_own(repo: Path) ->
     forced = protokit(repo, "new-service", "ledger", "--unary", "Post", "--force")
     assert forced.exit_code == 0, forced.stderr
     assert notes.read_text() == "ledger: to do\n"
-    assert (repo / "services/ledger/servicer.py").is_file()
+    assert (repo / "services/ledger/servicer_aio.py").is_file()
     assert not (repo / ".protokit").exists()  # nothing was replaced, so nothing backed up
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from protokit.core.errors import UsageError
 from protokit.core.naming import ProtoCase, proto_name_problem
-from protokit.scaffold.answers import RpcSpec, Shape, validate
+from protokit.gen.model import RpcKind
+from protokit.scaffold.answers import RpcSpec, validate
 
 
 @pytest.mark.parametrize(
@@ -15,7 +16,7 @@ from protokit.scaffold.answers import RpcSpec, Shape, validate
     ["billing", "b2b_api", "v2x", "a", "list", "type", "match", "print", "x" * 40],
 )
 def test_service_names_buf_and_python_both_take_are_accepted(name: str) -> None:
-    validate(name, [RpcSpec("Get", Shape.UNARY)], None, None)
+    validate(name, [RpcSpec("Get", RpcKind.UNARY_UNARY)], None, None)
 
 
 @pytest.mark.parametrize(
@@ -24,7 +25,7 @@ def test_service_names_buf_and_python_both_take_are_accepted(name: str) -> None:
 )
 def test_rpc_names_buf_and_python_both_take_are_accepted(rpc: str) -> None:
     assert proto_name_problem(rpc, ProtoCase.PASCAL, what="RPC", max_length=64) is None
-    validate("billing", [RpcSpec(rpc, Shape.BIDI)], None, None)
+    validate("billing", [RpcSpec(rpc, RpcKind.STREAM_STREAM)], None, None)
 
 
 @pytest.mark.parametrize(
@@ -40,12 +41,17 @@ def test_rpc_names_buf_and_python_both_take_are_accepted(rpc: str) -> None:
 def test_packages_and_versions_buf_accepts_are_accepted(
     package: str | None, version: str | None
 ) -> None:
-    validate("billing", [RpcSpec("Get", Shape.UNARY)], package, version)
+    validate("billing", [RpcSpec("Get", RpcKind.UNARY_UNARY)], package, version)
 
 
 def test_every_problem_of_a_command_line_is_named_at_once() -> None:
     with pytest.raises(UsageError) as raised:
-        validate("billing", [RpcSpec("get", Shape.UNARY), RpcSpec("None", Shape.BIDI)], None, "1")
+        validate(
+            "billing",
+            [RpcSpec("get", RpcKind.UNARY_UNARY), RpcSpec("None", RpcKind.STREAM_STREAM)],
+            None,
+            "1",
+        )
     message = str(raised.value)
     assert "'get' is not PascalCase" in message
     assert "'None' is a Python keyword" in message

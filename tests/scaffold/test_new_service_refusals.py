@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from protokit.core.workspace import open_workspace
-from protokit.scaffold.new_service import RpcSpec, Shape, run_new_service
+from protokit.gen.model import RpcKind
+from protokit.scaffold.new_service import RpcSpec, run_new_service
 from tests.scaffold.conftest import protokit, snapshot
 
 SHIPPING = """syntax = "proto3";
@@ -223,7 +224,7 @@ def crowded(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     folder would go, and unreadable answers."""
     root = tmp_path_factory.mktemp("crowded") / "repo"
     shutil.copytree(baseline, root, symlinks=True)
-    run_new_service(open_workspace(root), "billing", [RpcSpec("GetInvoice", Shape.UNARY)])
+    run_new_service(open_workspace(root), "billing", [RpcSpec("GetInvoice", RpcKind.UNARY_UNARY)])
     (root / "contracts/acme/shipping/v1").mkdir(parents=True)
     (root / "contracts/acme/shipping/v1/shipping.proto").write_text(SHIPPING)
     (root / "services/ledger").mkdir()

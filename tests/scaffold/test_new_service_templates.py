@@ -15,6 +15,8 @@ from tests.scaffold.conftest import (
     snapshot,
 )
 
+PIECES = Path(__file__).resolve().parents[2] / "templates/new_service"
+
 
 def test_a_repository_template_overrides_the_builtin_one(repo: Path) -> None:
     override = repo / OVERRIDE
@@ -33,7 +35,9 @@ def test_a_repository_template_overrides_the_builtin_one(repo: Path) -> None:
 def test_a_template_that_buf_lint_rejects_writes_nothing(repo: Path) -> None:
     override = repo / OVERRIDE
     override.parent.mkdir(parents=True)
-    builtin = builtin_template()
+    # The message piece service.proto.j2 includes, without its comment lines.
+    builtin = (PIECES / "message.proto.j2").read_text()
+    override = repo / "templates/new_service/message.proto.j2"
     undocumented = builtin.replace(
         "{% for line in message.comment %}\n// {{ line }}\n{% endfor %}\n", ""
     )
@@ -49,8 +53,11 @@ def test_a_template_that_buf_lint_rejects_writes_nothing(repo: Path) -> None:
 def test_a_template_that_buf_format_would_change_writes_nothing(repo: Path) -> None:
     override = repo / OVERRIDE
     override.parent.mkdir(parents=True)
+    override = repo / "templates/new_service/rpc.proto.j2"
     override.write_text(
-        builtin_template().replace("  rpc {{ rpc.name }}", "    rpc {{ rpc.name }}")
+        (PIECES / "rpc.proto.j2")
+        .read_text()
+        .replace("  rpc {{ rpc.name }}", "    rpc {{ rpc.name }}")
     )
     before = snapshot(repo)
     result = protokit(repo, "new-service", *BILLING)

@@ -69,6 +69,7 @@ def run_check(
         found = gen_staleness(ws, image)
         log("generated code checked (gen --check)")
         found.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
+        found.extend(conversation_staleness(ws, image))
         return found
 
     # buf format and buf lint run while the image is built and checked; findings keep this order.
@@ -79,3 +80,17 @@ def run_check(
         findings = [*formatted.result(), *linted.result()]
         log("format and lint checked (buf format, buf lint)")
         return findings + rest.result()
+
+
+def conversation_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
+    """Conversations (the repository's and every release's) that no longer parse under the
+    current schema, located at the file and at the RPC's line in the ``.proto``."""
+    from protokit.conversations.repository import CONVERSATIONS_DIR, conversation_findings
+    from protokit.evolution.release import list_releases, releases_root
+    from protokit.tools.image import build_image
+
+    frozen = [
+        (v, (releases_root(ws) / v / CONVERSATIONS_DIR).relative_to(ws.root).as_posix())
+        for v in list_releases(ws)
+    ]
+    return conversation_findings(ws, image if image is not None else build_image(ws), frozen)

@@ -7,6 +7,7 @@ each ``*_commands`` module one area's commands.
 
 from protokit.cli import (
     check_commands,
+    conversation_commands,
     dist_commands,
     evolution_commands,
     gen_commands,
@@ -17,6 +18,7 @@ from protokit.cli.app import cli, main
 __all__ = [
     "check_commands",
     "cli",
+    "conversation_commands",
     "dist_commands",
     "evolution_commands",
     "gen_commands",

@@ -48,6 +48,8 @@ class ProtokitGroup(click.Group):
             click.echo(f"protokit: error: {' '.join(exc.format_message().split())}", err=True)
             sys.exit(ExitCode.ERROR)
         except ProtokitError as exc:
+            for line in exc.lines:
+                click.echo(line, err=True)
             click.echo(f"protokit: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:

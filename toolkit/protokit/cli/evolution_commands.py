@@ -37,12 +37,20 @@ def release(root: Path | None, version: str) -> int:
 @format_option
 def compat_tests(root: Path | None, check_only: bool, output_format: str) -> int:
     """Regenerate the compatibility test module from the frozen releases."""
-    from protokit.evolution.compattests import check_compat_tests, write_compat_tests
+    from protokit.evolution.compattests import (
+        check_compat_tests,
+        conversation_tests_path,
+        write_compat_tests,
+        write_conversation_tests,
+    )
 
     ws = workspace(root)
     if check_only:
         return report(check_compat_tests(ws), output_format, what="compat-tests")
     progress(f"{write_compat_tests(ws)} {ws.settings.compat_tests}")
+    status = write_conversation_tests(ws)
+    if status != "none":
+        progress(f"{status} {conversation_tests_path(ws)}")
     return ExitCode.CLEAN
 
 

@@ -36,6 +36,17 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Replace an existing contract and its answers (backed up under .protokit/backups/).",
 )
+@click.option(
+    "--flavour",
+    type=click.Choice(["asyncio", "sync", "both"]),
+    default=None,
+    help="Servicers to scaffold: asyncio (default), sync, or both.",
+)
+@click.option(
+    "--add-rpc",
+    is_flag=True,
+    help="Add the RPC flags' RPCs to the existing service NAME (contract, servicers, test).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files gen checked.")
 def new_service(
     root: Path | None,
@@ -48,6 +59,8 @@ def new_service(
     api_version: str | None,
     dry_run: bool,
     force: bool,
+    flavour: str | None,
+    add_rpc: bool,
     verbose: bool,
 ) -> int:
     """Scaffold service NAME: a lint-clean versioned contract, its stubs, servicer and test.
@@ -56,32 +69,32 @@ def new_service(
     in the order given. With no RPC flags it re-runs the answers recorded for NAME, or asks
     (in a terminal).
     """
+    from protokit.gen.model import RpcKind
+    from protokit.gen.skeletons import Flavour
     from protokit.scaffold import new_service as ns
 
     flags = {
-        ns.Shape.UNARY: unary,
-        ns.Shape.SERVER_STREAM: server_stream,
-        ns.Shape.CLIENT_STREAM: client_stream,
-        ns.Shape.BIDI: bidi,
+        RpcKind.UNARY_UNARY: unary,
+        RpcKind.UNARY_STREAM: server_stream,
+        RpcKind.STREAM_UNARY: client_stream,
+        RpcKind.STREAM_STREAM: bidi,
     }
-    rpcs = [ns.RpcSpec(rpc, shape) for shape, names in flags.items() for rpc in names]
+    rpcs = [ns.RpcSpec(rpc, kind) for kind, names in flags.items() for rpc in names]
+    if add_rpc:
+        return _add_rpc(root, name, rpcs, package, api_version, dry_run)
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        result = ns.run_new_service(
-            workspace(root),
-            name,
-            rpcs,
-            package=package,
-            version=api_version,
-            dry_run=dry_run,
-            force=force,
-            verbose=verbose,
-            ask=_prompt_rpcs if interactive else None,
-        )
-    except ns.ScaffoldConflictError as exc:
-        for line in exc.lines:
-            click.echo(line, err=True)
-        raise
+    result = ns.run_new_service(
+        workspace(root),
+        name,
+        rpcs,
+        package=package,
+        version=api_version,
+        dry_run=dry_run,
+        force=force,
+        verbose=verbose,
+        ask=_prompt_rpcs if interactive else None,
+        flavour=Flavour(flavour) if flavour else None,
+    )
     return _print_result(result, dry_run=dry_run)
 
 
@@ -95,6 +108,35 @@ def new_version(root: Path | None, package: str, version: str) -> int:
 
     for path in run_new_version(workspace(root), package, version):
         progress(f"create {path}")
+    return ExitCode.CLEAN
+
+
+def _add_rpc(
+    root: Path | None,
+    name: str,
+    rpcs: list[ns.RpcSpec],
+    package: str | None,
+    version: str | None,
+    dry_run: bool,
+) -> int:
+    from protokit.core.writer import Action
+    from protokit.scaffold.add_rpc import run_add_rpc
+
+    result = run_add_rpc(
+        workspace(root), name, rpcs, package=package, version=version, dry_run=dry_run
+    )
+    for change in result.plan.changes:
+        if change.action is not Action.IDENTICAL:
+            click.echo(change.line(), err=True)
+    if result.gen.missing:
+        click.echo(render(list(result.gen.missing), OutputFormat.TEXT), err=True, nl=False)
+    added = ", ".join(r.name for r in result.added)
+    what = "would add" if dry_run else "added"
+    click.echo(
+        f"protokit: new-service: {what} {added} to {result.answers.package}"
+        + (" (dry run: nothing written)" if dry_run else ""),
+        err=True,
+    )
     return ExitCode.CLEAN
 
 
@@ -117,16 +159,17 @@ def _print_result(result: ns.NewServiceResult, *, dry_run: bool) -> int:
     else:
         click.echo(
             f"protokit: new-service: {what}: {summary}; implement it in "
-            f"{result.service_folder}/servicer.py and run `python -m pytest {result.test_path}`",
+            f"{result.servicer_path} and run `python -m pytest {result.test_path}`",
             err=True,
         )
     return ExitCode.CLEAN
 
 
 def _prompt_rpcs() -> list[ns.RpcSpec]:
+    """Ask for the RPCs on the terminal (names re-asked until valid); empty name ends."""
+    from protokit.gen.model import RpcKind
     from protokit.scaffold import new_service as ns
 
-    """Ask for the RPCs on the terminal (names re-asked until valid); empty name ends."""
     click.echo("No RPC flags given: name the RPCs, one per prompt (empty to finish).", err=True)
     rpcs: list[ns.RpcSpec] = []
 
@@ -142,10 +185,10 @@ def _prompt_rpcs() -> list[ns.RpcSpec]:
             raise click.BadParameter("a service needs at least one RPC")
         return value
 
-    kinds = [shape.flag.removeprefix("--") for shape in ns.Shape]
+    kinds = [kind.flag.removeprefix("--") for kind in RpcKind]
     while True:
         name = click.prompt("RPC name", default="", show_default=False, value_proc=check, err=True)
         if not name:
             return rpcs
         kind = click.prompt("kind", type=click.Choice(kinds), default=kinds[0], err=True)
-        rpcs.append(ns.RpcSpec(name, ns.Shape(kind.replace("-", "_"))))
+        rpcs.append(ns.RpcSpec(name, RpcKind.from_word(kind.replace("-", "_"))))

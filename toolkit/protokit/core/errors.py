@@ -18,7 +18,9 @@ class ExitCode(IntEnum):
 
 
 class ProtokitError(Exception):
-    """A failure the user can act on, shown as one line (``path:line:col: message`` where known)."""
+    """A failure the user can act on, shown as one line (``path:line:col: message`` where known).
+
+    ``lines`` are what the line refers to (a plan, a diff), printed by the CLI before it."""
 
     exit_code: ExitCode = ExitCode.ERROR
 
@@ -29,9 +31,11 @@ class ProtokitError(Exception):
         path: str | None = None,
         line: int | None = None,
         column: int | None = None,
+        lines: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.lines = lines
         self.path = path
         self.line = line
         self.column = column

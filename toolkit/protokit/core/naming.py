@@ -24,6 +24,7 @@ __all__ = [
     "BUILTINS",
     "KEYWORDS",
     "PROTO_KEYWORDS",
+    "RUNTIME_TOP_LEVELS",
     "SOFT_KEYWORDS",
     "STDLIB_MODULES",
     "Avoid",
@@ -35,12 +36,16 @@ __all__ = [
     "docstring_body",
     "find_collisions",
     "is_identifier",
+    "is_package_version",
     "is_reserved",
     "module_path_problem",
     "pascal_case",
     "proto_name_problem",
     "safe_identifier",
+    "shadowing",
     "snake_case",
+    "version_key",
+    "version_ok",
 ]
 
 KEYWORDS: frozenset[str] = frozenset(keyword.kwlist)
@@ -300,6 +305,47 @@ typed on a command line must not be one: ``package acme.message.v1`` reads as a 
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
 """Top-level modules of the standard library: a generated top-level package must not shadow one."""
+
+RUNTIME_TOP_LEVELS: frozenset[str] = frozenset({"grpc", "protokit"})
+"""Packages generated code imports at runtime: generated stubs must never take their names."""
+
+
+def shadowing(top: str, taken: frozenset[str] = frozenset()) -> str | None:
+    """What a top-level package ``top`` would shadow (``the standard library module 'json'``),
+    or None. ``taken`` adds names a caller also protects (new-service: the tools a scaffolded
+    service imports)."""
+    if top in STDLIB_MODULES:
+        return f"the standard library module {top!r}"
+    if top in RUNTIME_TOP_LEVELS or top in taken:
+        return f"the package {top!r}"
+    return None
+
+
+_PACKAGE_VERSION = re.compile(r"v\d+(p\d+)?([a-z]+\d*)?")
+_SCAFFOLD_VERSION = re.compile(
+    r"v(?P<major>[1-9][0-9]{0,8})(?:(?P<stage>alpha|beta)(?P<number>[1-9][0-9]{0,8}))?", re.ASCII
+)
+
+
+def is_package_version(part: str) -> bool:
+    """Whether a package's last part reads as a version (``v1``, ``v1p2beta3``, ``v2alpha``):
+    ``acme.user.v1`` is domain ``user`` at version ``v1``."""
+    return _PACKAGE_VERSION.fullmatch(part) is not None
+
+
+def version_ok(version: str) -> bool:
+    """A version new-service and new-version accept: v1, v2, ... or v1alpha1, v1beta1 (what
+    buf's PACKAGE_VERSION_SUFFIX accepts)."""
+    return _SCAFFOLD_VERSION.fullmatch(version) is not None
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """Order of accepted versions: v2alpha1 < v2beta1 < v2 < v3alpha1 (``version_ok`` first)."""
+    match = _SCAFFOLD_VERSION.fullmatch(version)
+    if match is None:
+        raise ValueError(f"{version!r} is not a package version")
+    stage = {"alpha": 0, "beta": 1, None: 2}[match.group("stage")]
+    return int(match.group("major")), stage, int(match.group("number") or 0)
 
 
 class ProtoCase(Enum):

@@ -33,7 +33,49 @@ from protokit.evolution.release import list_releases, load_release, releases_roo
 from protokit.tools.image import build_image
 
 TEMPLATE = "compat/test_compat_releases.py.j2"
+CONVERSATIONS_TEMPLATE = "compat/test_conversations.py.j2"
+CONVERSATIONS_MODULE = "test_conversations.py"
 RULE_STALE = "COMPAT_TESTS_STALE"
+
+
+def conversation_tests_path(ws: Workspace) -> str:
+    """The conversation test module: beside the compatibility test module."""
+    return (Path(ws.settings.compat_tests).parent / CONVERSATIONS_MODULE).as_posix()
+
+
+def render_conversation_tests(ws: Workspace) -> str:
+    """The conversation test module's text (it finds the cases when pytest collects it)."""
+    from protokit.conversations.repository import conversations_root
+
+    target = Path(conversation_tests_path(ws))
+    text = render_template(
+        environment(ws.path(ws.settings.templates)),
+        CONVERSATIONS_TEMPLATE,
+        source=conversations_root(ws),
+        depth=len(target.parts) - 1,
+    )
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        raise ProtokitError(
+            f"template {CONVERSATIONS_TEMPLATE} rendered invalid Python: {exc.msg}",
+            line=exc.lineno,
+        ) from exc
+    return text
+
+
+def write_conversation_tests(ws: Workspace) -> str:
+    """Write the conversation test module when the repository has conversations (through the
+    writer); returns ``create``, ``update``, ``identical`` or ``none``."""
+    from protokit.conversations.repository import conversation_files, conversations_root
+    from protokit.core.writer import OutputFile, apply, plan_outputs
+
+    rel = conversation_tests_path(ws)
+    if not conversation_files(ws.root, conversations_root(ws)) and not ws.path(rel).exists():
+        return "none"
+    plan = plan_outputs(ws.root, [OutputFile.text(rel, render_conversation_tests(ws))])
+    apply(plan)
+    return plan.changes[0].action.value
 
 
 @dataclass(frozen=True)

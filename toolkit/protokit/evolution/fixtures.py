@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf import descriptor_pool, json_format, message, message_factory
 from google.protobuf.descriptor import FieldDescriptor
@@ -116,6 +116,15 @@ def make_fixtures(image: Image) -> list[Fixture]:
     for name in schema.messages():
         fixtures.extend(message_fixtures(schema, name))
     return fixtures
+
+
+M = TypeVar("M", bound=message.Message)
+
+
+def sample(cls: type[M]) -> M:
+    """The ``values`` fixture of a message class (every field set, deterministically): the
+    sample request the scaffolded starter tests send."""
+    return _filled(cls, cls.DESCRIPTOR, _Plan(limits=False), depth=0)  # type: ignore[return-value]
 
 
 def message_fixtures(schema: DynamicSchema, full_name: str) -> list[Fixture]:

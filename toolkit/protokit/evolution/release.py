@@ -120,6 +120,7 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
     for fixture in fixtures:
         files[f"{FIXTURES_DIR}/{fixture.stem}{BINARY_SUFFIX}"] = fixture.binary
         files[f"{FIXTURES_DIR}/{fixture.stem}{JSON_SUFFIX}"] = fixture.json.encode("utf-8")
+    files.update(_conversations(ws, image))
     metadata = {
         "format": METADATA_FORMAT,
         "version": version,
@@ -187,6 +188,27 @@ def _release_metadata(folder: Path, rel: str, version: str, ws: Workspace) -> di
                 path=shown,
             )
     return dict(hashes)
+
+
+def _conversations(ws: Workspace, image: Image) -> dict[str, bytes]:
+    """The repository's conversations, frozen with the release: each must parse first."""
+    from protokit.conversations.repository import (
+        CONVERSATIONS_DIR,
+        conversation_files,
+        conversations_root,
+        read_conversation,
+    )
+
+    base = conversations_root(ws)
+    found = conversation_files(ws.root, base)
+    if not found:
+        return {}
+    schema = DynamicSchema(image)
+    frozen: dict[str, bytes] = {}
+    for rel in found:
+        read_conversation(ws.root, rel, schema)  # a broken case is refused, not frozen
+        frozen[f"{CONVERSATIONS_DIR}/{rel[len(base) + 1 :]}"] = ws.path(rel).read_bytes()
+    return frozen
 
 
 def load_release(ws: Workspace, version: str) -> Release:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import re
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +25,10 @@ from protokit.core.naming import (
     check_unique,
     docstring,
     is_identifier,
+    is_package_version,
     module_path_problem,
     safe_identifier,
+    shadowing,
 )
 from protokit.core.sourcemap import SourceIndex
 
@@ -86,6 +86,32 @@ class RpcKind(Enum):
     @property
     def server_streaming(self) -> bool:
         return self in (RpcKind.UNARY_STREAM, RpcKind.STREAM_STREAM)
+
+    @property
+    def word(self) -> str:
+        """How new-service names the kind: ``unary``, ``server_stream``, ``client_stream``,
+        ``bidi`` (its answers file and, as ``--server-stream``, its flags)."""
+        return _KIND_WORDS[self]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.word.replace("_", "-")
+
+    @classmethod
+    def from_word(cls, word: str) -> RpcKind:
+        """The kind named ``word`` (ValueError for anything else)."""
+        for kind, known in _KIND_WORDS.items():
+            if known == word:
+                return kind
+        raise ValueError(f"{word!r} is not an RPC kind ({', '.join(_KIND_WORDS.values())})")
+
+
+_KIND_WORDS = {
+    RpcKind.UNARY_UNARY: "unary",
+    RpcKind.UNARY_STREAM: "server_stream",
+    RpcKind.STREAM_UNARY: "client_stream",
+    RpcKind.STREAM_STREAM: "bidi",
+}
 
 
 @dataclass(frozen=True)
@@ -307,9 +333,6 @@ def _syntax(proto: d.FileDescriptorProto) -> str:
     return proto.syntax or "proto2"
 
 
-_VERSION = re.compile(r"v\d+(p\d+)?([a-z]+\d*)?$")
-
-
 def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
     module = python_module(proto.name)
     problem = module_path_problem(module)
@@ -321,10 +344,11 @@ def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
             line=1,
         )
     top = module.split(".")[0]
-    if top in sys.stdlib_module_names or top in {"grpc", "protokit"}:
+    shadowed = shadowing(top)
+    if shadowed:
         package = module.rpartition(".")[0]
         raise ProtokitError(
-            f"the generated package {top!r} would shadow the module {top!r} that Python code "
+            f"the generated package {top!r} would shadow {shadowed} that Python code "
             "imports; move the file under another top-level folder, or (for a file you cannot "
             "move) generate its modules into another package with [tool.protokit] "
             f'python_package_map = {{"{package}" = "<another package>"}}',
@@ -504,6 +528,6 @@ def service_folder(package: str) -> str:
     parts = [p for p in package.split(".") if p]
     if not parts:
         return "service"
-    if len(parts) >= 2 and _VERSION.fullmatch(parts[-1]):
+    if len(parts) >= 2 and is_package_version(parts[-1]):
         return safe_identifier(parts[-2].lower(), avoid=Avoid.KEYWORDS)
     return safe_identifier(parts[-1].lower(), avoid=Avoid.KEYWORDS)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from protokit.core.paths import workspace_relative
 from protokit.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from protokit.gen.skeletons import Flavour
 
 __all__ = ["MANIFEST_NAME", "GenOptions", "output_folder"]
 
@@ -21,6 +26,7 @@ class GenOptions:
     skeletons: bool
     force: bool
     writes: bool  # False for --check and --dry-run
+    flavours: Mapping[str, Flavour] | None = None  # new-service's servicer flavour per package
 
     @property
     def manifest(self) -> str:

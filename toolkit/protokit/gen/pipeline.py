@@ -20,7 +20,7 @@ of some files changed, only their stubs are rendered again.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from protokit.gen.render import (
 )
 from protokit.gen.skeletons import (
     TESTS_FOLDER,
+    Flavour,
     missing_methods,
     own_packages,
     service_packages,
@@ -161,7 +162,7 @@ def _render(
         rendered = _Rendered(files, gencode, runs, True, inputs, set(parsed))
         rendered.regenerated = tuple(f.name for f in model.files)
     if options.skeletons:
-        everything = service_packages(model, options.services)
+        everything = service_packages(model, options.services, options.flavours)
         packages, note = own_packages(
             everything, model, org=ws.settings.org, implement=ws.settings.implement
         )
@@ -338,6 +339,7 @@ def run_gen(
     image_path: Path | None = None,
     image: Image | None = None,  # already compiled (new-service plans gen before writing)
     on_event: Callable[[str, str], None] | None = None,
+    flavours: Mapping[str, Flavour] | None = None,  # new-service's choice for its package
 ) -> GenResult:
     """Regenerate stubs and create missing skeletons; with ``check`` or ``dry_run``, only plan.
 
@@ -350,6 +352,7 @@ def run_gen(
         skeletons=services,
         force=force,
         writes=not check and not dry_run,
+        flavours=flavours,
     )
     from_workspace = image is None and image_path is None
     changed: list[str] | None = None

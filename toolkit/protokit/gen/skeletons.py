@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import jinja2
@@ -26,6 +27,7 @@ from protokit.gen.model import Method, Model, RpcKind, Service, TypeRef, service
 from protokit.tools.ruff import format_python
 
 __all__ = [
+    "Flavour",
     "ServicePackage",
     "SkeletonMethod",
     "SkeletonService",
@@ -42,6 +44,51 @@ SKELETON_TEMPLATES = {
     "__main__.py": "gen/service/__main__.py.j2",
 }
 TEST_TEMPLATE = "gen/service/test_service.py.j2"
+SERVING_FOLDER = "common"  # <services_out>/common: the serving module every __main__ uses
+SERVING_FILES = (
+    "__init__",
+    "auth",
+    "cli",
+    "config",
+    "errors",
+    "interceptors",
+    "interceptors_aio",
+    "server",
+    "server_aio",
+)
+
+
+class Flavour(Enum):
+    """Which servicers a package has: asyncio (the default for new services), sync, or both."""
+
+    ASYNCIO = "asyncio"
+    SYNC = "sync"
+    BOTH = "both"
+
+    @property
+    def sync(self) -> bool:
+        return self is not Flavour.ASYNCIO
+
+    @property
+    def aio(self) -> bool:
+        return self is not Flavour.SYNC
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The servicer module a package of this flavour does not get."""
+        return {Flavour.ASYNCIO: ("servicer.py",), Flavour.SYNC: ("servicer_aio.py",)}.get(self, ())
+
+
+def serving_module(services_out: str) -> str:
+    return f"{services_out.strip('/').replace('/', '.')}.{SERVING_FOLDER}"
+
+
+def serving_paths(services_out: str) -> dict[str, str]:
+    """Output path → template of the shared serving module (created once, like skeletons)."""
+    base = f"{services_out.strip('/')}/{SERVING_FOLDER}"
+    return {f"{base}/{name}.py": f"gen/serving/{name}.py.j2" for name in SERVING_FILES}
+
+
 TESTS_FOLDER = "tests/services"
 SKELETON_WIDTH = 100  # the formatter's line length: skeletons are user code, linted as such
 
@@ -63,7 +110,8 @@ class SkeletonMethod:
     name: str
     py_name: str
     test_name: str  # snake_case, for test function names
-    kind: str  # unary_unary, unary_stream, stream_unary, stream_stream
+    kind: RpcKind
+    request_param: str  # request, or request_iterator for a client stream
     client_streaming: bool
     server_streaming: bool
     request_type: str  # user_service_pb2.GetUserRequest (as annotations spell it)
@@ -99,6 +147,8 @@ class ServicePackage:
     message_imports: tuple[SkeletonImport, ...]
     grpc_imports: tuple[SkeletonImport, ...]
     services: tuple[SkeletonService, ...]
+    serving: str  # services.common: the shared serving module __main__ imports
+    flavour: Flavour = Flavour.BOTH
 
     @property
     def imports(self) -> tuple[SkeletonImport, ...]:
@@ -107,7 +157,11 @@ class ServicePackage:
     def paths(self) -> dict[str, str]:
         """Output path (relative to the workspace root) → template name."""
         base = f"{self.services_out}/{self.folder}"
-        found = {f"{base}/{name}": template for name, template in SKELETON_TEMPLATES.items()}
+        found = {
+            f"{base}/{name}": template
+            for name, template in SKELETON_TEMPLATES.items()
+            if name not in self.flavour.skipped
+        }
         found[f"{TESTS_FOLDER}/test_{self.folder}_service.py"] = TEST_TEMPLATE
         return found
 
@@ -124,10 +178,14 @@ def _aliases(modules: set[str]) -> dict[str, str]:
     return alias
 
 
+def _request_param(method: Method) -> str:
+    return "request_iterator" if method.client_streaming else "request"
+
+
 def _signature(
     method: Method, request: str, response: str, *, aio: bool, indent: str = "    "
 ) -> str:
-    param = "request_iterator" if method.client_streaming else "request"
+    param = _request_param(method)
     if aio:
         req_t = f"AsyncIterator[{request}]" if method.client_streaming else request
         ctx_t = f"grpc.aio.ServicerContext[{request}, {response}]"
@@ -153,7 +211,9 @@ def _class(ref: TypeRef, aliases: dict[str, str]) -> str:
     return ref.runtime(aliases[ref.module])
 
 
-def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
+def service_packages(
+    model: Model, services_out: str, flavours: Mapping[str, Flavour] | None = None
+) -> list[ServicePackage]:
     """One skeleton package per proto package that declares services, in a stable order.
 
     Two packages wanting the same folder (``acme.user.v1`` and ``acme.user.v2``) are told apart
@@ -190,7 +250,8 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                         name=method.name,
                         py_name=method.py_name,
                         test_name=snake_case(method.name) or method.py_name.lower(),
-                        kind=method.kind.value,
+                        kind=method.kind,
+                        request_param=_request_param(method),
                         client_streaming=method.client_streaming,
                         server_streaming=method.server_streaming,
                         request_type=request,
@@ -230,6 +291,8 @@ def service_packages(model: Model, services_out: str) -> list[ServicePackage]:
                 ),
                 grpc_imports=tuple(SkeletonImport(m, aliases[m]) for m in sorted(grpc_modules)),
                 services=tuple(skeleton_services),
+                serving=serving_module(services_out),
+                flavour=(flavours or {}).get(package, Flavour.BOTH),
             )
         )
     return result
@@ -252,6 +315,19 @@ def _methods(cls: ast.ClassDef) -> set[str]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
     return names
+
+
+def _handlers(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Methods shaped like RPC handlers: public, ``(self, request, context)``."""
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for node in cls.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
+            "_"
+        ):
+            names = [a.arg for a in node.args.args]
+            if len(names) == 3 and names[0] == "self" and names[2] == "context":
+                found.append(node)
+    return found
 
 
 def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Finding]:
@@ -291,6 +367,20 @@ def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Find
                     )
                     continue
                 present = _methods(cls)
+                declared = {m.py_name for m in service.methods}
+                for node in _handlers(cls):
+                    if node.name not in declared:
+                        findings.append(
+                            _finding(
+                                rel,
+                                node.lineno,
+                                "RPC_REMOVED",
+                                f"{service.class_name}.{node.name} handles an RPC that "
+                                f"{service.full_name} no longer declares in "
+                                f"{service.proto_file}; remove the method (no client can "
+                                "call it) or restore the RPC",
+                            )
+                        )
                 for method in service.methods:
                     if method.py_name in present:
                         continue
@@ -303,7 +393,7 @@ def missing_methods(root: Path, packages: Sequence[ServicePackage]) -> list[Find
                             cls.lineno,
                             "RPC_NOT_IMPLEMENTED",
                             f"{service.class_name} lacks {method.name} "
-                            f"({RpcKind(method.kind).name.lower()}), added to the contract in "
+                            f"({method.kind.value}), added to the contract in "
                             f"{service.proto_file}; add: {flat}",
                         )
                     )
@@ -370,6 +460,9 @@ def skeleton_files(
         for rel, template in pkg.paths().items():
             if rel not in done and not ws.path(rel).exists():
                 wanted[rel] = render(env, template, pkg=pkg)
+        for rel, template in serving_paths(services_out).items():
+            if rel not in done and rel not in wanted and not ws.path(rel).exists():
+                wanted[rel] = render(env, template, serving=pkg.serving)
     if not wanted:
         return []
     top = services_out.strip("/").split("/")[0]

@@ -9,15 +9,21 @@ template places, every element's comment included. Nothing here reads or writes 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.naming import ProtoCase, find_collisions, proto_name_problem, snake_case
+from protokit.core.naming import (
+    ProtoCase,
+    find_collisions,
+    pascal_case,
+    proto_name_problem,
+    snake_case,
+    version_ok,
+)
 from protokit.core.paths import load_json
 from protokit.gen.model import RpcKind
+from protokit.gen.skeletons import Flavour
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -26,7 +32,6 @@ __all__ = [
     "ProtoRpc",
     "RpcSpec",
     "Scaffold",
-    "Shape",
     "build_scaffold",
     "ordered",
     "rpc_name_problem",
@@ -38,40 +43,12 @@ ANSWERS_VERSION = 1
 MAX_SERVICE_NAME = 40  # file names (test_<name>_service.py) stay readable
 MAX_RPC_NAME = 64
 DEFAULT_VERSION = "v1"
-_VERSION = re.compile(r"v[1-9][0-9]{0,8}(?:(?:alpha|beta)[1-9][0-9]{0,8})?", re.ASCII)
-
-
-def version_ok(version: str) -> bool:
-    """A package version new-service accepts (v1, v2, v1alpha1, v1beta1...)."""
-    return _VERSION.fullmatch(version) is not None
-
-
-class Shape(Enum):
-    """The four RPC flags, as recorded in the answers file."""
-
-    UNARY = "unary"
-    SERVER_STREAM = "server_stream"
-    CLIENT_STREAM = "client_stream"
-    BIDI = "bidi"
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.value.replace("_", "-")
-
-    @property
-    def kind(self) -> RpcKind:
-        return {
-            Shape.UNARY: RpcKind.UNARY_UNARY,
-            Shape.SERVER_STREAM: RpcKind.UNARY_STREAM,
-            Shape.CLIENT_STREAM: RpcKind.STREAM_UNARY,
-            Shape.BIDI: RpcKind.STREAM_STREAM,
-        }[self]
 
 
 @dataclass(frozen=True)
 class RpcSpec:
     name: str
-    shape: Shape
+    kind: RpcKind
 
 
 @dataclass(frozen=True)
@@ -81,6 +58,7 @@ class Answers:
     name: str
     package: str
     rpcs: tuple[RpcSpec, ...]
+    flavour: Flavour = Flavour.ASYNCIO
 
     def dumps(self) -> bytes:
         data = {
@@ -88,7 +66,8 @@ class Answers:
             "generator": "protokit new-service",
             "name": self.name,
             "package": self.package,
-            "rpcs": [{"name": r.name, "kind": r.shape.value} for r in self.rpcs],
+            "rpcs": [{"name": r.name, "kind": r.kind.word} for r in self.rpcs],
+            "flavour": self.flavour.value,
         }
         return (json.dumps(data, indent=2) + "\n").encode("utf-8")
 
@@ -105,8 +84,10 @@ class Answers:
                 isinstance(r, dict) and isinstance(r.get("name"), str) for r in listed
             ):
                 raise ValueError("rpcs must be a list of {name, kind}")
-            rpcs = tuple(RpcSpec(r["name"], Shape(r.get("kind"))) for r in listed)
-            return cls(name=name, package=package, rpcs=rpcs)
+            rpcs = tuple(RpcSpec(r["name"], RpcKind.from_word(str(r.get("kind")))) for r in listed)
+            # Answers recorded before the flavour was asked for scaffolded both servicers.
+            flavour = Flavour(raw.get("flavour", Flavour.BOTH.value))
+            return cls(name, package, rpcs, flavour)
         except (ValueError, ProtokitError) as exc:
             detail = exc.message if isinstance(exc, ProtokitError) else str(exc)
             raise ProtokitError(
@@ -132,28 +113,24 @@ def _service_name_problem(name: str) -> str | None:
         stem = name.removesuffix("_service") or "billing"
         problem = (
             f"service name {name!r} ends in 'service', which new-service adds itself; "
-            f"use {stem!r} (it gives {_pascal(stem)}Service)"
+            f"use {stem!r} (it gives {pascal_case(stem)}Service)"
         )
     return problem
-
-
-def _pascal(snake: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
 def _rpc_problems(rpcs: Sequence[RpcSpec]) -> list[str]:
     problems = [p for p in (rpc_name_problem(r.name) for r in rpcs) if p]
     if problems:
         return problems
-    seen: dict[str, Shape] = {}
+    seen: dict[str, RpcKind] = {}
     for rpc in rpcs:
         if rpc.name in seen:
-            flags = sorted({seen[rpc.name].flag, rpc.shape.flag})
+            flags = sorted({seen[rpc.name].flag, rpc.kind.flag})
             problems.append(
                 f"RPC {rpc.name} is given more than once ({' and '.join(flags)}); "
                 "each RPC is named once, with one kind"
             )
-        seen[rpc.name] = rpc.shape
+        seen[rpc.name] = rpc.kind
     if problems:
         return problems
     for collision in find_collisions("", ((r.name, snake_case(r.name)) for r in rpcs)):
@@ -261,20 +238,22 @@ class Scaffold:
 
 
 _RPC_COMMENTS = {
-    Shape.UNARY: "{rpc} takes one {req} and answers with one {res}.",
-    Shape.SERVER_STREAM: "{rpc} takes one {req} and streams {res} messages back.",
-    Shape.CLIENT_STREAM: "{rpc} reads a stream of {req} messages and answers with one {res}.",
-    Shape.BIDI: "{rpc} exchanges streams of {req} and {res} messages in both directions.",
+    RpcKind.UNARY_UNARY: "{rpc} takes one {req} and answers with one {res}.",
+    RpcKind.UNARY_STREAM: "{rpc} takes one {req} and streams {res} messages back.",
+    RpcKind.STREAM_UNARY: "{rpc} reads a stream of {req} messages and answers with one {res}.",
+    RpcKind.STREAM_STREAM: (
+        "{rpc} exchanges streams of {req} and {res} messages in both directions."
+    ),
 }
 
 
 def build_scaffold(answers: Answers) -> Scaffold:
-    service = f"{_pascal(answers.name)}Service"
+    service = f"{pascal_case(answers.name)}Service"
     rpcs: list[ProtoRpc] = []
     messages: list[ProtoMessage] = []
     for spec in answers.rpcs:
         req, res = f"{spec.name}Request", f"{spec.name}Response"
-        kind = spec.shape.kind
+        kind = spec.kind
         rpcs.append(
             ProtoRpc(
                 name=spec.name,
@@ -282,7 +261,7 @@ def build_scaffold(answers: Answers) -> Scaffold:
                 response=res,
                 client_streaming=kind.client_streaming,
                 server_streaming=kind.server_streaming,
-                comment=(_RPC_COMMENTS[spec.shape].format(rpc=spec.name, req=req, res=res),),
+                comment=(_RPC_COMMENTS[spec.kind].format(rpc=spec.name, req=req, res=res),),
             )
         )
         sent = "one message of the stream sent to" if kind.client_streaming else "the request of"
@@ -309,5 +288,5 @@ def build_scaffold(answers: Answers) -> Scaffold:
 def ordered(rpcs: Iterable[RpcSpec]) -> tuple[RpcSpec, ...]:
     """RPCs grouped by kind in flag order (unary, server, client, bidi), each group in the
     order given: the same flags in any order give the same contract."""
-    order = list(Shape)
-    return tuple(sorted(rpcs, key=lambda r: order.index(r.shape)))
+    order = list(RpcKind)
+    return tuple(sorted(rpcs, key=lambda r: order.index(r.kind)))

@@ -25,21 +25,11 @@ backup under ``.protokit/backups/<UTC time>/``. The answers and the contract mod
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.naming import (
-    STDLIB_MODULES,
-    ProtoCase,
-    proto_name_problem,
-)
-from protokit.core.paths import files_under, read_regular
 from protokit.core.templates import environment
 from protokit.core.templates import render as render_template
 from protokit.core.workspace import Workspace
@@ -55,18 +45,28 @@ from protokit.core.writer import (
 )
 from protokit.gen.model import build_model
 from protokit.gen.pipeline import GenResult, run_gen
-from protokit.gen.skeletons import ServicePackage, service_packages
+from protokit.gen.skeletons import Flavour, ServicePackage, service_packages
 from protokit.scaffold.answers import (
-    DEFAULT_VERSION,
     Answers,
     RpcSpec,
     Scaffold,
-    Shape,
     build_scaffold,
-    ordered,
     rpc_name_problem,
     validate,
 )
+from protokit.scaffold.locate import (
+    ANSWERS_NAME,
+    BACKUPS,
+    answers_path,
+    backup_root,
+    existing_service_files,
+    in_the_way,
+    join,
+    module_dir,
+    resolve_answers,
+    top_level_problem,
+)
+from protokit.scaffold.scratch import scratch_workspace
 from protokit.tools.buf import module_paths, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
@@ -76,167 +76,14 @@ __all__ = [
     "NewServiceResult",
     "RpcSpec",
     "ScaffoldConflictError",
-    "Shape",
     "rpc_name_problem",
     "run_new_service",
 ]
 
 TEMPLATE = "new_service/service.proto.j2"
-ANSWERS_NAME = ".protokit-answers.json"
-BACKUPS = ".protokit/backups"
-# Top-level Python packages the stubs must not take besides the standard library's: the
-# runtime's namespaces and the tools a generated service imports.
-_TAKEN_TOP_LEVELS = frozenset(
-    {"google", "grpc", "grpc_health", "grpc_reflection", "grpc_status", "grpc_tools"}
-    | {"protokit", "pytest", "tests"}
-)
 
 
-# --- repository state --------------------------------------------------------------------------
-
-
-def _join(*parts: str) -> str:
-    return PurePosixPath(*[p for p in parts if p not in ("", ".")]).as_posix()
-
-
-def _orgs(image: Image) -> list[str]:
-    return sorted(
-        {f.package.split(".")[0] for f in image.target_files() if f.package and "." in f.package}
-    )
-
-
-def _default_package(ws: Workspace, image: Image, name: str, version: str | None) -> str:
-    """``<org>.<name>.<version>``: the org is ``[tool.protokit] org``, else the one org the
-    module's packages share."""
-    org = ws.settings.org
-    if org:
-        for part in org.split("."):
-            problem = proto_name_problem(
-                part, ProtoCase.LOWER_SNAKE, what="[tool.protokit] org part", max_length=40
-            )
-            if problem:
-                raise ProtokitError(problem, path="pyproject.toml")
-    else:
-        orgs = _orgs(image)
-        if len(orgs) != 1:
-            found = f"use several orgs ({', '.join(orgs)})" if orgs else "have no package yet"
-            raise UsageError(
-                f"the contracts {found}, so new-service cannot tell the package; pass "
-                f"--package <org>.{name}.{version or DEFAULT_VERSION} or set org in "
-                "[tool.protokit]"
-            )
-        org = orgs[0]
-    return f"{org}.{name}.{version or DEFAULT_VERSION}"
-
-
-def _module_dir(modules: Sequence[str], image: Image, package: str) -> str:
-    """The buf module the contract goes in: the only one, or the first holding the org."""
-    if not modules:
-        raise ProtokitError("buf.yaml declares no module to add a contract to", path="buf.yaml")
-    if len(modules) == 1:
-        return modules[0]
-    org = package.split(".")[0]
-    for module in modules:
-        prefix = _join(module, "x")[:-1]
-        for proto in image.target_files():
-            disk = image.disk_paths.get(proto.name, proto.name)
-            if proto.package.split(".")[0] == org and disk.startswith(prefix):
-                return module
-    return modules[0]
-
-
-def _answers_path(module: str, package: str) -> str:
-    return _join(module, package.replace(".", "/"), ANSWERS_NAME)
-
-
-def _recorded(
-    ws: Workspace, modules: Sequence[str], image: Image, name: str, package: str, explicit: bool
-) -> tuple[str, Answers] | None:
-    """The answers an earlier run recorded for ``name``: at the package's own place, or (when
-    neither --package nor --version says which) the only scaffold of that name anywhere."""
-    rel = _answers_path(_module_dir(modules, image, package), package)
-    path = ws.path(rel)
-    if path.exists():
-        answers = Answers.loads(read_regular(path, shown=rel, what="answers file"), path=rel)
-        if answers.name == name:
-            return rel, answers
-    if explicit:
-        return None
-    found: list[tuple[str, Answers]] = []
-    for module in modules:
-        # Only the folders a scaffold of this name can be in: <...>/<name>/<version>/.
-        for candidate in sorted(ws.path(module).glob(f"**/{name}/*/{ANSWERS_NAME}")):
-            crel = candidate.relative_to(ws.root).as_posix()
-            data = read_regular(candidate, shown=crel, what="answers file")
-            answers = Answers.loads(data, path=crel)
-            if answers.name == name:
-                found.append((crel, answers))
-    if len(found) > 1:
-        packages = ", ".join(a.package for _, a in found)
-        raise UsageError(
-            f"{name} was scaffolded more than once ({packages}); pass --package or --version "
-            "to say which to re-run"
-        )
-    return found[0] if found else None
-
-
-def _top_level_problem(package: str, image: Image, services_out: str) -> str | None:
-    """A new top-level Python package (the stubs' first package part) must not shadow the
-    standard library, the gRPC runtime or this repository's own top-level folders."""
-    top = package.split(".")[0]
-    if top in _orgs(image):
-        return None  # already the stubs' top level
-    if top in STDLIB_MODULES:
-        why = "the standard library module"
-    elif top in _TAKEN_TOP_LEVELS or top == services_out.split("/")[0]:
-        why = "the package"
-    else:
-        return None
-    return (
-        f"package {package!r} would make {top!r} a top-level Python package of the stubs, "
-        f"shadowing {why} {top!r}; put an org first, such as --package 'acme.{package}'"
-    )
-
-
-def _unrecorded_rpcs(image: Image, import_path: str, answers: Answers) -> list[str]:
-    """RPCs the existing contract declares that the recorded answers do not list."""
-    try:
-        proto = image.file(import_path)
-    except KeyError:
-        return []
-    recorded = {r.name.replace("_", "").lower() for r in answers.rpcs}
-    return [
-        method.name
-        for service in proto.service
-        for method in service.method
-        if method.name.replace("_", "").lower() not in recorded
-    ]
-
-
-def _in_the_way(root: Path, rel: str) -> str | None:
-    """A file where a folder of ``rel`` must go."""
-    parts = PurePosixPath(rel).parts
-    for i in range(1, len(parts)):
-        parent = root.joinpath(*parts[:i])
-        if parent.exists() and not parent.is_dir():
-            return PurePosixPath(*parts[:i]).as_posix()
-    return None
-
-
-def _copy_protos(ws: Workspace, modules: Sequence[str], dest: Path) -> None:
-    """The workspace's buf config and every ``.proto`` of its modules, nothing else."""
-    for name in ("buf.yaml", "buf.lock"):
-        if ws.path(name).is_file():
-            shutil.copy2(ws.path(name), dest / name)
-    for module in modules:
-        base = ws.path(module)
-        for proto in files_under(base, ".proto"):
-            rel = proto.relative_to(ws.root)
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(proto, dest / rel)
-
-
-def _verify(scratch: Workspace, contract: str, text: str) -> None:
+def _lint_and_format(scratch: Workspace, contract: str, text: str) -> None:
     """The rendered contract passes the repository's ``buf lint`` and is ``buf format``-clean."""
     findings = parse_json_findings(
         run_buf(["lint", "--error-format", "json", "--path", contract], scratch.root).stdout,
@@ -272,8 +119,7 @@ class ScaffoldConflictError(ProtokitError):
     """Files of the scaffold exist already; ``lines`` is the plan as it stands."""
 
     def __init__(self, message: str, lines: Sequence[str]) -> None:
-        super().__init__(message)
-        self.lines = tuple(lines)
+        super().__init__(message, lines=tuple(lines))
 
 
 @dataclass(frozen=True)
@@ -285,62 +131,207 @@ class NewServiceResult:
     gen: GenResult
     applied: bool
     service_folder: str
+    servicer_path: str  # the servicer to implement (servicer_aio.py unless the flavour is sync)
     test_path: str
 
 
-def _backup_root(root: Path) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    candidate, n = f"{BACKUPS}/{stamp}", 1
-    while (root / candidate).exists():
-        n += 1
-        candidate = f"{BACKUPS}/{stamp}-{n}"
-    return candidate
+@dataclass(frozen=True)
+class _Repository:
+    """What the stages read from the workspace before anything changes."""
+
+    image: Image
+    modules: tuple[str, ...]
+    services_out: str
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """Stage 2's output: the rendered contract and answers, planned against disk."""
+
+    answers: Answers
+    scaffold: Scaffold
+    contract: str  # path of the contract, relative to the workspace root
+    answers_path: str
+    text: str
+    own: Plan  # the contract and the answers file
+    conflicts: tuple[tuple[str, str], ...]  # (path, why) known before compiling
+
+    @property
+    def contract_is_new(self) -> bool:
+        return next(c for c in self.own.changes if c.path == self.contract).action is Action.CREATE
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """Stage 3's output: the image with the contract in it, and the package gen will add."""
+
+    image: Image
+    pkg: ServicePackage
+    kept: tuple[str, ...]  # skeleton files on disk that no contract owned
+
+
+def _unrecorded_rpcs(image: Image, import_path: str, answers: Answers) -> list[str]:
+    """RPCs the existing contract declares that the recorded answers do not list."""
+    try:
+        proto = image.file(import_path)
+    except KeyError:
+        return []
+    recorded = {r.name.replace("_", "").lower() for r in answers.rpcs}
+    return [
+        method.name
+        for service in proto.service
+        for method in service.method
+        if method.name.replace("_", "").lower() not in recorded
+    ]
 
 
 def _conflict_line(path: str, reason: str) -> str:
     return f"{Action.CONFLICT.value:<9} {path}  ({reason})"
 
 
-def _answers(
-    ws: Workspace,
-    image: Image,
-    modules: Sequence[str],
-    name: str,
-    rpcs: Sequence[RpcSpec],
-    package: str | None,
-    version: str | None,
-    ask: Callable[[], Sequence[RpcSpec]] | None,
-) -> tuple[Answers, list[str]]:
-    """Stage 1: the flags, else the recorded answers, else the terminal's; and notes to print."""
-    resolved = package or _default_package(ws, image, name, version)
-    notes: list[str] = []
-    answers: Answers | None = None
-    if not rpcs:
-        explicit = package is not None or version is not None
-        recorded = _recorded(ws, modules, image, name, resolved, explicit)
-        if recorded is not None:
-            rel, answers = recorded
-            try:
-                validate(answers.name, answers.rpcs, answers.package, None)
-            except UsageError as exc:
-                raise ProtokitError(f"recorded answers are not valid: {exc}", path=rel) from exc
-            if not answers.rpcs:
-                raise ProtokitError("recorded answers list no RPC", path=rel)
-            notes.append(f"re-ran the answers recorded in {rel}")
-        elif ask is not None:
-            rpcs = tuple(ask())
-            if not rpcs:
-                raise UsageError("no RPC given; a service needs at least one")
-            validate(name, rpcs, package, version)
-        else:
-            raise UsageError(
-                "no RPC given and none recorded for this service: pass --unary, "
-                "--server-stream, --client-stream or --bidi (each repeatable); protokit asks "
-                "for them only when stdin is a terminal"
+def _render(ws: Workspace, repo: _Repository, answers: Answers) -> _Draft:
+    """Stage 2: the contract from its template and the answers file, planned against disk."""
+    scaffold = build_scaffold(answers)
+    module = module_dir(repo.modules, repo.image, answers.package)
+    contract = join(module, scaffold.import_path)
+    answers_rel = answers_path(module, answers.package)
+    text = render_template(environment(ws.path(ws.settings.templates)), TEMPLATE, scaffold=scaffold)
+    for rel in (contract, answers_rel):
+        blocker = in_the_way(ws.root, rel)
+        if blocker:
+            raise ProtokitError(f"a file is in the way of {rel}; nothing was changed", path=blocker)
+    own = plan_outputs(
+        ws.root,
+        [
+            OutputFile.text(contract, text, Owner.USER),
+            OutputFile(answers_rel, answers.dumps(), Owner.USER),
+        ],
+    )
+    conflicts = [
+        (
+            change.path,
+            "exists and differs from what new-service renders"
+            if change.path == contract
+            else "records other answers",
+        )
+        for change in own.conflicts
+    ]
+    draft = _Draft(answers, scaffold, contract, answers_rel, text, own, ())
+    others = sorted(
+        repo.image.disk_paths.get(f.name, f.name)
+        for f in repo.image.target_files()
+        if f.package == answers.package and f.name != scaffold.import_path
+    )
+    if others and draft.contract_is_new:  # a re-run keeps the files the user added to its package
+        conflicts.append((others[0], f"already declares package {answers.package}"))
+    return replace(draft, conflicts=tuple(conflicts))
+
+
+def _verify(ws: Workspace, repo: _Repository, draft: _Draft, force: bool) -> _Verified:
+    """Stage 3: the module compiles with the contract (in a scratch copy), gen's folders for
+    the other packages stay put, nothing is in the way, and the contract lints and formats."""
+    with scratch_workspace(ws, repo.modules, prefix="protokit-new-service-") as scratch:
+        target = scratch.path(draft.contract)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(draft.text, encoding="utf-8")
+        try:
+            new_image = build_image(scratch)
+        except ProtokitError as exc:
+            raise ProtokitError(
+                f"with the new contract the module does not compile: {exc.message}; "
+                "nothing was written",
+                path=exc.path,
+                line=exc.line,
+                column=exc.column,
+            ) from exc
+        package = draft.answers.package
+        chosen = {package: draft.answers.flavour}
+        before = {
+            p.package: p.folder
+            for p in service_packages(build_model(repo.image), repo.services_out)
+        }
+        after = {
+            p.package: p
+            for p in service_packages(build_model(new_image), repo.services_out, chosen)
+        }
+        pkg = after[package]
+        for other, folder in sorted(before.items()):
+            if other in after and after[other].folder != folder:
+                raise ProtokitError(
+                    f"adding {package} would move the servicer folder of {other} from "
+                    f"{repo.services_out}/{folder} to {repo.services_out}/{after[other].folder} "
+                    "(gen names folders in package order); choose another name or version; "
+                    "nothing was changed"
+                )
+        kept = existing_service_files(ws, pkg, repo.services_out) if draft.contract_is_new else []
+        conflicts = [
+            *draft.conflicts,
+            *((rel, "exists, but no contract does; new-service does not adopt it") for rel in kept),
+        ]
+        conflicts.sort(key=lambda item: (item[0] != draft.contract, item[0]))
+        if conflicts and not force:
+            lines = [_conflict_line(path, why) for path, why in conflicts]
+            lines += [c.line() for c in draft.own.changes if c.path not in dict(conflicts)]
+            path, why = conflicts[0]
+            raise ScaffoldConflictError(
+                f"{path}: {why}; nothing was changed ({len(conflicts)} conflict(s); --force "
+                "replaces the contract and answers, keeping a backup under "
+                f"{BACKUPS}/, and never touches files under {repo.services_out}/ or tests/)",
+                sorted(lines, key=lambda line: line.split(None, 1)[1]),
             )
-    if answers is None:
-        answers = Answers(name, resolved, ordered(rpcs))
-    return answers, notes
+        _lint_and_format(scratch, draft.contract, draft.text)
+    return _Verified(new_image, pkg, tuple(kept))
+
+
+def _plan(
+    ws: Workspace, repo: _Repository, draft: _Draft, verified: _Verified, notes: list[str]
+) -> tuple[Plan, GenResult]:
+    """Stage 4: one plan: the contract, the answers, backups, and gen on the new module."""
+    changes = list(draft.own.changes)
+    replaced = [c for c in draft.own.changes if c.action is Action.CONFLICT]
+    if replaced:
+        backups = backup_root(ws.root)
+        changes = [
+            replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in changes
+        ]
+        saved = plan_outputs(
+            ws.root,
+            [OutputFile(f"{backups}/{c.path}", c.old or b"", Owner.USER) for c in replaced],
+        )
+        changes.extend(saved.changes)
+        notes.extend(
+            f"replaced {c.path}; the previous file is in {backups}/{c.path}" for c in replaced
+        )
+    pkg = verified.pkg
+    left = [rel for rel in sorted(pkg.paths()) if ws.path(rel).exists()]
+    if left:
+        notes.append(
+            f"left as they are (yours; gen never overwrites them): {', '.join(left)}"
+            + ("; gen lists any RPC they lack above" if verified.kept or replaced else "")
+        )
+    chosen = {draft.answers.package: draft.answers.flavour}
+    gen_result = run_gen(ws, dry_run=True, image=verified.image, flavours=chosen)
+    changes.extend(gen_result.plan.changes)
+    changes.sort(key=lambda c: c.path)
+    manifest = gen_result.plan.manifest
+    skipped = [f"{repo.services_out}/{pkg.folder}/{name}" for name in draft.answers.flavour.skipped]
+    if manifest is not None and skipped:  # later gen runs must not add the other flavour
+        manifest = replace(manifest, created=tuple(sorted({*manifest.created, *skipped})))
+    plan = Plan(
+        ws.root,
+        tuple(changes),
+        gen_result.plan.manifest_path,
+        manifest,
+        gen_result.plan.manifest_changed or manifest != gen_result.plan.manifest,
+    )
+    planned = {c.path for c in plan.changes}
+    absent = [r for r in sorted(pkg.paths()) if r not in planned and not ws.path(r).exists()]
+    if absent:  # gen keeps a skeleton deleted after it created it; say so, never silently
+        notes.append(
+            f"gen did not create {', '.join(absent)} (removed after an earlier run created "
+            "it); `protokit gen --force` creates missing skeletons again"
+        )
+    return plan, gen_result
 
 
 def run_new_service(
@@ -354,6 +345,7 @@ def run_new_service(
     force: bool = False,
     verbose: bool = False,
     ask: Callable[[], Sequence[RpcSpec]] | None = None,
+    flavour: Flavour | None = None,
 ) -> NewServiceResult:
     """Scaffold service ``name`` and run gen on it; with ``dry_run``, only plan.
 
@@ -364,175 +356,50 @@ def run_new_service(
     """
     validate(name, rpcs, package, version)
     services_out = ws.settings.services_out.strip("/")
-    image = build_image(ws)
-    modules = module_paths(ws)
-    answers, notes = _answers(ws, image, modules, name, rpcs, package, version, ask)
-    top_problem = _top_level_problem(answers.package, image, services_out)
+    repo = _Repository(build_image(ws), tuple(module_paths(ws)), services_out)
+    answers, notes = resolve_answers(
+        ws, repo.image, repo.modules, name, rpcs, package, version, ask
+    )
+    if flavour is not None:
+        answers = replace(answers, flavour=flavour)
+    top_problem = top_level_problem(answers.package, repo.image, services_out)
     if top_problem:
         raise UsageError(top_problem)
-
-    # stage 2: render
-    scaffold = build_scaffold(answers)
-    module = _module_dir(modules, image, answers.package)
-    contract = _join(module, scaffold.import_path)
-    answers_path = _answers_path(module, answers.package)
-    env = environment(ws.path(ws.settings.templates))
-    text = render_template(env, TEMPLATE, scaffold=scaffold)
-
+    draft = _render(ws, repo, answers)
     if notes:  # re-running recorded answers: they must cover the contract they made
-        missing = _unrecorded_rpcs(image, scaffold.import_path, answers)
+        missing = _unrecorded_rpcs(repo.image, draft.scaffold.import_path, answers)
         if missing:
             raise ProtokitError(
                 f"the recorded answers do not list {', '.join(missing[:3])}, which "
-                f"{contract} declares (a truncated or hand-edited answers file?); pass the RPC "
-                "flags to say what the service holds; nothing was changed",
-                path=answers_path,
+                f"{draft.contract} declares (a truncated or hand-edited answers file?); pass the "
+                "RPC flags to say what the service holds; nothing was changed",
+                path=draft.answers_path,
             )
-
-    # stage 3 (first half): does the module still compile with it?
-    conflicts: list[tuple[str, str]] = []
-    for rel in (contract, answers_path):
-        blocker = _in_the_way(ws.root, rel)
-        if blocker:
-            raise ProtokitError(f"a file is in the way of {rel}; nothing was changed", path=blocker)
-    own = plan_outputs(
-        ws.root,
-        [
-            OutputFile.text(contract, text, Owner.USER),
-            OutputFile(answers_path, answers.dumps(), Owner.USER),
-        ],
-    )
-    contract_change = next(c for c in own.changes if c.path == contract)
-    contract_is_new = contract_change.action is Action.CREATE
-    for change in own.conflicts:
-        reason = (
-            "exists and differs from what new-service renders"
-            if change.path == contract
-            else "records other answers"
-        )
-        conflicts.append((change.path, reason))
-    others = sorted(
-        image.disk_paths.get(f.name, f.name)
-        for f in image.target_files()
-        if f.package == answers.package and f.name != scaffold.import_path
-    )
-    if others and contract_is_new:  # a re-run keeps the files the user added to its package
-        conflicts.append((others[0], f"already declares package {answers.package}"))
-
-    with tempfile.TemporaryDirectory(prefix="protokit-new-service-") as tmp:
-        scratch = Workspace(Path(tmp), ws.settings)
-        _copy_protos(ws, modules, scratch.root)
-        target = scratch.path(contract)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        try:
-            new_image = build_image(scratch)
-        except ProtokitError as exc:
-            raise ProtokitError(
-                f"with the new contract the module does not compile: {exc.message}; "
-                "nothing was written",
-                path=exc.path,
-                line=exc.line,
-                column=exc.column,
-            ) from exc
-
-        # stage 4 (first half): the servicer folder and starter test gen will want
-        before = {p.package: p.folder for p in service_packages(build_model(image), services_out)}
-        after = {p.package: p for p in service_packages(build_model(new_image), services_out)}
-        pkg = after[answers.package]
-        for other, folder in sorted(before.items()):
-            if other in after and after[other].folder != folder:
-                raise ProtokitError(
-                    f"adding {answers.package} would move the servicer folder of {other} from "
-                    f"{services_out}/{folder} to {services_out}/{after[other].folder} (gen "
-                    "names folders in package order); choose another name or version; "
-                    "nothing was changed"
-                )
-        kept = _existing_service_files(ws, pkg, services_out) if contract_is_new else []
-        conflicts.extend(
-            (rel, "exists, but no contract does; new-service does not adopt it") for rel in kept
-        )
-        conflicts.sort(key=lambda item: (item[0] != contract, item[0]))
-        if conflicts and not force:
-            lines = [_conflict_line(path, why) for path, why in conflicts]
-            lines += [c.line() for c in own.changes if c.path not in dict(conflicts)]
-            path, why = conflicts[0]
-            raise ScaffoldConflictError(
-                f"{path}: {why}; nothing was changed ({len(conflicts)} conflict(s); --force "
-                "replaces the contract and answers, keeping a backup under "
-                f"{BACKUPS}/, and never touches files under {services_out}/ or tests/)",
-                sorted(lines, key=lambda line: line.split(None, 1)[1]),
-            )
-        _verify(scratch, contract, text)
-
-    # stage 4: one plan: the contract, the answers, backups, and gen on the new module
-    changes = list(own.changes)
-    replaced = [c for c in own.changes if c.action is Action.CONFLICT]
-    if replaced:
-        backups = _backup_root(ws.root)
-        changes = [
-            replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in changes
-        ]
-        saved = plan_outputs(
-            ws.root,
-            [OutputFile(f"{backups}/{c.path}", c.old or b"", Owner.USER) for c in replaced],
-        )
-        changes.extend(saved.changes)
-        notes.extend(
-            f"replaced {c.path}; the previous file is in {backups}/{c.path}" for c in replaced
-        )
-    left = [rel for rel in sorted(pkg.paths()) if ws.path(rel).exists()]
-    if left:
-        notes.append(
-            f"left as they are (yours; gen never overwrites them): {', '.join(left)}"
-            + ("; gen lists any RPC they lack above" if kept or replaced else "")
-        )
-    gen_result = run_gen(ws, dry_run=True, image=new_image)
-    changes.extend(gen_result.plan.changes)
-    changes.sort(key=lambda c: c.path)
-    plan = Plan(
-        ws.root,
-        tuple(changes),
-        gen_result.plan.manifest_path,
-        gen_result.plan.manifest,
-        gen_result.plan.manifest_changed,
-    )
-    planned = {c.path for c in plan.changes}
-    absent = [r for r in sorted(pkg.paths()) if r not in planned and not ws.path(r).exists()]
-    if absent:  # gen keeps a skeleton deleted after it created it; say so, never silently
-        notes.append(
-            f"gen did not create {', '.join(absent)} (removed after an earlier run created "
-            "it); `protokit gen --force` creates missing skeletons again"
-        )
-    ours = {contract, answers_path, *pkg.paths()}
-    stubs = _join(ws.settings.stubs_out.strip("/"), answers.package.replace(".", "/")) + "/"
+    verified = _verify(ws, repo, draft, force)
+    plan, gen_result = _plan(ws, repo, draft, verified, notes)
+    pkg = verified.pkg
+    ours = {draft.contract, draft.answers_path, *pkg.paths()}
+    stubs = join(ws.settings.stubs_out.strip("/"), answers.package.replace(".", "/")) + "/"
     shown = tuple(
         c
         for c in plan.changes
         if verbose or c.action is not Action.IDENTICAL or c.path in ours or c.path.startswith(stubs)
     )
     applied = False
-    if not dry_run and not plan.up_to_date:
+    if not dry_run and not plan.up_to_date:  # stage 5: write, once
         apply(plan)
+        applied = True
     elif not dry_run:
         clear_plan_leftovers(plan)
-        applied = True
+    servicer = "servicer.py" if answers.flavour is Flavour.SYNC else "servicer_aio.py"
     return NewServiceResult(
-        scaffold=scaffold,
+        scaffold=draft.scaffold,
         plan=plan,
         shown=shown,
         notes=tuple(notes),
         gen=gen_result,
         applied=applied,
         service_folder=f"{services_out}/{pkg.folder}",
+        servicer_path=f"{services_out}/{pkg.folder}/{servicer}",
         test_path=next(p for p in pkg.paths() if p.startswith("tests/")),
     )
-
-
-def _existing_service_files(ws: Workspace, pkg: ServicePackage, services_out: str) -> list[str]:
-    """Skeleton and starter-test files (or a non-empty servicer folder) already on disk."""
-    found = [rel for rel in pkg.paths() if ws.path(rel).exists()]
-    folder = ws.path(f"{services_out}/{pkg.folder}")
-    if not found and folder.is_dir() and any(folder.iterdir()):
-        found.append(f"{services_out}/{pkg.folder}/")
-    return sorted(found)

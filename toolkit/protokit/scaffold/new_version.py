@@ -10,23 +10,22 @@ package's descriptors with the package renamed, and it must be lint- and format-
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import walk_messages
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.core.naming import version_key, version_ok
+from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile, Owner, apply, plan_outputs
+from protokit.scaffold.scratch import scratch_workspace
 from protokit.tools.buf import module_paths, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,99}", re.ASCII)
-_VERSION = re.compile(r"v[1-9][0-9]{0,8}(?:(?:alpha|beta)[1-9][0-9]{0,8})?", re.ASCII)
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -62,14 +61,6 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
     return [plan.disk[name] for name in sorted(texts)]
 
 
-def _version_key(version: str) -> tuple[int, int, int]:
-    """v2alpha1 < v2beta1 < v2 < v3alpha1 (major, stability, pre-release number)."""
-    match = re.fullmatch(r"v([0-9]+)(?:(alpha|beta)([0-9]+))?", version, re.ASCII)
-    assert match is not None  # checked against _VERSION first
-    major, stage, number = match.groups()
-    return int(major), {"alpha": 0, "beta": 1, None: 2}[stage], int(number or 0)
-
-
 def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, dict[str, str]]:
     """The new files' text by new import path, verified by buf; nothing is written."""
     if len(package) > 1000 or not _PACKAGE.fullmatch(package):
@@ -77,18 +68,18 @@ def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, 
             f"{package[:60]!r} is not a protobuf package name of at most 100 parts (for "
             "example acme.user.v1)"
         )
-    if not _VERSION.fullmatch(version):
+    if not version_ok(version):
         raise UsageError(f"{version[:40]!r} is not a package version such as v2 or v2beta1")
     head, _, old_version = package.rpartition(".")
-    if not head or not _VERSION.fullmatch(old_version):
+    if not head or not version_ok(old_version):
         raise UsageError(f"package {package} does not end in a version component such as v1")
     new_package = f"{head}.{version}"
     if new_package == package:
         raise UsageError(f"{package} is already at version {version}")
-    if _version_key(version) < _version_key(old_version):
+    if version_key(version) < version_key(old_version):
         raise UsageError(
             f"{version} is older than {old_version}: new-version starts a later version of "
-            f"{package} (such as v{_version_key(old_version)[0] + 1})"
+            f"{package} (such as v{version_key(old_version)[0] + 1})"
         )
     image = build_image(ws)
     own = [f for f in image.target_files() if f.package == package]
@@ -172,14 +163,8 @@ def _verify(
     ws: Workspace, plan: _Plan, texts: dict[str, str], own: list[d.FileDescriptorProto]
 ) -> dict[str, str]:
     """Build the module with the new files in a scratch copy; return the buf-formatted texts."""
-    with tempfile.TemporaryDirectory(prefix="protokit-new-version-") as tmp:
-        scratch = Path(tmp)
-        for name in (BUF_YAML, "buf.lock"):
-            if (ws.root / name).is_file():
-                shutil.copy2(ws.root / name, scratch / name)
-        for module in module_paths(ws):
-            if (ws.root / module).is_dir():
-                shutil.copytree(ws.root / module, scratch / module, dirs_exist_ok=True)
+    with scratch_workspace(ws, module_paths(ws), prefix="protokit-new-version-") as scratch_ws:
+        scratch = scratch_ws.root
         for name, text in texts.items():
             path = scratch / plan.disk[name]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +174,6 @@ def _verify(
         formatted = {
             name: (scratch / plan.disk[name]).read_text(encoding="utf-8") for name in texts
         }
-        scratch_ws = Workspace(root=scratch, settings=ws.settings)
         try:
             image = build_image(scratch_ws)
         except ProtokitError as exc:

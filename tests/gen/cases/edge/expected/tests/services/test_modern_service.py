@@ -1,13 +1,19 @@
 """Starter tests for services.modern (edge.modern.v1).
 
-Created by ``protokit gen``; this file is yours: gen never overwrites it. Every RPC answers
-UNIMPLEMENTED until it is implemented; replace those checks with real ones as you go.
+Created by ``protokit gen``; this file is yours: gen never overwrites it. Every RPC is called
+with a sample request (the ``values`` fixture of its request type, every field set). An RPC
+that answers UNIMPLEMENTED is skipped as not implemented yet; an implemented one must answer OK
+or a deliberate status, never UNKNOWN or INTERNAL (what an unhandled exception gives) and
+never hang. Replace them with real tests as you go.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
@@ -15,24 +21,71 @@ from edge.modern.v1 import modern_pb2, modern_pb2_grpc
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
+from services.common.config import ServerConfig
 from services.modern.__main__ import SERVICE_NAMES, serve, serve_aio
 
+#: protokit's ``values`` fixture of a message class (a dev tool, imported when the tests run).
+sample: Callable[[Any], Any] = importlib.import_module("protokit.evolution.fixtures").sample
 TIMEOUT = 10.0
+#: What an implementation answers by accident: an unhandled exception, a crash, a hang.
+ACCIDENTAL = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.DEADLINE_EXCEEDED}
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One RPC of the contract: how to reach it and what to send."""
+
+    name: str
+    kind: str  # unary_unary, unary_stream, stream_unary or stream_stream
+    stub: Callable[[Any], Any]
+    attribute: str
+    request: Any
+
+    def method(self, channel: Any) -> Any:
+        return getattr(self.stub(channel), self.attribute)
+
+
+RPCS = [
+    Rpc(
+        "Modern.Echo",
+        "unary_unary",
+        modern_pb2_grpc.ModernStub,
+        "Echo",
+        modern_pb2.New,
+    ),
+]
+IDS = [rpc.name for rpc in RPCS]
+
+
+def _deliberate(rpc: Rpc, code: grpc.StatusCode) -> None:
+    if code is grpc.StatusCode.UNIMPLEMENTED:
+        pytest.skip("not implemented yet")
+    assert code not in ACCIDENTAL, f"{rpc.name} answered {code.name} to a sample request"
+
+
+def _call(rpc: Rpc, channel: grpc.Channel) -> grpc.StatusCode:
+    """Call ``rpc`` once with its sample request (one message for a client stream)."""
+    request = sample(rpc.request)
+    method = rpc.method(channel)
+    streamed_in = iter([request]) if rpc.kind.startswith("stream_") else request
+    try:
+        answer = method(streamed_in, timeout=TIMEOUT)
+        if rpc.kind.endswith("_stream"):
+            list(answer)
+    except grpc.RpcError as error:
+        code: grpc.StatusCode = error.code()
+        return code
+    return grpc.StatusCode.OK
 
 
 @pytest.fixture
 def channel() -> Iterator[grpc.Channel]:
-    server, port = serve(port=0)
+    running = serve(ServerConfig(port=0))
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as chan:
+        with grpc.insecure_channel(running.target) as chan:
             yield chan
     finally:
-        server.stop(None)
-
-
-def _code(error: BaseException) -> grpc.StatusCode:
-    assert isinstance(error, grpc.Call)
-    return error.code()
+        running.shutdown(grace=0)
 
 
 def test_health_reports_serving(channel: grpc.Channel) -> None:
@@ -58,28 +111,31 @@ def test_reflection_lists_the_services(channel: grpc.Channel) -> None:
     assert set(SERVICE_NAMES) <= listed
 
 
-def test_modern_echo_is_unimplemented(channel: grpc.Channel) -> None:
-    stub = modern_pb2_grpc.ModernStub(channel)
-    with pytest.raises(grpc.RpcError) as raised:
-        stub.Echo(modern_pb2.New(), timeout=TIMEOUT)
-    assert _code(raised.value) is grpc.StatusCode.UNIMPLEMENTED
+@pytest.mark.parametrize("rpc", RPCS, ids=IDS)
+def test_rpc_answers_a_sample_request_deliberately(channel: grpc.Channel, rpc: Rpc) -> None:
+    _deliberate(rpc, _call(rpc, channel))
 
 
-def test_every_rpc_is_unimplemented_over_asyncio() -> None:
-    async def scenario() -> list[grpc.StatusCode]:
-        server, port = await serve_aio(port=0)
-        codes: list[grpc.StatusCode] = []
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                modern = modern_pb2_grpc.ModernStub(chan)
-                try:
-                    await modern.Echo(modern_pb2.New(), timeout=TIMEOUT)
-                except grpc.aio.AioRpcError as error:
-                    codes.append(error.code())
-        finally:
-            await server.stop(None)
-        return codes
+async def _call_aio(rpc: Rpc) -> grpc.StatusCode:
+    """Start the asyncio server and call ``rpc`` once with its sample request."""
+    running = await serve_aio(ServerConfig(port=0))
+    request = sample(rpc.request)
+    streamed_in = iter([request]) if rpc.kind.startswith("stream_") else request
+    try:
+        async with grpc.aio.insecure_channel(running.target) as chan:
+            answer = rpc.method(chan)(streamed_in, timeout=TIMEOUT)
+            if rpc.kind.endswith("_stream"):
+                async for _ in answer:
+                    pass
+            else:
+                await answer
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    finally:
+        await running.shutdown(grace=0)
+    return grpc.StatusCode.OK
 
-    codes = asyncio.run(scenario())
-    rpcs = 1
-    assert codes == [grpc.StatusCode.UNIMPLEMENTED] * rpcs
+
+@pytest.mark.parametrize("rpc", RPCS, ids=IDS)
+def test_rpc_answers_a_sample_request_deliberately_over_asyncio(rpc: Rpc) -> None:
+    _deliberate(rpc, asyncio.run(_call_aio(rpc)))

@@ -1,0 +1,80 @@
+"""A conversation file that does not parse under the schema is one located error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from protokit.conversations.model import MAX_BYTES, dump_conversation, load_conversation
+from protokit.core.errors import ProtokitError
+from protokit.evolution.fixtures import DynamicSchema
+from tests.conversations.conftest import CONVERSATIONS, recorded
+
+GOOD: dict[str, Any] = {
+    "rpc": "acme.inventory.v1.InventoryService/GetProductAvailability",
+    "exchange": [{"send": {"productId": "sku-1001"}}, {"receive": {"productId": "sku-1001"}}],
+}
+
+
+def _error(schema: DynamicSchema, data: Any, raw: bytes | None = None) -> ProtokitError:
+    text = raw if raw is not None else (json.dumps(data, indent=2) + "\n").encode()
+    with pytest.raises(ProtokitError) as raised:
+        load_conversation("c.json", text, schema)
+    assert raised.value.path == "c.json"
+    return raised.value
+
+
+def test_every_shipped_conversation_round_trips_canonically(schema: DynamicSchema) -> None:
+    for path in sorted(CONVERSATIONS.rglob("*.json")):
+        rel = path.relative_to(CONVERSATIONS).as_posix()
+        assert dump_conversation(recorded(schema, rel)) == path.read_text(encoding="utf-8"), rel
+
+
+def test_an_unknown_rpc_is_one_error(schema: DynamicSchema) -> None:
+    error = _error(schema, {**GOOD, "rpc": "acme.inventory.v1.InventoryService/GetStock"})
+    assert "has no RPC 'GetStock' (it has: GetProductAvailability)" in error.message
+
+
+def test_an_unknown_field_is_located_at_its_step(schema: DynamicSchema) -> None:
+    data = {**GOOD, "exchange": [GOOD["exchange"][0], {"receive": {"productIdentifier": "x"}}]}
+    error = _error(schema, data)
+    assert (
+        "receive #1 is not proto3 JSON of acme.inventory.v1.GetProductAvailabilityResponse"
+        in error.message
+    )
+    assert "productIdentifier" in error.message
+    assert error.line == 10
+
+
+def test_json_that_is_not_proto3_json_is_one_error(schema: DynamicSchema) -> None:
+    data = {**GOOD, "exchange": [{"send": {"productId": 7}}]}
+    assert "send #1 is not proto3 JSON" in _error(schema, data).message
+
+
+def test_text_that_is_not_json_is_located(schema: DynamicSchema) -> None:
+    error = _error(schema, None, raw=b'{\n  "rpc": oops\n}\n')
+    assert error.message.startswith("conversation: not JSON") and error.line == 2
+
+
+def test_a_file_over_the_limit_is_refused(schema: DynamicSchema) -> None:
+    error = _error(schema, None, raw=b" " * (MAX_BYTES + 1))
+    assert "byte limit" in error.message
+
+
+def test_a_unary_case_with_two_sends_is_refused(schema: DynamicSchema) -> None:
+    data = {**GOOD, "exchange": [GOOD["exchange"][0], *GOOD["exchange"]]}
+    assert "sends exactly one message; this case sends 2" in _error(schema, data).message
+
+
+def test_an_unknown_status_code_is_refused(schema: DynamicSchema) -> None:
+    assert (
+        "unknown status code 'MISSING'"
+        in _error(schema, {**GOOD, "status": {"code": "MISSING"}}).message
+    )
+
+
+def test_a_matcher_on_an_unknown_field_is_refused(schema: DynamicSchema) -> None:
+    data = {**GOOD, "matchers": [{"path": "receive[*].stamp", "match": "present"}]}
+    assert "has no field 'stamp'" in _error(schema, data).message

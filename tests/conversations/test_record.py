@@ -1,0 +1,193 @@
+"""``protokit record``: a recording proxy in front of a real server writes conversations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import grpc
+import pytest
+from acme.inventory.v1 import inventory_service_pb2 as inv
+from acme.inventory.v1 import inventory_service_pb2_grpc as inv_grpc
+
+from protokit.conversations.model import load_conversation
+from protokit.conversations.record import TARGET_ENV, parse_vary, record_command
+from protokit.conversations.replay import replay
+from protokit.core.errors import ProtokitError
+from protokit.evolution.fixtures import DynamicSchema
+from services.common.config import ServerConfig
+from services.inventory.__main__ import serve
+from tests.conversations.conftest import ROOT
+
+
+@pytest.fixture
+def inventory() -> Iterator[str]:
+    running = serve(ServerConfig(port=0))
+    try:
+        yield running.target
+    finally:
+        running.shutdown(grace=0)
+
+
+def _client(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
+    with grpc.insecure_channel(env[TARGET_ENV]) as channel:
+        stub = inv_grpc.InventoryServiceStub(channel)
+        stub.GetProductAvailability(
+            inv.GetProductAvailabilityRequest(product_id="sku-2001"),
+            timeout=timeout,
+            metadata=[("x-protokit-case", "two-warehouses")],
+        )
+    return 0
+
+
+def test_a_recorded_call_replays_green(inventory: str, schema: DynamicSchema) -> None:
+    recording = record_command(
+        ["client"], inventory, schema, vary=[parse_vary("updated_at")], run=_client
+    )
+    [(case, conversation)] = recording.conversations
+    assert case == "two-warehouses"
+    assert [m.path for m in conversation.matchers] == ["receive[*].updated_at"]
+    with grpc.insecure_channel(inventory) as channel:
+        assert replay(conversation, channel, schema) is None
+
+
+def test_vary_on_a_field_no_response_has_is_a_usage_error(
+    inventory: str, schema: DynamicSchema
+) -> None:
+    with pytest.raises(ProtokitError, match="no recorded RPC's response has that field"):
+        record_command(["client"], inventory, schema, vary=[parse_vary("stamp")], run=_client)
+
+
+def _protokit(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "protokit"), *args],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for name in ("buf.yaml", "pyproject.toml"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    subprocess.run(["cp", "-r", str(ROOT / "contracts"), str(tmp_path)], check=True, timeout=30)
+    return tmp_path
+
+
+CLIENT = """\
+import os, grpc
+from acme.inventory.v1 import inventory_service_pb2 as pb, inventory_service_pb2_grpc as g
+with grpc.insecure_channel(os.environ["PROTOKIT_RECORD_TARGET"]) as ch:
+    g.InventoryServiceStub(ch).GetProductAvailability(
+        pb.GetProductAvailabilityRequest(product_id="{product}"), timeout=10,
+        metadata=[("x-protokit-case", "stock")])
+"""
+
+
+def test_re_recording_a_changed_case_shows_the_diff_and_refuses(repo: Path, inventory: str) -> None:
+    case = (
+        repo
+        / "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability"
+        / "stock.json"
+    )
+    (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
+    first = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
+    assert first.returncode == 0, first.stderr
+    before = case.read_bytes()
+    (repo / "client.py").write_text(CLIENT.format(product="sku-1003"))
+    second = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
+    assert second.returncode == 1
+    assert '-        "productId": "sku-1001"' in second.stderr
+    assert (
+        second.stderr.strip()
+        .splitlines()[-1]
+        .startswith("protokit: error: 1 recorded case(s) exist")
+    )
+    assert case.read_bytes() == before
+    third = _protokit(
+        repo,
+        "record",
+        "--server",
+        inventory,
+        "--update",
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
+    assert third.returncode == 0, third.stderr
+    assert b"sku-1003" in case.read_bytes()
+
+
+def test_recording_an_unreachable_server_is_one_error(repo: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = _protokit(
+        repo, "record", "--server", f"127.0.0.1:{port}", "--", sys.executable, "-c", "pass"
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"protokit: error: cannot reach a gRPC server at 127.0.0.1:{port} within 5s; start it "
+        "first (for example `python -m services.inventory --port 50051`)"
+    ]
+    assert not (repo / "compat").exists()
+
+
+def test_a_recorded_file_parses_as_written(
+    repo: Path, inventory: str, schema: DynamicSchema
+) -> None:
+    (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
+    done = _protokit(repo, "record", "--server", inventory, "--", sys.executable, "client.py")
+    assert done.returncode == 0, done.stderr
+    rel = (
+        "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
+    )
+    assert (
+        load_conversation(rel, (repo / rel).read_bytes(), schema).method == "GetProductAvailability"
+    )
+
+
+def test_re_recording_what_only_its_matchers_let_vary_keeps_the_file(
+    repo: Path, inventory: str
+) -> None:
+    case = repo / (
+        "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/stock.json"
+    )
+    (repo / "client.py").write_text(CLIENT.format(product="sku-1001"))
+    args = ["record", "--server", inventory, "--vary", "updated_at", "--", sys.executable]
+    assert _protokit(repo, *args, "client.py").returncode == 0
+    before = case.read_bytes()
+    again = _protokit(repo, *args, "client.py")
+    assert again.returncode == 0, again.stderr
+    assert f"identical {case.relative_to(repo).as_posix()}" in again.stderr
+    assert case.read_bytes() == before

@@ -1,0 +1,18 @@
+"""Recorded RPC conversations: what a consumer relies on, replayed against the implementation.
+
+A conversation is one JSON file per case under ``compat/conversations/<package>/<Service>/<Rpc>/``:
+the client's messages and the server's, in the order they interleave, the final status (code,
+message, ``google.rpc.Status`` details), metadata keys, and matchers for fields that vary.
+
+- ``model``     the file format: parse, validate against a schema, write back (one home);
+- ``matchers``  the four matchers (type, present, non_empty, regex), each a record + a function;
+- ``compare``   the first difference between what was expected and what was seen;
+- ``replay``    drive a conversation through a real channel, bounded by its deadline;
+- ``record``    a recording proxy between a client and a real server;
+- ``repository`` where conversations live, and their findings for ``protokit check``;
+- ``harness``   what the generated pytest module calls (servers per flavour, replay, reports).
+"""
+
+from protokit.conversations.model import Conversation, Step, load_conversation
+
+__all__ = ["Conversation", "Step", "load_conversation"]

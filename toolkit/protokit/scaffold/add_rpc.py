@@ -1,0 +1,238 @@
+"""``protokit new-service NAME --add-rpc --unary X ...``: add RPCs to a service new-service made.
+
+The contract gains the RPCs (before the service's closing brace, located from its descriptor's
+source span) and their request and response messages (at the end of the file), rendered from
+the same template pieces as a new contract; the recorded answers gain them too. The servicers
+and the starter test that exist gain a skeleton method and a table row each, inserted at the
+end of the class and of the ``RPCS`` list (found with ``ast``; nothing else of them changes).
+Everything is checked in a scratch copy first (compile, lint, format) and written in one plan
+with gen's stubs.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import jinja2
+from google.protobuf import descriptor_pb2 as d
+
+from protokit.core.errors import ProtokitError, UsageError
+from protokit.core.templates import environment, render
+from protokit.core.workspace import Workspace
+from protokit.core.writer import Action, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.gen.model import build_model
+from protokit.gen.pipeline import GenResult, run_gen
+from protokit.gen.skeletons import ServicePackage, SkeletonService, service_packages
+from protokit.scaffold.answers import Answers, RpcSpec, build_scaffold, ordered, validate
+from protokit.scaffold.locate import answers_path, default_package, module_dir, recorded
+from protokit.scaffold.scratch import scratch_workspace
+from protokit.tools.buf import module_paths, run_buf
+from protokit.tools.image import build_image
+from protokit.tools.ruff import format_python
+
+__all__ = ["AddRpcResult", "run_add_rpc"]
+
+_SERVICE_PATH = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
+_METHOD_TEMPLATES = {
+    "servicer.py": "gen/service/method.py.j2",
+    "servicer_aio.py": "gen/service/method_aio.py.j2",
+}
+_ROW_TEMPLATE = "gen/service/rpc_row.py.j2"
+
+
+@dataclass(frozen=True)
+class AddRpcResult:
+    answers: Answers
+    added: tuple[RpcSpec, ...]
+    plan: Plan
+    gen: GenResult
+    applied: bool
+
+
+def _service_span(proto: d.FileDescriptorProto, service: str) -> tuple[int, int]:
+    """0-based (first, last) lines of ``service`` in its file, from SourceCodeInfo."""
+    index = next(i for i, s in enumerate(proto.service) if s.name == service)
+    for location in proto.source_code_info.location:
+        if tuple(location.path) == (_SERVICE_PATH, index):
+            span = list(location.span)
+            return span[0], span[2] if len(span) == 4 else span[0]
+    raise ProtokitError(f"the image has no source location for {service}", path=proto.name)
+
+
+def _edited_contract(text: str, last_line: int, rpcs: str, messages: str) -> str:
+    lines = text.splitlines(keepends=True)
+    closing = lines[last_line]  # the service's closing brace
+    head = "".join(lines[:last_line])
+    tail = "".join(lines[last_line + 1 :])
+    body = head + rpcs + closing + tail
+    return body.rstrip("\n") + "\n" + messages
+
+
+def _insert_methods(source: str, class_name: str, methods: str) -> str | None:
+    """``source`` with ``methods`` appended to class ``class_name``; None without that class."""
+    tree = ast.parse(source)
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    if cls is None or cls.end_lineno is None:
+        return None
+    lines = source.splitlines(keepends=True)
+    end = cls.end_lineno
+    return "".join(lines[:end]) + "\n" + methods + "".join(lines[end:])
+
+
+def _insert_rows(source: str, rows: str) -> str | None:
+    """``source`` with ``rows`` added at the end of the ``RPCS = [...]`` list; None without it."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "RPCS" for t in node.targets)
+            and isinstance(node.value, ast.List)
+            and node.value.end_lineno is not None
+        ):
+            lines = source.splitlines(keepends=True)
+            close = node.value.end_lineno - 1  # the line holding "]"
+            return "".join(lines[:close]) + rows + "".join(lines[close:])
+    return None
+
+
+def _formatted_methods(text: str) -> str:
+    """Methods rendered for a class body, formatted as gen formats skeletons."""
+    formatted = format_python({"_methods.py": "class _Methods:\n" + text})["_methods.py"]
+    return formatted.split("\n", 1)[1]
+
+
+def _skeleton_edits(
+    ws: Workspace,
+    env: jinja2.Environment,
+    pkg: ServicePackage,
+    service: SkeletonService,
+    names: set[str],
+) -> list[OutputFile]:
+    new_methods = [m for m in service.methods if m.name in names]
+    edits: list[OutputFile] = []
+    base = f"{pkg.services_out}/{pkg.folder}"
+    for filename, template in _METHOD_TEMPLATES.items():
+        path = ws.path(f"{base}/{filename}")
+        if not path.is_file():
+            continue
+        text = "\n".join(render(env, template, method=m) for m in new_methods)
+        edited = _insert_methods(
+            path.read_text(encoding="utf-8"), service.class_name, _formatted_methods(text)
+        )
+        if edited is not None:
+            edits.append(OutputFile.text(f"{base}/{filename}", edited, Owner.USER))
+    test = next(p for p in pkg.paths() if p.startswith("tests/"))
+    if ws.path(test).is_file():
+        rows = "".join(render(env, _ROW_TEMPLATE, service=service, method=m) for m in new_methods)
+        edited = _insert_rows(ws.path(test).read_text(encoding="utf-8"), rows)
+        if edited is not None:
+            edits.append(OutputFile.text(test, edited, Owner.USER))
+    return edits
+
+
+def run_add_rpc(
+    ws: Workspace,
+    name: str,
+    rpcs: Sequence[RpcSpec],
+    *,
+    package: str | None = None,
+    version: str | None = None,
+    dry_run: bool = False,
+) -> AddRpcResult:
+    """Add ``rpcs`` to the service new-service made for ``name``; with ``dry_run``, only plan."""
+    if not rpcs:
+        raise UsageError("--add-rpc needs the RPCs to add: --unary, --server-stream, ...")
+    validate(name, rpcs, package, version)
+    image = build_image(ws)
+    modules = module_paths(ws)
+    resolved = package or default_package(ws, image, name, version)
+    found = recorded(ws, modules, image, name, resolved, package is not None or version is not None)
+    if found is None:
+        raise UsageError(
+            f"no service {name} was scaffolded here (no recorded answers); --add-rpc extends "
+            "a service `protokit new-service` created"
+        )
+    answers_rel, answers = found
+    scaffold = build_scaffold(answers)
+    proto = next((f for f in image.target_files() if f.name == scaffold.import_path), None)
+    if proto is None:
+        raise ProtokitError(
+            f"the contract {scaffold.import_path} of {name} is gone", path=answers_rel
+        )
+    declared = {m.name for s in proto.service if s.name == scaffold.service for m in s.method}
+    taken = sorted({r.name for r in rpcs} & declared)
+    if taken:
+        raise UsageError(f"{scaffold.service} already has RPC {taken[0]}")
+    updated = replace(answers, rpcs=ordered([*answers.rpcs, *rpcs]))
+    validate(name, updated.rpcs, answers.package, None)
+    names = {r.name for r in rpcs}
+    full = build_scaffold(updated)
+    env = environment(ws.path(ws.settings.templates))
+    rpc_text = "".join(
+        render(env, "new_service/rpc.proto.j2", rpc=r) for r in full.rpcs if r.name in names
+    )
+    wanted = {n for r in rpcs for n in (f"{r.name}Request", f"{r.name}Response")}
+    message_text = "".join(
+        render(env, "new_service/message.proto.j2", message=m)
+        for m in full.messages
+        if m.name in wanted
+    )
+    contract = image.disk_paths.get(proto.name, proto.name)
+    _first, last = _service_span(proto, scaffold.service)
+    text = _edited_contract(
+        ws.path(contract).read_text(encoding="utf-8"), last, rpc_text, message_text
+    )
+    with scratch_workspace(ws, modules, prefix="protokit-add-rpc-") as scratch:
+        scratch.path(contract).write_text(text, encoding="utf-8")
+        try:
+            new_image = build_image(scratch)
+        except ProtokitError as exc:
+            raise ProtokitError(
+                f"with the added RPCs the module does not compile: {exc.message}; "
+                "nothing was written",
+                path=exc.path,
+                line=exc.line,
+            ) from exc
+        lint = run_buf(["lint", "--path", contract], scratch.root)
+        if lint.returncode != 0:
+            first = lint.stdout.decode("utf-8", "replace").strip().splitlines()[:1]
+            raise ProtokitError(
+                f"with the added RPCs the contract fails buf lint ({' '.join(first)}); "
+                "nothing was written",
+                path=contract,
+            )
+        text = run_buf(["format", contract], scratch.root).stdout.decode("utf-8")
+    services_out = ws.settings.services_out.strip("/")
+    pkg = next(
+        p
+        for p in service_packages(build_model(new_image), services_out)
+        if p.package == answers.package
+    )
+    service = next(s for s in pkg.services if s.name == scaffold.service)
+    outputs = [
+        OutputFile.text(contract, text, Owner.USER),
+        OutputFile(
+            answers_path(module_dir(modules, image, answers.package), answers.package),
+            updated.dumps(),
+            Owner.USER,
+        ),
+        *_skeleton_edits(ws, env, pkg, service, names),
+    ]
+    own = plan_outputs(ws.root, outputs)
+    gen_result = run_gen(ws, dry_run=True, image=new_image)
+    changes = [
+        replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in own.changes
+    ]
+    mine = {c.path for c in changes}
+    changes.extend(c for c in gen_result.plan.changes if c.path not in mine)
+    changes.sort(key=lambda c: c.path)
+    plan = replace(gen_result.plan, changes=tuple(changes))
+    added = [f for f in gen_result.missing if not any(f" lacks {n} " in f.message for n in names)]
+    gen_result = replace(gen_result, missing=tuple(added))
+    applied = False
+    if not dry_run and not plan.up_to_date:
+        apply(plan)
+        applied = True
+    return AddRpcResult(updated, tuple(rpcs), plan, gen_result, applied)
