@@ -34,6 +34,21 @@ def test_release_commits_the_frozen_release_and_tags_it_annotated(shop: Repo) ->
     assert "compat/releases/1.0.0/image.binpb" in shop.git("ls-files", "compat")
 
 
+def test_a_release_whose_commit_fails_leaves_the_tree_and_history_as_they_were(
+    shop: Repo,
+) -> None:
+    hook = shop.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'commits are frozen today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    head = shop.git("rev-parse", "HEAD")
+    line = one_error_line(shop.protokit("release", "1.0.0"))
+    assert "git commit failed" in line
+    assert shop.git("rev-parse", "HEAD") == head
+    assert shop.git("status", "--porcelain", "--untracked-files=all") == ""
+    assert shop.git("tag", "--list") == ""
+    assert not (shop.root / "compat" / "releases" / "1.0.0").exists()
+
+
 def test_build_on_the_release_tag_gives_the_release_version(released: Repo) -> None:
     files = released.build()
     assert sorted(p.name for p in files) == [

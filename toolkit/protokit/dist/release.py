@@ -46,8 +46,15 @@ def run_tagged_release(ws: Workspace, version: str) -> ReleaseResult:
     action = frozen.compat_tests
     if top is None:
         return ReleaseResult(folder, action, None, None)
-    git.commit_paths(ws.root, [folder, ws.settings.compat_tests, CHANGELOG], f"release {version}")
-    git.create_tag(ws.root, tag, f"release {version}")
+    paths = [folder, ws.settings.compat_tests, CHANGELOG]
+    before = git.head(ws.root)
+    try:
+        git.commit_paths(ws.root, paths, f"release {version}")
+        git.create_tag(ws.root, tag, f"release {version}")
+    except BaseException:
+        git.undo_commit(ws.root, before, paths)  # a failed release leaves the tree as it was
+        frozen.undo()
+        raise
     return ReleaseResult(folder, action, tag, git.head(ws.root))
 
 

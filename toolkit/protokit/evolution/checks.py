@@ -12,12 +12,14 @@ from pathlib import Path
 from protokit.core.descriptors import Image, changed_targets
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.findings import Finding, dedupe
+from protokit.core.paths import read_regular
 from protokit.core.workspace import Workspace
+from protokit.core.writer import write_atomic
 from protokit.evolution.apidiff import ApiDiff, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
 from protokit.evolution.breaking import run_breaking
-from protokit.evolution.changelog import write_changelog
+from protokit.evolution.changelog import CHANGELOG, write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests, write_compat_tests
@@ -162,17 +164,36 @@ def run_release(ws: Workspace, version: str) -> FrozenRelease:
                 f"release {version} is too small: the changes since {latest} are {api.bump} "
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
+    before = {rel: _previous(ws, rel) for rel in (ws.settings.compat_tests, CHANGELOG)}
     folder = freeze_release(ws, version, image)
+    frozen = FrozenRelease(ws, folder, "", before)
     try:
         status = write_compat_tests(ws)
         write_changelog(ws.root, version, api)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # the release this run froze: all or nothing
+        frozen.undo()  # the release this run froze, and the files it changed: all or nothing
         raise
-    return FrozenRelease(folder, status)
+    return replace(frozen, compat_tests=status)
+
+
+def _previous(ws: Workspace, rel: str) -> bytes | None:
+    path = ws.path(rel)
+    return read_regular(path, shown=rel) if path.exists() else None
 
 
 @dataclass(frozen=True)
 class FrozenRelease:
+    ws: Workspace
     folder: Path
     compat_tests: str  # what happened to the compat test module: create, update, identical
+    before: dict[str, bytes | None]  # the files a release rewrites besides its folder, as they were
+
+    def undo(self) -> None:
+        """Put the tree back as it was before the release was frozen."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        for rel, data in self.before.items():
+            path = self.ws.path(rel)
+            if data is None:
+                path.unlink(missing_ok=True)
+            elif not path.is_file() or path.read_bytes() != data:
+                write_atomic(path, data, shown=rel)

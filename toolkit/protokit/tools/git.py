@@ -115,3 +115,14 @@ def commit_paths(cwd: Path, paths: Sequence[str], text: str) -> None:
     proc = run_git(["commit", "--quiet", "--message", text, "--", *paths], cwd)
     if proc.returncode != 0:
         raise ProtokitError(f"git commit failed: {message(proc)}")
+
+
+def undo_commit(cwd: Path, before: str, paths: Sequence[str]) -> None:
+    """Best effort after a failed release: move HEAD back to ``before`` (keeping the work tree)
+    if a commit was made, and unstage ``paths``."""
+    try:
+        if head(cwd) != before:
+            run_git(["reset", "--quiet", "--soft", before], cwd)
+        run_git(["reset", "--quiet", "--", *paths], cwd)
+    except ProtokitError:
+        return
