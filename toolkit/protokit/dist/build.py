@@ -13,7 +13,6 @@ file gets mode 0644; so one commit gives byte-identical files.
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import tomllib
 from collections.abc import Callable

@@ -213,7 +213,6 @@ def read_floors(files: Mapping[str, bytes]) -> Floors:
     )
 
 
-
 def _assign(ws: Workspace, model: Model, shipped: list[ProtoFile]) -> dict[str, str]:
     """proto file -> distribution name."""
     mapping = ws.settings.distributions

@@ -105,8 +105,11 @@ def read_artifact(path: Path) -> Artifact:
         elif path.name.endswith(".tar.gz"):
             with tarfile.open(path) as archive:
                 member = next(
-                    (m for m in archive.getmembers() if m.name.count("/") == 1
-                     and m.name.endswith("/PKG-INFO")),
+                    (
+                        m
+                        for m in archive.getmembers()
+                        if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+                    ),
                     None,
                 )
                 stream = archive.extractfile(member) if member is not None else None

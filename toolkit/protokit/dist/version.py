@@ -94,4 +94,3 @@ def _commits_since(ws: Workspace, top: Path | None, base: str | None) -> int:
         folder = (releases_root(ws) / base).relative_to(ws.root).as_posix()
         tag = git.last_commit_touching(ws.root, folder)
     return git.commits_since(ws.root, tag) if tag else 0
-

@@ -17,7 +17,9 @@ from protokit.core.workspace import Workspace
 from protokit.dist.metadata import IMAGE_NAME
 from protokit.tools import pypa
 
-_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==(?P<version>[\w.+!-]+)$")
+_SPEC = re.compile(
+    r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==(?P<version>[\w.+!-]+)$"
+)
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 
 
