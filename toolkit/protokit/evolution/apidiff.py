@@ -49,6 +49,8 @@ class ApiDiff:
     # Changes since the latest release when ``against`` is something else (a PR base): the
     # next version is always computed from these.
     since_release: tuple[Change, ...] | None = None
+    # Breaking changes the repository accepted (``accepted.toml``): not counted as breaking.
+    accepted: tuple[Change, ...] = ()
 
     @property
     def bump(self) -> str:
@@ -66,7 +68,7 @@ class ApiDiff:
 
     @property
     def breaking(self) -> bool:
-        return any(c.kind is Kind.BREAKING for c in self.changes)
+        return any(c.kind is Kind.BREAKING and c not in self.accepted for c in self.changes)
 
     @property
     def pending(self) -> tuple[Change, ...]:

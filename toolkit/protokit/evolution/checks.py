@@ -9,9 +9,10 @@ from pathlib import Path
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.findings import Finding, dedupe
+from protokit.core.findings import Finding, Severity, dedupe
 from protokit.core.workspace import Workspace
-from protokit.evolution.apidiff import ApiDiff, diff_images
+from protokit.evolution.accepted import accept_changes, accepted_path, honour, load_accepted
+from protokit.evolution.apidiff import ApiDiff, Change, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
 from protokit.evolution.breaking import run_breaking
@@ -19,7 +20,7 @@ from protokit.evolution.changelog import write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests
-from protokit.evolution.config import breaking_config
+from protokit.evolution.config import BreakingConfig, breaking_config
 from protokit.evolution.release import (
     Version,
     freeze_release,
@@ -50,15 +51,23 @@ def run_evolution_checks(
             compats.append(Compat(image))
         return compats[0]
 
+    accepted = load_accepted(ws)
     findings: list[Finding] = []
+    changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
     base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
         with open_baseline(ws, base, image) as baseline:
             log(f"breaking changes against {baseline.label} ({config.category.value} category)")
-            api = diff_images(baseline.image, image, baseline.label, None, config)
+            latest = latest_release(ws)
+            api = diff_images(baseline.image, image, baseline.label, latest, config)
+            changes.extend(api.changes)
             findings.extend(_with_fixes(run_breaking(ws, baseline, config.category), api))
+            if latest is not None:
+                since = _since_release(ws, image, api, latest, config)
+                changes.extend(since.since_release or ())
+                findings.extend(_pending_and_next(accept_changes(since, accepted), ws))
             if baseline.release is None:
                 log(f"fixture compatibility with {baseline.label}")
                 snapshot = Snapshot.of_image(baseline.label, baseline.image)
@@ -70,7 +79,57 @@ def run_evolution_checks(
         findings.extend(compat().check(snapshot, json_too))
     log("compatibility tests up to date")
     findings.extend(check_compat_tests(ws))
+    findings = honour(findings, changes, accepted, accepted_path(ws))
     return merge_findings(dedupe(findings, only_source=COMPAT_SOURCE))
+
+
+PENDING_RULE = "BREAKING_PENDING"
+NEXT_VERSION_RULE = "NEXT_VERSION"
+
+
+def _since_release(
+    ws: Workspace, image: Image, api: ApiDiff, latest: str, config: BreakingConfig
+) -> ApiDiff:
+    """``api`` (against the PR base) with the changes since the latest release beside it."""
+    if api.against == f"release {latest}":
+        return replace(api, since_release=api.changes)
+    since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
+    return replace(api, since_release=since.changes)
+
+
+def _pending_and_next(api: ApiDiff, ws: Workspace) -> list[Finding]:
+    """Notes: breaks already pending since the latest release that the PR base had (not
+    introduced by this change), and the next version counted from the latest release."""
+    notes = [
+        Finding(
+            path=c.path,
+            line=c.line,
+            column=c.column,
+            rule=PENDING_RULE,
+            message=f"already pending since release {api.latest_release}, not introduced "
+            f"against {api.against}: {c.detail} [{', '.join(c.rules)}]",
+            source="protokit diff",
+            severity=Severity.NOTE,
+        )
+        for c in api.pending
+        if c not in api.accepted
+    ]
+    if api.next_version is not None:
+        accepted = sum(1 for c in api.since_release or () if c in api.accepted)
+        why = f"; {accepted} accepted" if accepted else ""
+        notes.append(
+            Finding(
+                path="",
+                line=0,
+                column=0,
+                rule=NEXT_VERSION_RULE,
+                message=f"next version {api.next_version} ({api.release_bump} since release "
+                f"{api.latest_release}{why})",
+                source="protokit diff",
+                severity=Severity.NOTE,
+            )
+        )
+    return notes
 
 
 def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
@@ -110,9 +169,9 @@ def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     with open_baseline(ws, base, image) as baseline:
         api = diff_images(baseline.image, image, baseline.label, latest, config)
         if latest is None or (baseline.release is not None and baseline.release.version == latest):
-            return api
+            return accept_changes(api, load_accepted(ws))
     since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
-    return replace(api, since_release=since.changes)
+    return accept_changes(replace(api, since_release=since.changes), load_accepted(ws))
 
 
 def _with_fixes(findings: list[Finding], api: ApiDiff) -> list[Finding]:
