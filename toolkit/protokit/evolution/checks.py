@@ -29,6 +29,7 @@ from protokit.evolution.release import (
     load_release,
 )
 from protokit.evolution.rules import Category
+from protokit.evolution.unstable import drop_unstable, unstable_imports, unstable_paths
 from protokit.tools.image import build_image
 
 
@@ -52,16 +53,21 @@ def run_evolution_checks(
         return compats[0]
 
     accepted = load_accepted(ws)
-    findings: list[Finding] = []
+    unstable = ws.settings.unstable_packages
+    findings: list[Finding] = unstable_imports(image, unstable)
+    images = [image]  # every image, for the files of unstable packages (deleted ones too)
     changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
     base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
         with open_baseline(ws, base, image) as baseline:
+            images.append(baseline.image)
             log(f"breaking changes against {baseline.label} ({config.category.value} category)")
             latest = latest_release(ws)
-            api = diff_images(baseline.image, image, baseline.label, latest, config)
+            api = diff_images(
+                baseline.image, image, baseline.label, latest, config, ws.settings.unstable_packages
+            )
             changes.extend(api.changes)
             findings.extend(_with_fixes(run_breaking(ws, baseline, config.category), api))
             if latest is not None:
@@ -74,11 +80,16 @@ def run_evolution_checks(
                 findings.extend(compat().check(snapshot, json_too))
     versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
     for version in versions:
-        snapshot = Snapshot.of_release(load_release(ws, version))
+        release = load_release(ws, version)
+        images.append(release.image)
+        snapshot = Snapshot.of_release(release)
         log(f"fixture compatibility with release {version}")
         findings.extend(compat().check(snapshot, json_too))
     log("compatibility tests up to date")
     findings.extend(check_compat_tests(ws))
+    findings = drop_unstable(
+        findings, unstable_paths(images, unstable), (BREAKING_SOURCE, COMPAT_SOURCE)
+    )
     findings = honour(findings, changes, accepted, accepted_path(ws))
     return merge_findings(dedupe(findings, only_source=COMPAT_SOURCE))
 
@@ -93,7 +104,14 @@ def _since_release(
     """``api`` (against the PR base) with the changes since the latest release beside it."""
     if api.against == f"release {latest}":
         return replace(api, since_release=api.changes)
-    since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
+    since = diff_images(
+        load_release(ws, latest).image,
+        image,
+        f"release {latest}",
+        latest,
+        config,
+        ws.settings.unstable_packages,
+    )
     return replace(api, since_release=since.changes)
 
 
@@ -167,10 +185,19 @@ def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     image = build_image(ws)
     config = breaking_config(ws)
     with open_baseline(ws, base, image) as baseline:
-        api = diff_images(baseline.image, image, baseline.label, latest, config)
+        api = diff_images(
+            baseline.image, image, baseline.label, latest, config, ws.settings.unstable_packages
+        )
         if latest is None or (baseline.release is not None and baseline.release.version == latest):
             return accept_changes(api, load_accepted(ws))
-    since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
+    since = diff_images(
+        load_release(ws, latest).image,
+        image,
+        f"release {latest}",
+        latest,
+        config,
+        ws.settings.unstable_packages,
+    )
     return accept_changes(replace(api, since_release=since.changes), load_accepted(ws))
 
 
@@ -201,7 +228,12 @@ def run_release(ws: Workspace, version: str) -> Path:
     if latest is not None:
         config = breaking_config(ws)
         api = diff_images(
-            load_release(ws, latest).image, image, f"release {latest}", latest, config
+            load_release(ws, latest).image,
+            image,
+            f"release {latest}",
+            latest,
+            config,
+            ws.settings.unstable_packages,
         )
         implied = Version.parse(latest).bump(api.bump)
         if wanted < implied and Version.parse(latest) < wanted and api.changes:
