@@ -64,3 +64,13 @@ def test_a_bad_expiry_date_is_named(repo: Repo) -> None:
     proc = repo.protokit("diff", "--against", "main")
     assert proc.returncode != 0
     assert "entry 1: expires '31.01.2027' is not a date YYYY-MM-DD" in proc.stderr
+
+
+def test_an_accepted_break_clears_the_fixture_findings_against_a_release(repo: Repo) -> None:
+    assert repo.protokit("release", "1.0.0").returncode == 0
+    accept(repo)
+    delete_price(repo)
+    proc = repo.protokit("check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "COMPAT_" not in proc.stdout
+    assert "NEXT_VERSION: next version 2.0.0 (major since release 1.0.0; 1 accepted)" in proc.stdout
