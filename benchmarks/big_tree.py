@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,6 +196,338 @@ def real_tree(root: Path, distribution: str = "googleapis-common-protos") -> Pat
     return root
 
 
+# --- googleapis- and envoy-shaped trees --------------------------------------------------------
+
+GOOGLEAPIS_FILES = 7235
+GOOGLEAPIS_PACKAGES = 638
+ENVOY_FILES = 763
+_COMMENT = (
+    "{what} holds the state a caller reads back after the operation finishes.\n"
+    'Values are validated on write; see `Validate` for the "strict" rules, and\n'
+    "[the guide](https://example.com/guide) for the resource's life cycle.\n"
+    "(-- api-linter: core::0131::request-name-field=disabled --)"
+)
+_ODD_COMMENT = '\nPaths look like C:\\\\data\\\\x or match ^[a-z]+\\\\d*$; """quoted""".'
+"""In one file of ten, as regexes and Windows paths are in googleapis' comments."""
+EXTENDED_OPERATIONS = """// Options for long-running operations, at numbers other plugins use too.
+syntax = "proto3";
+
+package google.cloud;
+
+import "google/protobuf/descriptor.proto";
+
+option go_package = "google.golang.org/genproto/googleapis/cloud/extendedops;extendedops";
+
+extend google.protobuf.FieldOptions {
+  // The field of the operation response this field maps to.
+  string operation_response_field = 1151;
+  // The request field naming the operation.
+  string operation_request_field = 1152;
+  // The polling request field.
+  string operation_polling_request_field = 1153;
+}
+"""
+PROMETHEUS = """// The Prometheus client data model (a dependency vendored under io/).
+syntax = "proto2";
+
+package io.prometheus.client;
+
+// MetricType is the kind of a metric family.
+enum MetricType {
+  // A counter.
+  COUNTER = 0;
+  // A gauge.
+  GAUGE = 1;
+}
+
+// LabelPair is one label.
+message LabelPair {
+  // The name.
+  optional string name = 1;
+  // The value.
+  optional string value = 2;
+}
+
+// Metric is one sample.
+message Metric {
+  // The labels.
+  repeated LabelPair label = 1;
+  // The value.
+  optional double value = 2;
+}
+
+// MetricFamily groups metrics of one name.
+message MetricFamily {
+  // The name.
+  optional string name = 1;
+  // The type.
+  optional MetricType type = 2;
+  // The metrics.
+  repeated Metric metric = 3;
+}
+"""
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    return [f"{indent}// {line}".rstrip() for line in text.splitlines()]
+
+
+@dataclass(frozen=True)
+class _Api:
+    """One file of an API tree: its package, folder and place in the tree."""
+
+    package: str
+    folder: str
+    index: int  # file index in its package
+    number: int  # file number in the whole tree
+    service: bool
+    imports: tuple[str, ...]  # other files of the tree, with the message each defines
+    custom_option: bool
+
+
+def _api_text(api: _Api, host: str) -> str:
+    """A googleapis-like file: heavy comments, google/api annotations, ~6.5 messages and ~22
+    fields, 1.3 enums; with ``service``, a service of 8 or 9 RPCs with http rules."""
+    stem = f"Thing{api.number}"
+    res = f"{api.folder.split('/')[-2]}.googleapis.com/{stem}"
+    imports = {"google/api/field_behavior.proto", "google/api/resource.proto"}
+    imports.update(p for p, _ in (i.split("#") for i in api.imports))
+    if api.service:
+        imports |= {
+            "google/api/annotations.proto",
+            "google/api/client.proto",
+            "google/protobuf/empty.proto",
+            "google/protobuf/field_mask.proto",
+        }
+    if api.custom_option:
+        imports.add("google/cloud/extended_operations.proto")
+    imports.add("google/protobuf/timestamp.proto")
+    out = [
+        "// Copyright 2026 Synthetic LLC",
+        "//",
+        '// Licensed under the Apache License, Version 2.0 (the "License");',
+        "// you may not use this file except in compliance with the License.",
+        "",
+        'syntax = "proto3";',
+        "",
+        f"package {api.package};",
+        "",
+    ]
+    out += [f'import "{imp}";' for imp in sorted(imports)]
+    out += [
+        "",
+        f'option go_package = "example.com/{api.folder};pb";',
+        "option java_multiple_files = true;",
+        "",
+    ]
+    odd = _ODD_COMMENT if api.number % 10 == 3 else ""
+    out += _comment(_COMMENT.format(what=stem) + odd)
+    out += [
+        f"message {stem} {{",
+        "  option (google.api.resource) = {",
+        f'    type: "{res}"',
+        f'    pattern: "projects/{{project}}/locations/{{location}}/things{api.number}/{{thing}}"',
+        "  };",
+        "",
+    ]
+    out += _comment(f"State of a {stem}.", "  ")
+    out += ["  enum State {", "    // Not set.", "    STATE_UNSPECIFIED = 0;"]
+    out += ["    // Ready to use.", "    READY = 1;", "    // Being deleted.", "    DELETING = 2;"]
+    out += ["  }", ""]
+    fields = [
+        ("string name = 1 [(google.api.field_behavior) = IDENTIFIER]", "The resource name."),
+        ("string display_name = 2 [(google.api.field_behavior) = OPTIONAL]", "Shown to users."),
+        ("State state = 3 [(google.api.field_behavior) = OUTPUT_ONLY]", "The state."),
+        ("google.protobuf.Timestamp create_time = 4", "When it was created."),
+        ("map<string, string> labels = 5", "Labels; keys match `[a-z]+`."),
+        ("repeated string tags = 6", 'Tags such as "a" or \\"b\\".'),
+    ]
+    if api.custom_option:
+        fields.append(
+            (
+                'optional string operation = 7 [(google.cloud.operation_response_field) = "name"]',
+                "The operation that made it.",
+            )
+        )
+    number = 8
+    for imp in api.imports:
+        _, type_name = imp.split("#")
+        fields.append((f"{type_name} related_{number} = {number}", "A related resource."))
+        number += 1
+    for text, doc in fields:
+        out += [*_comment(doc, "  "), f"  {text};"]
+    out += ["}", ""]
+    if api.number % 10 < 3:  # 1.3 enums per file
+        out += _comment(f"Kind of a {stem}.")
+        out += [f"enum {stem}Kind {{", f"  // Not set.\n  {_upper(stem)}_KIND_UNSPECIFIED = 0;"]
+        out += [f"  // Plain.\n  {_upper(stem)}_KIND_PLAIN = 1;", "}", ""]
+    for i in range(4 if not api.service else 1):
+        msg = f"{stem}Part{i}"
+        out += _comment(f'{msg} is part {i} of a {stem}.\nIt is "quoted" in places.')
+        out += [f"message {msg} {{"]
+        for j in range(4):
+            scalar = _SCALARS[(api.number + i + j) % len(_SCALARS)]
+            out += [*_comment(f"Value {j} of the part.", "  "), f"  {scalar} value_{j} = {j + 1};"]
+        out += ["}", ""]
+    if not api.service:
+        return "\n".join(out) + "\n"
+    rpcs = 8 + (api.number % 5 < 2)
+    methods: list[str] = []
+    for r in range(rpcs):
+        verb = ("Get", "List", "Create", "Update", "Delete", "Move", "Copy", "Check", "Audit")[r]
+        request, response = f"{verb}{stem}Request", stem
+        out += _comment(f"Request of {verb}{stem}.")
+        out += [f"message {request} {{"]
+        out += _comment("The resource name.", "  ")
+        out += ["  string name = 1 [", "    (google.api.field_behavior) = REQUIRED,"]
+        out += [f'    (google.api.resource_reference) = {{ type: "{res}" }}', "  ];"]
+        if verb in ("Update", "Create"):
+            out += [*_comment("The resource.", "  "), f"  {stem} thing = 2;"]
+            out += [*_comment("Fields to change.", "  "), "  google.protobuf.FieldMask mask = 3;"]
+        out += ["}", ""]
+        if verb == "List":
+            response = f"List{stem}Response"
+            out += _comment(f"Response of List{stem}.")
+            out += [f"message {response} {{", f"  // The page.\n  repeated {stem} things = 1;"]
+            out += ["  // Next page token.\n  string next_page_token = 2;", "}", ""]
+        elif verb == "Delete":
+            response = "google.protobuf.Empty"
+        http = "get" if verb in ("Get", "List") else "delete" if verb == "Delete" else "post"
+        methods += _comment(f"{verb}{stem} does what it says.\nSee {stem} for details.", "  ")
+        methods += [
+            f"  rpc {verb}{stem}({request}) returns ({response}) {{",
+            "    option (google.api.http) = {",
+            f'      {http}: "/v1/{{name=projects/*/things{api.number}/*}}:{verb.lower()}"',
+            *(['      body: "*"'] if http == "post" else []),
+            "    };",
+            '    option (google.api.method_signature) = "name";',
+            "  }",
+        ]
+    out += _comment(f"{stem}Service manages {stem} resources.")
+    out += [f"service {stem}Service {{", f'  option (google.api.default_host) = "{host}";']
+    out += [*methods, "}"]
+    return "\n".join(out) + "\n"
+
+
+def _api_tree(root: Path, files: list[_Api], host: str, extra: dict[str, str]) -> None:
+    for api in files:
+        target = root / "protos" / api.folder / f"f{api.index:02d}.proto"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_api_text(api, host))
+    for name, text in extra.items():
+        target = root / "protos" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def _google_api_protos() -> dict[str, str]:
+    """google/api/*.proto as googleapis-common-protos ships them (the tree's own copy, as in
+    googleapis itself)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("google.api")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("googleapis-common-protos is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return {f"google/api/{p.name}": p.read_text() for p in sorted(folder.glob("*.proto"))}
+
+
+def _shape(
+    files: int, packages: int, name: Callable[[int], tuple[str, str]], service_every: int
+) -> list[_Api]:
+    per, extra = divmod(files, packages)
+    apis: list[_Api] = []
+    firsts: list[int] = []
+    for pkg in range(packages):
+        package, folder = name(pkg)
+        firsts.append(len(apis))
+        for idx in range(per + (pkg < extra)):
+            number = len(apis)
+            imports: list[str] = []
+            if idx > 0:
+                imports.append(f"{folder}/f{idx - 1:02d}.proto#Thing{number - 1}")
+            if pkg > 0:  # a file of an earlier package; the first packages are imported most
+                other = (pkg * 7 + idx) % pkg
+                other = other % max(1, pkg // 8) if number % 3 == 0 else other
+                _, other_folder = name(other)
+                first = firsts[other]
+                imports.append(f"{other_folder}/f00.proto#{name(other)[0]}.Thing{first}")
+            apis.append(
+                _Api(
+                    package,
+                    folder,
+                    idx,
+                    number,
+                    service=number % 100 < 100 // service_every,
+                    imports=tuple(imports),
+                    custom_option=number % 20 == 7,
+                )
+            )
+    return apis
+
+
+def googleapis_like(root: Path, files: int = GOOGLEAPIS_FILES) -> Path:
+    """googleapis' shape: ``files`` files in packages of ~11, services in 22 % of them."""
+    stamp = root / ".big-tree"
+    want = f"googleapis {files}\n"
+    if stamp.is_file() and stamp.read_text() == want:
+        return root
+    if root.exists():
+        shutil.rmtree(root)
+    packages = max(1, round(files * GOOGLEAPIS_PACKAGES / GOOGLEAPIS_FILES))
+
+    def name(pkg: int) -> tuple[str, str]:
+        if pkg % 50 == 1:  # a second org, as grafeas sits beside google in googleapis
+            return f"grafeas.g{pkg:03d}.v1", f"grafeas/g{pkg:03d}/v1"
+        return f"google.cloud.p{pkg:03d}.v1", f"google/cloud/p{pkg:03d}/v1"
+
+    apis = _shape(files, packages, name, service_every=5)
+    extra = {**_google_api_protos(), "google/cloud/extended_operations.proto": EXTENDED_OPERATIONS}
+    _api_tree(root, apis, "example.googleapis.com", extra)
+    (root / "buf.yaml").write_text(
+        "version: v2\nmodules:\n  - path: protos\nlint:\n  use:\n    - STANDARD\n"
+        "  ignore:\n    - protos/google/api\nbreaking:\n  use:\n    - FILE\n"
+    )
+    stamp.write_text(want)
+    return root
+
+
+def envoy_like(root: Path, files: int = ENVOY_FILES) -> Path:
+    """Envoy's API shape: deep packages, few services, and a dependency under ``io/`` that
+    ``python_package_map`` moves."""
+    stamp = root / ".big-tree"
+    want = f"envoy {files}\n"
+    if stamp.is_file() and stamp.read_text() == want:
+        return root
+    if root.exists():
+        shutil.rmtree(root)
+    areas = ("config", "extensions/filters/http", "extensions/transport_sockets", "service")
+
+    def name(pkg: int) -> tuple[str, str]:
+        folder = f"envoy/{areas[pkg % len(areas)]}/m{pkg:03d}/v3"
+        return folder.replace("/", "."), folder
+
+    apis = _shape(files, max(1, files // 4), name, service_every=20)
+    extra = {**_google_api_protos(), "io/prometheus/client/metrics.proto": PROMETHEUS}
+    extra["google/cloud/extended_operations.proto"] = EXTENDED_OPERATIONS
+    extra["envoy/service/metrics/v3/metrics_service.proto"] = (
+        'syntax = "proto3";\n\npackage envoy.service.metrics.v3;\n\n'
+        'import "io/prometheus/client/metrics.proto";\n\n'
+        "// StreamMetricsMessage carries metric families.\nmessage StreamMetricsMessage {\n"
+        "  // The families.\n  repeated io.prometheus.client.MetricFamily envoy_metrics = 1;\n}\n"
+    )
+    _api_tree(root, apis, "envoy.local", extra)
+    (root / "buf.yaml").write_text(
+        "version: v2\nmodules:\n  - path: protos\nlint:\n  use:\n    - MINIMAL\n"
+        "  ignore:\n    - protos/google/api\n"
+    )
+    (root / "pyproject.toml").write_text(
+        '[tool.protokit]\npython_package_map = {"io.prometheus.client" = "ioprom.client"}\n'
+    )
+    stamp.write_text(want)
+    return root
+
+
 # --- measuring ---------------------------------------------------------------------------------
 
 
@@ -222,7 +554,9 @@ def measure(label: str, argv: Sequence[str], cwd: Path, ok: Sequence[int] = (0,)
     if proc.returncode not in ok:
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
         raise SystemExit(f"{label}: exit {proc.returncode}")
-    return Run(label, seconds, usage.ru_maxrss / 1024, proc.returncode)
+    run = Run(label, seconds, usage.ru_maxrss / 1024, proc.returncode)
+    print(f"  {label}: {seconds:.2f} s, {run.peak_mb:.0f} MB", file=sys.stderr, flush=True)
+    return run
 
 
 def _plugin(folder: Path, name: str, entry: str) -> Path:
@@ -235,7 +569,33 @@ def _plugin(folder: Path, name: str, entry: str) -> Path:
     return path
 
 
-def bench(name: str, root: Path) -> list[Run]:
+@dataclass(frozen=True)
+class Step:
+    run: Run
+    base: Run | None  # what the step is compared with, measured in the same invocation
+
+
+def _edit_widely_imported(root: Path) -> tuple[Path, str]:
+    """A comment changed in the tree's most imported file; returns it and its old text."""
+    protos = root / "protos"
+    counts: dict[str, int] = {}
+    for path in protos.rglob("*.proto"):
+        for line in path.read_text().splitlines():
+            if line.startswith('import "'):
+                imported = line.split('"')[1]
+                if not imported.startswith(("google/api/", "google/protobuf/", "google/cloud/e")):
+                    counts[imported] = counts.get(imported, 0) + 1
+    top = max(sorted(counts), key=lambda n: counts[n]) if counts else None
+    target = protos / top if top else sorted(protos.rglob("*.proto"))[-1]
+    old = target.read_text()
+    lines = old.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.startswith("//")), 0)
+    lines.insert(at, "// Edited by benchmarks/big_tree.py to measure a one-file change.\n")
+    target.write_text("".join(lines))
+    return target, old
+
+
+def bench(name: str, root: Path) -> list[Step]:
     protos = root / "protos"
     sources = sorted(p.relative_to(protos).as_posix() for p in protos.rglob("*.proto"))
     tools = root / ".bench-tools"
@@ -245,7 +605,14 @@ def bench(name: str, root: Path) -> list[Run]:
     shutil.rmtree(plain, ignore_errors=True)
     plain.mkdir()
     listing = tools / "sources.txt"
-    listing.write_text("\n".join(sources) + "\n")
+    # mypy-protobuf fails on files using a FieldOptions extension at 1151-1154 (it reads them
+    # as its own options): plain protoc runs without them, a slightly smaller job than gen's.
+    plain_sources = [
+        s
+        for s in sources
+        if "google/cloud/extended_operations.proto" not in (protos / s).read_text()
+    ]
+    listing.write_text("\n".join(plain_sources) + "\n")
     protoc = [
         sys.executable,
         "-m",
@@ -260,46 +627,82 @@ def bench(name: str, root: Path) -> list[Run]:
         f"@{listing}",
     ]
     protokit = [sys.executable, "-m", "protokit"]
+    buf = str(Path(sys.executable).parent / "buf")
+    base_image = tools / "base.binpb"
+    by_hand = f"{buf} format --diff --exit-code >/dev/null; {buf} lint >/dev/null"
+    with_breaking = f"{by_hand}; {buf} breaking --against {base_image} >/dev/null"
     for folder in ("gen", "services", "tests", ".bench-cache"):
         shutil.rmtree(root / folder, ignore_errors=True)
     os.environ["PROTOKIT_CACHE_DIR"] = str(root / ".bench-cache")  # the full run starts cold
     print(f"{name}: {len(sources)} .proto files", file=sys.stderr, flush=True)
-    runs = [
-        measure("protoc once (same outputs)", protoc, root),
-        measure("protokit gen (full)", [*protokit, "gen"], root),
-        measure("protokit gen (no-op re-run)", [*protokit, "gen"], root),
-        measure("protokit gen --check", [*protokit, "gen", "--check"], root),
-        measure("protokit check", [*protokit, "check"], root, ok=(0, 100)),
-    ]
-    return runs
-
-
-def table(name: str, runs: list[Run]) -> str:
-    base = runs[0]
-    full = runs[1]
-    lines = [
-        f"\n{name}",
-        f"{'step':<30} {'seconds':>9} {'peak MB':>9} {'x protoc':>9} {'x gen':>7}",
-    ]
-    for run in runs:
-        lines.append(
-            f"{run.label:<30} {run.seconds:>9.2f} {run.peak_mb:>9.0f} "
-            f"{run.seconds / base.seconds:>9.2f} {run.seconds / full.seconds:>7.3f}"
+    skipped = len(sources) - len(plain_sources)
+    raw = measure(f"protoc once{f' (-{skipped} files)' if skipped else ''}", protoc, root)
+    cold = measure("protokit gen (cold)", [*protokit, "gen"], root)
+    steps = [Step(raw, None), Step(cold, raw)]
+    steps.append(Step(measure("protokit gen (no-op re-run)", [*protokit, "gen"], root), raw))
+    subprocess.run([buf, "build", "-o", str(base_image)], cwd=root, check=True)
+    edited, old = _edit_widely_imported(root)
+    try:
+        one = measure("protokit gen (one-file change)", [*protokit, "gen"], root)
+        steps.append(Step(one, cold))
+        steps.append(
+            Step(measure("protokit gen --check", [*protokit, "gen", "--check"], root), raw)
         )
+        hand = measure("buf format + lint by hand", ["sh", "-c", by_hand], root, ok=(0, 100))
+        check = measure("protokit check", [*protokit, "check"], root, ok=(0, 100))
+        steps += [Step(hand, None), Step(check, hand)]
+        hand_b = measure("buf format+lint+breaking", ["sh", "-c", with_breaking], root, ok=(0, 100))
+        against = [*protokit, "check", "--against", str(base_image)]
+        check_b = measure("protokit check --against", against, root, ok=(0, 100))
+        steps += [Step(hand_b, None), Step(check_b, hand_b)]
+    finally:
+        edited.write_text(old)
+    return steps
+
+
+def table(name: str, steps: list[Step]) -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        f"\n{name}  ({os.cpu_count()} cores; load average {load})",
+        f"{'step':<32} {'seconds':>8} {'peak MB':>8} {'ratio':>6}  to",
+    ]
+    for step in steps:
+        run, base = step.run, step.base
+        ratio = f"{run.seconds / base.seconds:>6.2f}  {base.label}" if base else f"{'':>6}  -"
+        lines.append(f"{run.label:<32} {run.seconds:>8.2f} {run.peak_mb:>8.0f} {ratio}")
+        if base is not None and base.label.startswith("protoc"):
+            lines.append(f"{'':<32} {'':>8} {run.peak_mb / base.peak_mb:>7.2f}x peak of protoc")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--files", type=int, default=3000, help="synthetic tree size")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        choices=("googleapis", "envoy", "simple"),
+        help="synthetic tree shapes to measure (default: googleapis and envoy)",
+    )
+    parser.add_argument("--files", type=int, default=None, help="synthetic tree size")
     parser.add_argument("--dir", type=Path, default=REPO / ".bench", help="where trees live")
     parser.add_argument("--real", action="store_true", help="also a tree from an installed wheel")
     parser.add_argument("--no-synthetic", action="store_true", help="only the real tree")
     args = parser.parse_args(argv)
     out: list[str] = []
-    if not args.no_synthetic:
-        tree = synthesize(args.dir / f"big-tree-{args.files}", args.files)
-        out.append(table(f"synthetic tree ({args.files} files)", bench("synthetic", tree)))
+    shapes = [] if args.no_synthetic else (args.shape or ["googleapis", "envoy"])
+    for shape in shapes:
+        if shape == "googleapis":
+            files = args.files or GOOGLEAPIS_FILES
+            tree = googleapis_like(args.dir / f"googleapis-like-{files}", files)
+        elif shape == "envoy":
+            files = args.files or ENVOY_FILES
+            tree = envoy_like(args.dir / f"envoy-like-{files}", files)
+        else:
+            files = args.files or 3000
+            tree = synthesize(args.dir / f"big-tree-{files}", files)
+        label = f"{shape}-shaped synthetic tree ({files} files)"
+        out.append(table(label, bench(label, tree)))
+        print(out[-1], file=sys.stderr, flush=True)
     if args.real:
         real = real_tree(args.dir / "googleapis-common-protos")
         if real is None:

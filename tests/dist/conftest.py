@@ -170,7 +170,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Repo:
 def fresh_example(example: Repo, tmp_path: Path) -> Repo:
     """A private copy of the example repository (history included)."""
     dest = tmp_path / "repo"
-    shutil.copytree(example.root, dest, symlinks=True, ignore=shutil.ignore_patterns("dist*"))
+    shutil.copytree(
+        example.root, dest, symlinks=True, ignore=shutil.ignore_patterns("dist*", "*.lock")
+    )
     return Repo(dest)
 
 

@@ -64,7 +64,9 @@ def requires(wheel: Path) -> list[str]:
 def domains(example: Repo, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The example built as one distribution per domain (built once for this module)."""
     dest = tmp_path_factory.mktemp("domains") / "repo"
-    shutil.copytree(example.root, dest, symlinks=True, ignore=shutil.ignore_patterns("dist*"))
+    shutil.copytree(
+        example.root, dest, symlinks=True, ignore=shutil.ignore_patterns("dist*", "*.lock")
+    )
     repo = Repo(dest)
     repo.settings(DOMAINS)
     return repo.build()

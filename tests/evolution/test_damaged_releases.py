@@ -75,5 +75,8 @@ def test_release_with_a_file_where_the_releases_folder_goes_is_one_error_line(
 
     line = assert_one_error_line(protokit("release", "1.0.0", cwd=root), 1)
 
-    assert line == "protokit: error: compat/releases: a file is in the way of the releases folder"
+    assert line == (
+        "protokit: error: compat/releases: cannot write: a file is in the way of a folder "
+        "protokit writes into; nothing was frozen"
+    )
     assert (root / "compat/releases").read_text(encoding="utf-8") == "not a folder\n"

@@ -28,8 +28,10 @@ def test_a_break_already_on_the_base_is_pending_not_introduced(repo: Repo) -> No
 
 def test_the_next_version_is_named_against_the_latest_release(repo: Repo) -> None:
     assert repo.protokit("release", "1.0.0").returncode == 0
+    repo.git("branch", "-f", "base")
     repo.replace(SHOP, "  COLOR_GREEN = 2;\n", "  COLOR_GREEN = 2;\n  COLOR_BLUE = 3;\n")
     repo.commit("add blue")
-    proc = repo.protokit("check")
+    proc = repo.protokit("check", "--against", "base")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "NEXT_VERSION: next version 1.1.0 (minor since release 1.0.0)" in proc.stdout
+    assert "BREAKING_PENDING" not in proc.stdout

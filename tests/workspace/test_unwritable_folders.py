@@ -48,10 +48,10 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         (
             "shop/core",
             ["new-version", "shop.core.v1", "v2"],
-            "shop/core/v2/core.proto: cannot write: ",
+            "shop/core: cannot create a folder: ",
         ),
         ("tests/compat", ["compat-tests"], "tests/compat/test_compat_releases.py: cannot write: "),
-        ("compat/releases", ["release", "1.1.0"], "compat/releases: cannot create the releases"),
+        ("compat/releases", ["release", "1.1.0"], "compat/releases/1.1.0: cannot write: "),
     ],
 )
 def test_an_unwritable_folder_is_one_error_line_and_nothing_changes(
@@ -86,7 +86,9 @@ def test_a_folder_in_place_of_the_compat_test_module_is_one_error_line(
 
     line = assert_one_error_line(protokit(*command, cwd=root), 1)
 
-    assert line.startswith("protokit: error: tests/compat/test_compat_releases.py: cannot read")
+    assert line.startswith(
+        "protokit: error: tests/compat/test_compat_releases.py: file is a folder, not a regular"
+    )
 
 
 def test_a_non_utf8_compat_test_module_is_reported_stale_then_rewritten(

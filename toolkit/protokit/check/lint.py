@@ -7,6 +7,7 @@ import re
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
+from protokit.core.writer import OutputFile, apply, plan_outputs
 from protokit.tools.buf import parse_compile_errors, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
@@ -91,7 +92,12 @@ def write_format(ws: Workspace) -> list[str]:
                 line=exc.line,
                 column=exc.column,
             ) from exc
-        run_buf(["format", "--write"], ws.root)
+        # Each file is formatted to memory and written through the writer (atomically, never
+        # through a symbolic link, never outside the workspace), not by `buf format --write`.
+        outputs = [OutputFile(path, run_buf(["format", path], ws.root).stdout) for path in changed]
+        plan = plan_outputs(ws.root, outputs)
+        if not plan.up_to_date:
+            apply(plan)
     return changed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from protokit.check.lint import run_format_check, run_lint
@@ -62,12 +63,19 @@ def run_check(
     from protokit.tools.image import build_image
 
     options = options or CheckOptions()
-    findings: list[Finding] = []
-    findings.extend(run_format_check(ws))
-    findings.extend(run_lint(ws))
-    log("format and lint checked (buf format, buf lint)")
-    image = build_image(ws)  # once, for generation and every evolution check
-    findings.extend(gen_staleness(ws, image))
-    log("generated code checked (gen --check)")
-    findings.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
-    return findings
+
+    def generated_and_evolution() -> list[Finding]:
+        image = build_image(ws)  # once, for generation and every evolution check
+        found = gen_staleness(ws, image)
+        log("generated code checked (gen --check)")
+        found.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
+        return found
+
+    # buf format and buf lint run while the image is built and checked; findings keep this order.
+    with ThreadPoolExecutor(3) as pool:
+        formatted = pool.submit(run_format_check, ws)
+        linted = pool.submit(run_lint, ws)
+        rest = pool.submit(generated_and_evolution)
+        findings = [*formatted.result(), *linted.result()]
+        log("format and lint checked (buf format, buf lint)")
+        return findings + rest.result()

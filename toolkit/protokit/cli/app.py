@@ -7,6 +7,7 @@ line on stderr and an exit code (0 clean, 100 findings, 1 error, 2 usage).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -72,5 +73,11 @@ def cli() -> None:
     useful to Python teams."""
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the tools protokit runs are stopped with it."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")

@@ -15,6 +15,10 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
+"""The largest descriptor image protokit reads."""
 
 
 @dataclass(frozen=True)
@@ -121,14 +125,42 @@ def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
             yield EnumAt(f"{at.full_name}.{enum.name}", (*at.path, _MESSAGE_ENUM, i), enum)
 
 
+def without_source_info(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
+    """A file's descriptor without its comments and spans: what other files compile against."""
+    copy = descriptor_pb2.FileDescriptorProto()
+    copy.CopyFrom(proto)
+    copy.ClearField("source_code_info")
+    return copy.SerializeToString(deterministic=True)
+
+
+def changed_targets(before: Image, after: Image) -> set[str]:
+    """Targets of ``before`` whose descriptor (comments aside) differs in ``after`` or is gone
+    from it, and every target of ``before`` importing one of them, directly or not."""
+    now = {f.name: f for f in after.files}
+    changed = {
+        f.name
+        for f in before.target_files()
+        if f.name not in now or without_source_info(f) != without_source_info(now[f.name])
+    }
+    importers: dict[str, list[str]] = {}
+    for f in before.files:
+        for dep in f.dependency:
+            importers.setdefault(dep, []).append(f.name)
+    stack = list(changed)
+    while stack:
+        for name in importers.get(stack.pop(), []):
+            if name not in changed:
+                changed.add(name)
+                stack.append(name)
+    return changed & set(before.targets)
+
+
 def load_image_file(path: Path) -> Image:
     """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProtokitError(
-            f"cannot read descriptor image: {exc.strerror}", path=str(path)
-        ) from exc
+        data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise ProtokitError("descriptor image not found", path=str(path)) from exc
     return load_image_bytes(data, str(path))
 
 

@@ -202,17 +202,19 @@ def check_unique(
 _QUOTE = '"'
 
 
-def _escape_char(ch: str) -> str:
-    if ch == "\\":
-        return "\\\\"
-    if ch in "\n\t":
-        return ch
-    code = ord(ch)
-    if code < 0x20 or code == 0x7F:
-        return f"\\x{code:02x}"
-    if 0xD800 <= code <= 0xDFFF:  # lone surrogates cannot be written as UTF-8
-        return f"\\u{code:04x}"
-    return ch
+_ESCAPES: dict[int, str] = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if chr(code) not in "\n\t"},
+    ord("\\"): "\\\\",
+}
+"""Backslashes doubled; control characters but newline and tab written as escapes."""
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates cannot be written as UTF-8
+
+
+def _escape(text: str) -> str:
+    escaped = text.translate(_ESCAPES)
+    if escaped.isascii():
+        return escaped
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
 
 
 def _wrap(text: str, limit: int) -> str:
@@ -250,7 +252,7 @@ def docstring_body(comment: str, *, width: int | None = None) -> str:
     text = textwrap.dedent(text).strip()
     if width is not None:
         text = _wrap(text, width)
-    escaped = "".join(_escape_char(ch) for ch in text)
+    escaped = _escape(text)
     escaped = escaped.replace('"""', '\\"\\"\\"')
     if escaped.endswith(_QUOTE):
         # A bare final quote would merge with the closing quotes. All backslashes from the

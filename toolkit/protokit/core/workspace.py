@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import read_regular, resolve_inside
 
 BUF_YAML = "buf.yaml"
 PYPROJECT = "pyproject.toml"
@@ -42,6 +43,11 @@ class Settings:
     fixtures_out: str = "compat"
     stubs_distribution: str = ""  # the stub wheel's name; "" derives "<org>-contracts"
     org: str = ""  # new-service's default package prefix; "" derives it from the contracts
+    # Python package prefix → another one, for generated modules only (``io.prometheus.client``
+    # → ``ioprom.client``): a dependency's folder that would shadow a standard library module.
+    python_package_map: dict[str, str] = field(default_factory=dict)
+    # Proto packages (fnmatch patterns) that get servicer skeletons; None: the org's own.
+    implement: tuple[str, ...] | None = None
     release_tag: str = "v{version}"  # the git tag `release` creates; `build` reads versions from it
     index_url: str = ""  # where `--against NAME==VERSION` is downloaded from; "" is pip's own
     # distribution name -> proto packages (``acme.user.v1``, or ``acme.user.*``) it ships; empty
@@ -85,15 +91,18 @@ def find_root(start: Path) -> Path:
 
 def load_settings(root: Path) -> Settings:
     pyproject = root / PYPROJECT
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Settings()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProtokitError(f"invalid TOML: {exc}", path=PYPROJECT) from exc
+        data = tomllib.loads(read_regular(pyproject, shown=PYPROJECT).decode("utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return Settings()
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ProtokitError(f"invalid TOML: {str(exc)[:200]}", path=PYPROJECT) from exc
     except UnicodeDecodeError as exc:
         raise ProtokitError("not UTF-8 text", path=PYPROJECT) from exc
-    table = data.get("tool", {}).get("protokit", {})
+    tool = data.get("tool", {})
+    table = tool.get("protokit", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ProtokitError("[tool.protokit] must be a table", path=PYPROJECT)
     known = Settings.keys()
@@ -104,6 +113,12 @@ def load_settings(root: Path) -> Settings:
             close = difflib.get_close_matches(normalized, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
             raise ProtokitError(f"unknown key {key!r} in [tool.protokit]{hint}", path=PYPROJECT)
+        if normalized == "python_package_map":
+            values[normalized] = _package_map(value)
+            continue
+        if normalized == "implement":
+            values[normalized] = _patterns(value)
+            continue
         if normalized == "distributions":
             values[normalized] = _distributions(value)
             continue
@@ -123,6 +138,13 @@ def load_settings(root: Path) -> Settings:
             )
         if normalized in _PATH_KEYS:
             _check_path_setting(normalized, value)
+            try:
+                resolve_inside(root, value or ".")
+            except ProtokitError as exc:
+                raise ProtokitError(
+                    f"[tool.protokit] {key} = {value!r}: {exc.path} {exc.message}",
+                    path=PYPROJECT,
+                ) from exc
         if normalized == "stubs_distribution" and value and not _DIST_NAME.match(value):
             raise ProtokitError(
                 f"[tool.protokit] stubs_distribution = {value!r} is not a valid Python "
@@ -138,6 +160,49 @@ def load_settings(root: Path) -> Settings:
             )
         values[normalized] = value
     return Settings(**values)
+
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_PATTERN = re.compile(r"^[A-Za-z0-9_.*?\[\]!-]+$")
+
+
+def _package_map(value: object) -> dict[str, str]:
+    """``python_package_map``: a table of dotted Python package names."""
+    if not isinstance(value, dict):
+        raise ProtokitError(
+            "[tool.protokit] python_package_map must be a table such as "
+            '{"io.prometheus.client" = "ioprom.client"}',
+            path=PYPROJECT,
+        )
+    mapping: dict[str, str] = {}
+    for old, new in value.items():
+        if not isinstance(new, str) or not _DOTTED.match(old) or not _DOTTED.match(new):
+            raise ProtokitError(
+                f"[tool.protokit] python_package_map: {old!r} = {new!r} must map a dotted "
+                "Python package name to another",
+                path=PYPROJECT,
+            )
+        if "google.protobuf" in (old, new) or f"{old}.".startswith("google.protobuf."):
+            raise ProtokitError(
+                "[tool.protokit] python_package_map cannot move google.protobuf: the protobuf "
+                "runtime owns it",
+                path=PYPROJECT,
+            )
+        mapping[old] = new
+    return mapping
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    """``implement``: a list of proto package patterns (``acme.*``)."""
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and _PATTERN.match(p) for p in value
+    ):
+        raise ProtokitError(
+            "[tool.protokit] implement must be a list of proto package patterns such as "
+            '["acme.*", "billing.v1"]',
+            path=PYPROJECT,
+        )
+    return tuple(value)
 
 
 _PACKAGE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\.\*)?$")

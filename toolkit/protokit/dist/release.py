@@ -20,7 +20,6 @@ from protokit.core.workspace import BUF_YAML, Workspace
 from protokit.dist.version import release_tag
 from protokit.evolution.changelog import CHANGELOG
 from protokit.evolution.checks import run_release
-from protokit.evolution.compattests import write_compat_tests
 from protokit.evolution.release import Version
 from protokit.tools import git
 from protokit.tools.buf import module_paths
@@ -42,8 +41,9 @@ def run_tagged_release(ws: Workspace, version: str) -> ReleaseResult:
         if git.ref_commit(ws.root, f"refs/tags/{tag}") is not None:
             raise ProtokitError(f"git tag {tag} already exists; releases are frozen")
         _refuse_unclean(ws)
-    folder = run_release(ws, version).relative_to(ws.root).as_posix()
-    action = write_compat_tests(ws)
+    frozen = run_release(ws, version)  # the release and its compat test module, or neither
+    folder = frozen.folder.relative_to(ws.root).as_posix()
+    action = frozen.compat_tests
     if top is None:
         return ReleaseResult(folder, action, None, None)
     git.commit_paths(ws.root, [folder, ws.settings.compat_tests, CHANGELOG], f"release {version}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from protokit.core.descriptors import Image, load_image_file
-from protokit.core.errors import ProtokitError
+from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
 from protokit.dist.wheel import download_spec, is_wheel_baseline, wheel_image
 from protokit.evolution.release import (
@@ -33,9 +32,11 @@ from protokit.evolution.release import (
     load_release,
     releases_root,
 )
+from protokit.tools.git import message, output, run_git
 from protokit.tools.image import build_image
 
 FETCH_DEPTH = 200
+MAX_REF_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,13 @@ class Baseline:
 def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> Iterator[Baseline]:
     """Resolve ``against`` to a baseline; temporary files live until the block ends."""
     if not against.strip():
-        raise ProtokitError("--against is empty; pass a release, an image file or a git ref")
+        raise UsageError("--against is empty; pass a release, an image file or a git ref")
+    if len(against) > MAX_REF_LENGTH or any(ord(c) < 32 for c in against):
+        shown = against[:40] + ("..." if len(against) > 40 else "")
+        raise UsageError(
+            f"--against {shown!r} is not a release, an image file or a git ref (too long, or "
+            "holding control characters)"
+        )
     if against in list_releases(ws):
         release = load_release(ws, against)
         baseline = Baseline(
@@ -78,7 +85,7 @@ def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> 
             return
     as_file = Path(against)
     for candidate in (as_file, ws.root / as_file):
-        if candidate.is_file():
+        if _names_a_file(candidate):
             baseline = Baseline(f"image {against}", load_image_file(candidate), candidate.resolve())
             _same_module(baseline, current)
             yield baseline
@@ -90,6 +97,15 @@ def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> 
             raise _not_found(ws, against) or exc from exc
         _same_module(baseline, current)
         yield baseline
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether ``path`` names something other than a folder (a FIFO or device included: it is
+    then named as such by the image reader, not read, and not taken for a git ref)."""
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:  # a name too long for the file system is no file
+        return False
 
 
 _VERSION_LIKE = re.compile(r"v?\d+\.\d+\.\d+\S*")
@@ -114,25 +130,14 @@ def default_against(ws: Workspace) -> str | None:
     return latest_release(ws)
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise ProtokitError(f"could not run git: {exc.strerror}; install git") from exc
-
-
-def _text(proc: subprocess.CompletedProcess[bytes]) -> str:
-    return proc.stdout.decode("utf-8", "replace").strip()
-
-
 def _git_baseline(ws: Workspace, ref: str, tmp: Path) -> Baseline:
-    top = _git(["rev-parse", "--show-toplevel"], ws.root)
+    top = run_git(["rev-parse", "--show-toplevel"], ws.root)
     if top.returncode != 0:
         raise ProtokitError(
             f"baseline {ref!r} is not a frozen release or an image file, and {ws.root} is not "
             "in a git repository"
         )
-    toplevel = Path(_text(top))
+    toplevel = Path(output(top))
     if ref.startswith("-"):
         raise ProtokitError(f"baseline {ref!r} is not a valid git ref")
     sha = _resolve(toplevel, ref)
@@ -140,13 +145,12 @@ def _git_baseline(ws: Workspace, ref: str, tmp: Path) -> Baseline:
     paths = [] if subdir == "." else ["--", subdir]
     export = tmp / "tree"
     export.mkdir()
-    listing = _git(["ls-tree", "--name-only", sha, *paths], toplevel)
+    listing = run_git(["ls-tree", "--name-only", sha, *paths], toplevel)
     if listing.returncode != 0 or listing.stdout.strip():  # an empty tree exports nothing
-        archive = _git(["archive", "--format=tar", sha, *paths], toplevel)
+        archive = run_git(["archive", "--format=tar", sha, *paths], toplevel)
         if archive.returncode != 0:
             raise ProtokitError(
-                f"could not export baseline {ref!r} with git archive: "
-                f"{archive.stderr.decode('utf-8', 'replace').strip() or 'no message'}"
+                f"could not export baseline {ref!r} with git archive: {message(archive)}"
             )
         try:
             with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
@@ -177,19 +181,19 @@ def _resolve(toplevel: Path, ref: str) -> str:
     found = _verify(toplevel, ref)
     if found:
         return found
-    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], toplevel).returncode != 0:
+    if run_git(["rev-parse", "--verify", "--quiet", "HEAD"], toplevel).returncode != 0:
         raise ProtokitError(
             f"no baseline: HEAD has no commits yet, so {ref!r} does not exist; "
             "commit the contracts first, or pass --against a frozen release or an image file"
         )
-    shallow = _text(_git(["rev-parse", "--is-shallow-repository"], toplevel)) == "true"
-    count = _text(_git(["rev-list", "--count", "HEAD"], toplevel))
+    shallow = output(run_git(["rev-parse", "--is-shallow-repository"], toplevel)) == "true"
+    count = output(run_git(["rev-list", "--count", "HEAD"], toplevel))
     if not shallow and count == "1" and re.match(r"HEAD[~^]", ref, re.IGNORECASE):
         raise ProtokitError(
             f"no baseline: HEAD is the repository's first commit, so {ref!r} does not exist; "
             "compare against a branch or tag, or freeze a release with `protokit release`"
         )
-    remotes = _text(_git(["remote"], toplevel)).split()
+    remotes = output(run_git(["remote"], toplevel)).split()
     if remotes:
         found = _fetch(toplevel, ref, remotes)
         if found:
@@ -205,10 +209,10 @@ def _resolve(toplevel: Path, ref: str) -> str:
 
 
 def _verify(toplevel: Path, ref: str) -> str | None:
-    proc = _git(
+    proc = run_git(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], toplevel
     )
-    return _text(proc) if proc.returncode == 0 and _text(proc) else None
+    return output(proc) if proc.returncode == 0 and output(proc) else None
 
 
 def _fetch(toplevel: Path, ref: str, remotes: list[str]) -> str | None:
@@ -222,7 +226,7 @@ def _fetch(toplevel: Path, ref: str, remotes: list[str]) -> str | None:
         f"+refs/tags/{name}:refs/tags/{name}",
     ]
     for refspec in refspecs:
-        proc = _git(["fetch", "--quiet", f"--depth={FETCH_DEPTH}", remote, refspec], toplevel)
+        proc = run_git(["fetch", "--quiet", f"--depth={FETCH_DEPTH}", remote, refspec], toplevel)
         if proc.returncode == 0:
             found = _verify(toplevel, ref) or _verify(toplevel, f"{remote}/{name}")
             if found:

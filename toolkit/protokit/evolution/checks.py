@@ -3,11 +3,13 @@ fixture compatibility, and the version they imply."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, changed_targets
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.findings import Finding, Severity, dedupe
 from protokit.core.workspace import Workspace
@@ -19,7 +21,7 @@ from protokit.evolution.breaking import run_breaking
 from protokit.evolution.changelog import write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
-from protokit.evolution.compattests import check_compat_tests
+from protokit.evolution.compattests import check_compat_tests, write_compat_tests
 from protokit.evolution.config import BreakingConfig, breaking_config
 from protokit.evolution.release import (
     Version,
@@ -57,34 +59,42 @@ def run_evolution_checks(
     findings: list[Finding] = unstable_imports(image, unstable)
     images = [image]  # every image, for the files of unstable packages (deleted ones too)
     changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
+    latest = latest_release(ws)
     base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
-        with open_baseline(ws, base, image) as baseline:
+        with open_baseline(ws, base, image) as baseline, ThreadPoolExecutor(1) as pool:
             images.append(baseline.image)
             log(f"breaking changes against {baseline.label} ({config.category.value} category)")
-            latest = latest_release(ws)
-            api = diff_images(
-                baseline.image, image, baseline.label, latest, config, ws.settings.unstable_packages
-            )
-            changes.extend(api.changes)
-            findings.extend(_with_fixes(run_breaking(ws, baseline, config.category), api))
-            if latest is not None:
-                since = _since_release(ws, image, api, latest, config)
-                changes.extend(since.since_release or ())
-                findings.extend(_pending_and_next(accept_changes(since, accepted), ws))
+            # buf breaking runs while the fixtures are checked
+            breaking = pool.submit(run_breaking, ws, baseline, config.category)
+            compat_found: list[Finding] = []
             if baseline.release is None:
                 log(f"fixture compatibility with {baseline.label}")
-                snapshot = Snapshot.of_image(baseline.label, baseline.image)
-                findings.extend(compat().check(snapshot, json_too))
-    versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
+                # Only messages whose schema (or a schema they use) changed can read differently.
+                changed = changed_targets(baseline.image, image)
+                pruned = replace(baseline.image, targets=tuple(sorted(changed)))
+                compat_found = compat().check(Snapshot.of_image(baseline.label, pruned), json_too)
+            found = breaking.result()
+            # A PR base (a git ref or an image): pending breaks and the next version are named.
+            pr_base = latest is not None and baseline.release is None
+            if found or accepted or pr_base:  # fixes for buf's findings, places of accepted ones
+                api = diff_images(baseline.image, image, baseline.label, latest, config, unstable)
+                found = _with_fixes(found, api)
+                changes.extend(api.changes)
+                if latest is not None and (accepted or pr_base):
+                    since = _since_release(ws, image, api, latest, config)
+                    changes.extend(since.since_release or ())
+                    if pr_base:
+                        findings.extend(_pending_and_next(accept_changes(since, accepted)))
+            findings.extend([*found, *compat_found])
+    versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
     for version in versions:
         release = load_release(ws, version)
         images.append(release.image)
-        snapshot = Snapshot.of_release(release)
         log(f"fixture compatibility with release {version}")
-        findings.extend(compat().check(snapshot, json_too))
+        findings.extend(compat().check(Snapshot.of_release(release), json_too))
     log("compatibility tests up to date")
     findings.extend(check_compat_tests(ws))
     findings = drop_unstable(
@@ -115,7 +125,7 @@ def _since_release(
     return replace(api, since_release=since.changes)
 
 
-def _pending_and_next(api: ApiDiff, ws: Workspace) -> list[Finding]:
+def _pending_and_next(api: ApiDiff) -> list[Finding]:
     """Notes: breaks already pending since the latest release that the PR base had (not
     introduced by this change), and the next version counted from the latest release."""
     notes = [
@@ -218,9 +228,10 @@ def _with_fixes(findings: list[Finding], api: ApiDiff) -> list[Finding]:
     return result
 
 
-def run_release(ws: Workspace, version: str) -> Path:
+def run_release(ws: Workspace, version: str) -> FrozenRelease:
     """Freeze ``version``, refusing a number smaller than what changed since the latest release
-    implies (a breaking change needs a new major version)."""
+    implies (a breaking change needs a new major version), and regenerate the compat test
+    module; when that fails, the new release is removed again."""
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)
@@ -243,5 +254,16 @@ def run_release(ws: Workspace, version: str) -> Path:
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
     folder = freeze_release(ws, version, image)
-    write_changelog(ws.root, version, api)
-    return folder
+    try:
+        status = write_compat_tests(ws)
+        write_changelog(ws.root, version, api)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # the release this run froze: all or nothing
+        raise
+    return FrozenRelease(folder, status)
+
+
+@dataclass(frozen=True)
+class FrozenRelease:
+    folder: Path
+    compat_tests: str  # what happened to the compat test module: create, update, identical

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import total_ordering
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from protokit import __version__
-from protokit.core.descriptors import Image, load_image_file
+from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError, UsageError
+from protokit.core.paths import load_json, read_regular
 from protokit.core.workspace import Workspace
+from protokit.core.writer import remove_leftovers, write_tree_atomic
 from protokit.evolution.fixtures import (
     BINARY_SUFFIX,
     JSON_SUFFIX,
@@ -35,7 +34,8 @@ IMAGE_FILE = "image.binpb"
 METADATA_FILE = "release.json"
 FIXTURES_DIR = "fixtures"
 METADATA_FORMAT = 1
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+_SEMVER = re.compile(r"(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})", re.ASCII)
+_MAX_METADATA = 16 * 1024 * 1024
 
 
 @total_ordering
@@ -47,10 +47,12 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
-        match = _SEMVER.match(text)
+        match = _SEMVER.fullmatch(text)
         if not match:
+            shown = text[:40] + ("..." if len(text) > 40 else "")
             raise UsageError(
-                f"release version {text!r} is not MAJOR.MINOR.PATCH (for example 1.0.0)"
+                f"release version {shown!r} is not MAJOR.MINOR.PATCH in ASCII digits, each "
+                "part at most 18 digits (for example 1.0.0)"
             )
         return cls(int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
@@ -91,7 +93,7 @@ def list_releases(ws: Workspace) -> list[str]:
     root = releases_root(ws)
     if not root.is_dir():
         return []
-    found = [p.name for p in root.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
+    found = [p.name for p in root.iterdir() if p.is_dir() and _SEMVER.fullmatch(p.name)]
     return sorted(found, key=Version.parse)
 
 
@@ -104,7 +106,7 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
     """Write ``compat/releases/<version>/`` from the current schema; returns the folder."""
     wanted = Version.parse(version)
     target = releases_root(ws) / version
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise ProtokitError(
             f"release {version} already exists; releases are frozen — choose a new version",
             path=_rel(ws, target),
@@ -126,70 +128,80 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
+    remove_leftovers(ws.root, [_rel(ws, target.parent)])
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
-    except OSError as exc:
-        reason = (
-            "a file is in the way of the releases folder"
-            if isinstance(exc, FileExistsError | NotADirectoryError)
-            else f"cannot create the releases folder: {exc.strerror}"
-        )
-        raise ProtokitError(reason, path=_rel(ws, target.parent)) from exc
-    try:
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        staging.chmod(0o755)
-        os.rename(staging, target)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        return write_tree_atomic(ws.root, _rel(ws, target), files)
+    except ProtokitError as exc:
         raise ProtokitError(
-            f"cannot write the release: {exc.strerror}; nothing was frozen", path=_rel(ws, target)
+            f"{exc.message.removesuffix('; nothing was changed')}; nothing was frozen",
+            path=exc.path,
         ) from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
+
+
+def _release_metadata(folder: Path, rel: str, version: str, ws: Workspace) -> dict[str, str]:
+    """``release.json``'s file hashes, read as a bounded regular file and checked for shape."""
+    meta_path = folder / METADATA_FILE
+    shown = f"{rel}/{METADATA_FILE}"
+    if folder.is_dir() and not meta_path.exists() and not meta_path.is_symlink():
+        raise ProtokitError(
+            f"release {version} has no {METADATA_FILE}; restore it with "
+            f"`git checkout -- {shown}` (or remove the folder if it is no release)",
+            path=rel,
+        )
+    if not folder.is_dir():
+        known = ", ".join(list_releases(ws)) or "none"
+        raise ProtokitError(f"no release {version} (frozen releases: {known})", path=rel)
+    try:
+        data = read_regular(meta_path, shown=shown, what="release metadata", limit=_MAX_METADATA)
+    except (FileNotFoundError, NotADirectoryError) as exc:  # a dangling link
+        raise ProtokitError("release metadata is missing; restore it from git", path=shown) from exc
+    metadata = load_json(data, shown=shown, what="release metadata")
+    if not isinstance(metadata, dict):
+        raise ProtokitError(
+            "release metadata is not a JSON object; restore it from git", path=shown
+        )
+    written_format = metadata.get("format")
+    if written_format != METADATA_FORMAT:
+        raise ProtokitError(
+            f"release metadata format {written_format!r:.20} is not the one this protokit "
+            f"reads ({METADATA_FORMAT}); restore it from git, or use the protokit that froze it",
+            path=shown,
+        )
+    hashes = metadata.get("sha256")
+    if not (
+        isinstance(hashes, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in hashes.items())
+        and IMAGE_FILE in hashes
+    ):
+        raise ProtokitError(
+            "release metadata is not valid (sha256 must map each file to its digest); "
+            "restore it from git",
+            path=shown,
+        )
+    for name in hashes:
+        parts = PurePosixPath(name).parts
+        if not parts or PurePosixPath(name).is_absolute() or ".." in parts or "\\" in name:
+            raise ProtokitError(
+                f"release metadata lists a file outside the release ({name[:80]!r}); restore it "
+                "from git",
+                path=shown,
+            )
+    return dict(hashes)
 
 
 def load_release(ws: Workspace, version: str) -> Release:
     """Read a frozen release and verify every file against ``release.json``."""
+    Version.parse(version)
     folder = releases_root(ws) / version
     rel = _rel(ws, folder)
-    meta_path = folder / METADATA_FILE
-    if folder.is_dir() and not meta_path.exists():
-        raise ProtokitError(
-            f"release {version} has no {METADATA_FILE}; restore it with "
-            f"`git checkout -- {rel}/{METADATA_FILE}` (or remove the folder if it is no release)",
-            path=rel,
-        )
-    if not meta_path.is_file():
-        known = ", ".join(list_releases(ws)) or "none"
-        raise ProtokitError(f"no release {version} (frozen releases: {known})", path=rel)
-    try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-        hashes = dict(metadata["sha256"])
-        written_format = metadata.get("format")
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ProtokitError(
-            "release metadata is not valid; restore it from git", path=f"{rel}/{METADATA_FILE}"
-        ) from exc
-    if written_format != METADATA_FORMAT:
-        raise ProtokitError(
-            f"release metadata format {written_format!r} is not the one this protokit reads "
-            f"({METADATA_FORMAT}); restore it from git, or use the protokit that froze it",
-            path=f"{rel}/{METADATA_FILE}",
-        )
+    hashes = _release_metadata(folder, rel, version, ws)
+    contents: dict[str, bytes] = {}
     for name, digest in sorted(hashes.items()):
-        path = folder / name
         try:
-            data = path.read_bytes()
-        except OSError as exc:
+            data = read_regular(folder / name, shown=f"{rel}/{name}", what="release file")
+        except (FileNotFoundError, NotADirectoryError) as exc:
             raise ProtokitError(
-                f"release file is missing ({exc.strerror}); restore it with "
-                f"`git checkout -- {rel}/{name}`",
+                f"release file is missing; restore it with `git checkout -- {rel}/{name}`",
                 path=f"{rel}/{name}",
             ) from exc
         if hashlib.sha256(data).hexdigest() != digest:
@@ -198,7 +210,8 @@ def load_release(ws: Workspace, version: str) -> Release:
                 f"{METADATA_FILE}); restore it with `git checkout -- {rel}/{name}`",
                 path=f"{rel}/{name}",
             )
-    image = load_image_file(folder / IMAGE_FILE)
+        contents[name] = data
+    image = load_image_bytes(contents[IMAGE_FILE], f"{rel}/{IMAGE_FILE}")
     schema = DynamicSchema(image)
     fixtures: list[Fixture] = []
     for name in sorted(hashes):
@@ -212,7 +225,7 @@ def load_release(ws: Workspace, version: str) -> Release:
                 f"fixture does not belong to a message of release {version}",
                 path=f"{rel}/{name}",
             )
-        binary = (folder / name).read_bytes()
+        binary = contents[name]
         try:
             schema.message_class(message).FromString(binary)
         except Exception as exc:  # DecodeError: the bytes are not a valid payload
@@ -222,7 +235,13 @@ def load_release(ws: Workspace, version: str) -> Release:
                 f"{rel}/{name}`",
                 path=f"{rel}/{name}",
             ) from exc
-        text = (folder / json_name).read_text(encoding="utf-8")
+        try:
+            text = contents[json_name].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtokitError(
+                f"fixture is not UTF-8 text; restore it with `git checkout -- {rel}/{json_name}`",
+                path=f"{rel}/{json_name}",
+            ) from exc
         fixtures.append(Fixture(message, case, binary, text))
     return Release(version=version, folder=rel, image=image, fixtures=tuple(fixtures))
 

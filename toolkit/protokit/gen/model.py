@@ -322,9 +322,12 @@ def _check_module(proto: d.FileDescriptorProto, disk: str) -> None:
         )
     top = module.split(".")[0]
     if top in sys.stdlib_module_names or top in {"grpc", "protokit"}:
+        package = module.rpartition(".")[0]
         raise ProtokitError(
             f"the generated package {top!r} would shadow the module {top!r} that Python code "
-            "imports; move the file under another top-level folder",
+            "imports; move the file under another top-level folder, or (for a file you cannot "
+            "move) generate its modules into another package with [tool.protokit] "
+            f'python_package_map = {{"{package}" = "<another package>"}}',
             path=disk,
             line=1,
         )

@@ -10,20 +10,29 @@ and any RPC the contract has but a servicer class lacks is reported with the sig
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+import fnmatch
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from protokit.core.findings import Finding, Severity
 from protokit.core.naming import snake_case
+from protokit.core.templates import render
+from protokit.core.workspace import Workspace
+from protokit.core.writer import OutputFile, Owner
 from protokit.gen.model import Method, Model, RpcKind, Service, TypeRef, service_folder
+from protokit.tools.ruff import format_python
 
 __all__ = [
     "ServicePackage",
     "SkeletonMethod",
     "SkeletonService",
     "missing_methods",
+    "own_packages",
     "service_packages",
+    "skeleton_files",
 ]
 
 SKELETON_TEMPLATES = {
@@ -311,3 +320,66 @@ def _finding(path: str, line: int, rule: str, message: str) -> Finding:
         source="protokit gen",
         severity=Severity.WARNING,
     )
+
+
+def own_packages(
+    packages: Sequence[ServicePackage],
+    model: Model,
+    *,
+    org: str = "",
+    implement: Sequence[str] | None = None,
+) -> tuple[list[ServicePackage], str | None]:
+    """The service packages this repository implements, and a note when the rule left out all.
+
+    ``implement`` (proto package patterns) decides when given; otherwise the repository's org
+    does: the ``org`` setting, or the one org every contract belongs to. A tree of several orgs
+    (other people's APIs beside one's own) gets no skeletons until one of them names its own.
+    """
+    if implement is not None:
+        return [p for p in packages if any(_matches(p.package, pat) for pat in implement)], None
+    orgs = sorted({f.package.split(".")[0] for f in model.files if f.package})
+    own = org or (orgs[0] if len(orgs) == 1 else "")
+    if own:
+        return [p for p in packages if _matches(p.package, own)], None
+    if not packages:
+        return [], None
+    shown = ", ".join(orgs[:5]) + (", ..." if len(orgs) > 5 else "")
+    return [], (
+        f"{len(packages)} proto packages with services belong to {len(orgs)} orgs ({shown}), so "
+        "no servicer skeletons were created; name the packages you implement with "
+        '[tool.protokit] implement = ["<org>.*"] (or set org)'
+    )
+
+
+def _matches(package: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(package, pattern) or package.startswith(f"{pattern}.")
+
+
+def skeleton_files(
+    ws: Workspace,
+    env: jinja2.Environment,
+    packages: Iterable[ServicePackage],
+    services_out: str,
+    created: Iterable[str],
+) -> list[OutputFile]:
+    """Skeleton files to create: absent, and never created before (existing ones belong to the
+    user; one the user deleted after gen created it stays deleted)."""
+    done = set(created)
+    wanted: dict[str, str] = {}
+    for pkg in packages:
+        for rel, template in pkg.paths().items():
+            if rel not in done and not ws.path(rel).exists():
+                wanted[rel] = render(env, template, pkg=pkg)
+    if not wanted:
+        return []
+    top = services_out.strip("/").split("/")[0]
+    formatted = format_python(wanted, first_party=[top])
+    outputs = [OutputFile.text(rel, text, Owner.USER) for rel, text in formatted.items()]
+    init = f"{services_out.strip('/')}/__init__.py"
+    if init not in done and not ws.path(init).exists():
+        outputs.append(
+            OutputFile.text(
+                init, '"""gRPC servicers for this repository\'s contracts."""\n', Owner.USER
+            )
+        )
+    return outputs

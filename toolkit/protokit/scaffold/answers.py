@@ -16,6 +16,7 @@ from enum import Enum
 
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.naming import ProtoCase, find_collisions, proto_name_problem, snake_case
+from protokit.core.paths import load_json
 from protokit.gen.model import RpcKind
 
 __all__ = [
@@ -37,7 +38,7 @@ ANSWERS_VERSION = 1
 MAX_SERVICE_NAME = 40  # file names (test_<name>_service.py) stay readable
 MAX_RPC_NAME = 64
 DEFAULT_VERSION = "v1"
-_VERSION = re.compile(r"v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?")
+_VERSION = re.compile(r"v[1-9][0-9]{0,8}(?:(?:alpha|beta)[1-9][0-9]{0,8})?", re.ASCII)
 
 
 def version_ok(version: str) -> bool:
@@ -94,15 +95,23 @@ class Answers:
     @classmethod
     def loads(cls, data: bytes, *, path: str) -> Answers:
         try:
-            raw = json.loads(data.decode("utf-8"))
+            raw = load_json(data, shown=path, what="new-service answers")
             if not isinstance(raw, dict) or raw.get("version") != ANSWERS_VERSION:
                 raise ValueError(f"expected version {ANSWERS_VERSION}")
-            rpcs = tuple(RpcSpec(str(r["name"]), Shape(r["kind"])) for r in raw["rpcs"])
-            return cls(name=str(raw["name"]), package=str(raw["package"]), rpcs=rpcs)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            name, package, listed = raw.get("name"), raw.get("package"), raw.get("rpcs")
+            if not isinstance(name, str) or not isinstance(package, str):
+                raise ValueError("name and package must be strings")
+            if not isinstance(listed, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("name"), str) for r in listed
+            ):
+                raise ValueError("rpcs must be a list of {name, kind}")
+            rpcs = tuple(RpcSpec(r["name"], Shape(r.get("kind"))) for r in listed)
+            return cls(name=name, package=package, rpcs=rpcs)
+        except (ValueError, ProtokitError) as exc:
+            detail = exc.message if isinstance(exc, ProtokitError) else str(exc)
             raise ProtokitError(
-                f"unreadable new-service answers ({exc}); fix or delete the file, or pass "
-                "the RPC flags again",
+                f"unreadable new-service answers ({detail[:200]}); fix or delete the file, or "
+                "pass the RPC flags again",
                 path=path,
             ) from exc
 

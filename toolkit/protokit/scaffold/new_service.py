@@ -39,10 +39,20 @@ from protokit.core.naming import (
     ProtoCase,
     proto_name_problem,
 )
+from protokit.core.paths import files_under, read_regular
 from protokit.core.templates import environment
 from protokit.core.templates import render as render_template
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Action, Change, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.core.writer import (
+    Action,
+    Change,
+    OutputFile,
+    Owner,
+    Plan,
+    apply,
+    clear_plan_leftovers,
+    plan_outputs,
+)
 from protokit.gen.model import build_model
 from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import ServicePackage, service_packages
@@ -146,8 +156,8 @@ def _recorded(
     neither --package nor --version says which) the only scaffold of that name anywhere."""
     rel = _answers_path(_module_dir(modules, image, package), package)
     path = ws.path(rel)
-    if path.is_file():
-        answers = Answers.loads(path.read_bytes(), path=rel)
+    if path.exists():
+        answers = Answers.loads(read_regular(path, shown=rel, what="answers file"), path=rel)
         if answers.name == name:
             return rel, answers
     if explicit:
@@ -157,7 +167,8 @@ def _recorded(
         # Only the folders a scaffold of this name can be in: <...>/<name>/<version>/.
         for candidate in sorted(ws.path(module).glob(f"**/{name}/*/{ANSWERS_NAME}")):
             crel = candidate.relative_to(ws.root).as_posix()
-            answers = Answers.loads(candidate.read_bytes(), path=crel)
+            data = read_regular(candidate, shown=crel, what="answers file")
+            answers = Answers.loads(data, path=crel)
             if answers.name == name:
                 found.append((crel, answers))
     if len(found) > 1:
@@ -187,6 +198,21 @@ def _top_level_problem(package: str, image: Image, services_out: str) -> str | N
     )
 
 
+def _unrecorded_rpcs(image: Image, import_path: str, answers: Answers) -> list[str]:
+    """RPCs the existing contract declares that the recorded answers do not list."""
+    try:
+        proto = image.file(import_path)
+    except KeyError:
+        return []
+    recorded = {r.name.replace("_", "").lower() for r in answers.rpcs}
+    return [
+        method.name
+        for service in proto.service
+        for method in service.method
+        if method.name.replace("_", "").lower() not in recorded
+    ]
+
+
 def _in_the_way(root: Path, rel: str) -> str | None:
     """A file where a folder of ``rel`` must go."""
     parts = PurePosixPath(rel).parts
@@ -204,9 +230,7 @@ def _copy_protos(ws: Workspace, modules: Sequence[str], dest: Path) -> None:
             shutil.copy2(ws.path(name), dest / name)
     for module in modules:
         base = ws.path(module)
-        for proto in base.rglob("*.proto"):
-            if not proto.is_file():
-                continue
+        for proto in files_under(base, ".proto"):
             rel = proto.relative_to(ws.root)
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(proto, dest / rel)
@@ -355,6 +379,16 @@ def run_new_service(
     env = environment(ws.path(ws.settings.templates))
     text = render_template(env, TEMPLATE, scaffold=scaffold)
 
+    if notes:  # re-running recorded answers: they must cover the contract they made
+        missing = _unrecorded_rpcs(image, scaffold.import_path, answers)
+        if missing:
+            raise ProtokitError(
+                f"the recorded answers do not list {', '.join(missing[:3])}, which "
+                f"{contract} declares (a truncated or hand-edited answers file?); pass the RPC "
+                "flags to say what the service holds; nothing was changed",
+                path=answers_path,
+            )
+
     # stage 3 (first half): does the module still compile with it?
     conflicts: list[tuple[str, str]] = []
     for rel in (contract, answers_path):
@@ -480,6 +514,8 @@ def run_new_service(
     applied = False
     if not dry_run and not plan.up_to_date:
         apply(plan)
+    elif not dry_run:
+        clear_plan_leftovers(plan)
         applied = True
     return NewServiceResult(
         scaffold=scaffold,

@@ -9,7 +9,6 @@ package's descriptors with the package renamed, and it must be lint- and format-
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -22,11 +21,12 @@ from google.protobuf import descriptor_pb2 as d
 from protokit.core.descriptors import walk_messages
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.core.writer import OutputFile, Owner, apply, plan_outputs
 from protokit.tools.buf import module_paths, parse_json_findings, run_buf
 from protokit.tools.image import build_image
 
-_PACKAGE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_VERSION = re.compile(r"^v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?$")
+_PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,99}", re.ASCII)
+_VERSION = re.compile(r"v[1-9][0-9]{0,8}(?:(?:alpha|beta)[1-9][0-9]{0,8})?", re.ASCII)
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -57,35 +57,14 @@ def run_new_version(ws: Workspace, package: str, version: str) -> list[str]:
             "refusing to overwrite an existing file; the new version must start empty",
             path=clash[0].relative_to(ws.root).as_posix(),
         )
-    written: list[Path] = []
-    path = ws.root
-    try:
-        for name in sorted(texts):
-            path = ws.root / plan.disk[name]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(texts[name])
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            written.append(path)
-    except BaseException as exc:
-        for done in written:
-            done.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ProtokitError(
-                f"cannot write: {exc.strerror}; nothing was written",
-                path=path.relative_to(ws.root).as_posix(),
-            ) from exc
-        raise
+    outputs = [OutputFile.text(plan.disk[name], texts[name], Owner.USER) for name in texts]
+    apply(plan_outputs(ws.root, outputs))  # atomic; a failure removes what it created
     return [plan.disk[name] for name in sorted(texts)]
 
 
 def _version_key(version: str) -> tuple[int, int, int]:
     """v2alpha1 < v2beta1 < v2 < v3alpha1 (major, stability, pre-release number)."""
-    match = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
+    match = re.fullmatch(r"v([0-9]+)(?:(alpha|beta)([0-9]+))?", version, re.ASCII)
     assert match is not None  # checked against _VERSION first
     major, stage, number = match.groups()
     return int(major), {"alpha": 0, "beta": 1, None: 2}[stage], int(number or 0)
@@ -93,12 +72,15 @@ def _version_key(version: str) -> tuple[int, int, int]:
 
 def plan_new_version(ws: Workspace, package: str, version: str) -> tuple[_Plan, dict[str, str]]:
     """The new files' text by new import path, verified by buf; nothing is written."""
-    if not _PACKAGE.match(package):
-        raise UsageError(f"{package!r} is not a protobuf package name (for example acme.user.v1)")
-    if not _VERSION.match(version):
-        raise UsageError(f"{version!r} is not a package version such as v2 or v2beta1")
+    if len(package) > 1000 or not _PACKAGE.fullmatch(package):
+        raise UsageError(
+            f"{package[:60]!r} is not a protobuf package name of at most 100 parts (for "
+            "example acme.user.v1)"
+        )
+    if not _VERSION.fullmatch(version):
+        raise UsageError(f"{version[:40]!r} is not a package version such as v2 or v2beta1")
     head, _, old_version = package.rpartition(".")
-    if not head or not _VERSION.match(old_version):
+    if not head or not _VERSION.fullmatch(old_version):
         raise UsageError(f"package {package} does not end in a version component such as v1")
     new_package = f"{head}.{version}"
     if new_package == package:

@@ -6,11 +6,9 @@ The binary comes from the ``buf-bin`` wheel, installed beside the Python interpr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Sequence
@@ -19,7 +17,9 @@ from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.core.findings import Finding
+from protokit.core.paths import cache_dir
 from protokit.core.workspace import Workspace
+from protokit.tools.process import command_text, first_line, json_lines, run_tool
 
 BUF_ENV = "PROTOKIT_BUF"
 _INSTALL_HINT = "install it with `pip install buf-bin` or set PROTOKIT_BUF to the buf binary"
@@ -53,19 +53,33 @@ class BufResult:
     stderr: str
 
 
+def buf_environment() -> dict[str, str]:
+    """buf's environment: with no usable HOME (and no XDG_CACHE_HOME), buf would put its cache
+    in the working directory; it gets a cache folder protokit owns instead."""
+    env = dict(os.environ)
+    if env.get("BUF_CACHE_DIR") or env.get("XDG_CACHE_HOME"):
+        return env
+    home = env.get("HOME", "")
+    if home and Path(home).is_absolute() and Path(home).is_dir():
+        return env
+    env["BUF_CACHE_DIR"] = str(cache_dir() / "buf")
+    return env
+
+
 def run_buf(args: Sequence[str], cwd: Path, *, input_bytes: bytes | None = None) -> BufResult:
     """Run buf with ``args`` in ``cwd``; config and tool failures raise, other codes return."""
     buf = find_buf()
     try:
-        proc = subprocess.run(
+        proc = run_tool(
+            "buf",
             [str(buf), *args],
             cwd=cwd,
-            input=input_bytes,
-            capture_output=True,
-            check=False,
+            input_bytes=input_bytes,
+            env=buf_environment(),
+            label=command_text("buf", args),
         )
-    except OSError as exc:
-        raise ToolMissingError(f"could not run {buf}: {exc.strerror}; {_INSTALL_HINT}") from exc
+    except ToolMissingError as exc:
+        raise ToolMissingError(f"{exc.message}; {_INSTALL_HINT}") from exc
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode not in (0, 100):
         raise config_error(stderr, cwd, args)
@@ -95,9 +109,7 @@ def config_error(stderr: str, cwd: Path, args: Sequence[str]) -> ProtokitError:
     compile_error = parse_compile_errors(text)
     if compile_error is not None:
         return compile_error
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    cmd = " ".join(["buf", *args[:1]])
-    return ProtokitError(f"`{cmd}` failed: {first or 'no message'}")
+    return ProtokitError(f"`{command_text('buf', args)}` failed: {first_line(text)}")
 
 
 COMPILE_ERROR_LINE = re.compile(
@@ -126,20 +138,13 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
     A ``COMPILE`` entry means the module does not build at all: that is an error, not a finding.
     """
     findings: list[Finding] = []
-    for raw in stdout.decode("utf-8", "replace").splitlines():
-        raw = raw.strip()
-        if not raw:
-            continue
-        try:
-            item = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ProtokitError(f"could not read buf output: {raw[:200]}") from exc
+    for item in json_lines(stdout, what=source):
         rule = str(item.get("type", "UNKNOWN"))
         path = str(item.get("path", ""))
         # An element with no place in the current tree (a deleted file) comes without a path;
         # buf still says 1:1, which would print as a place.
-        line = int(item.get("start_line", 0) or 0) if path else 0
-        column = int(item.get("start_column", 0) or 0) if path else 0
+        line = _number(item.get("start_line")) if path else 0
+        column = _number(item.get("start_column")) if path else 0
         message = str(item.get("message", "")).strip()
         if rule == "COMPILE":
             raise ProtokitError(
@@ -153,21 +158,26 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
                 rule=rule,
                 message=message,
                 source=source,
-                end_line=int(item["end_line"]) if path and item.get("end_line") else None,
-                end_column=int(item["end_column"]) if path and item.get("end_column") else None,
+                end_line=(_number(item.get("end_line")) or None) if path else None,
+                end_column=(_number(item.get("end_column")) or None) if path else None,
             )
         )
     return findings
+
+
+def _number(value: object) -> int:
+    """A line or column from tool JSON: a small non-negative int, else 0 (unknown)."""
+    return value if isinstance(value, int) and 0 <= value < 10**9 else 0
 
 
 def buf_version() -> str:
     """The version the buf binary reports about itself."""
     buf = find_buf()
     try:
-        proc = subprocess.run([str(buf), "--version"], capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise ToolMissingError(f"could not run {buf}: {exc.strerror}; {_INSTALL_HINT}") from exc
-    version = (proc.stdout or proc.stderr).strip()
+        proc = run_tool("buf", [str(buf), "--version"], cwd=Path.cwd(), env=buf_environment())
+    except ToolMissingError as exc:
+        raise ToolMissingError(f"{exc.message}; {_INSTALL_HINT}") from exc
+    version = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip()[:200]
     if proc.returncode != 0 or not version:
         raise ToolMissingError(f"{buf} --version failed; {_INSTALL_HINT}")
     return version
@@ -177,7 +187,11 @@ def module_paths(ws: Workspace) -> list[str]:
     """The module folders buf.yaml declares, as buf itself reads them."""
     result = run_buf(["config", "ls-modules", "--format", "json"], ws.root)
     paths: list[str] = []
-    for raw in result.stdout.decode().splitlines():
-        if raw.strip():
-            paths.append(str(json.loads(raw)["path"]))
+    for item in json_lines(result.stdout, what="buf config ls-modules"):
+        path = item.get("path")
+        if not isinstance(path, str):
+            raise ProtokitError(
+                f"`buf config ls-modules` printed a module without a path: {str(item)[:200]}"
+            )
+        paths.append(path)
     return paths

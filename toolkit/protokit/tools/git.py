@@ -1,33 +1,37 @@
 """Running ``git``: one place for the command, its timeout and its failures.
 
 Library code asks questions (``head``, ``commit_time``, ``commits_since``, ``dirty_paths``) and
-gets data back; a missing git or a git that hangs becomes a ``ProtokitError``.
+gets data back. Every command runs through ``process.run_tool``: a missing git is a
+``ToolMissingError``; a git that hangs is stopped after its timeout (``GIT_TIMEOUT``, or
+``PROTOKIT_TOOL_TIMEOUT`` when that is set) and reported by command.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.tools.process import TIMEOUT_ENV, command_text, first_line, run_tool, tool_timeout
 
 GIT_TIMEOUT = 120.0
 """Seconds one git command may take (an archive of a big tree, a fetch)."""
 
 
 def run_git(
-    args: Sequence[str], cwd: Path, *, timeout: float = GIT_TIMEOUT
+    args: Sequence[str], cwd: Path, *, timeout: float | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` in ``cwd``; non-zero exits return, a missing or hung git raises."""
+    if timeout is None:
+        timeout = tool_timeout() if os.environ.get(TIMEOUT_ENV) else GIT_TIMEOUT
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=timeout
+        return run_tool(
+            "git", ["git", *args], cwd=cwd, label=command_text("git", args), timeout=timeout
         )
-    except subprocess.TimeoutExpired as exc:
-        raise ProtokitError(f"git {' '.join(args[:2])} took longer than {timeout:.0f} s") from exc
-    except OSError as exc:
-        raise ToolMissingError(f"could not run git: {exc.strerror}; install git") from exc
+    except ToolMissingError as exc:
+        raise ToolMissingError(f"{exc.message}; install git") from exc
 
 
 def output(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -36,8 +40,8 @@ def output(proc: subprocess.CompletedProcess[bytes]) -> str:
 
 def message(proc: subprocess.CompletedProcess[bytes]) -> str:
     """git's own complaint, first line, for an error message."""
-    text = proc.stderr.decode("utf-8", "replace").strip() or output(proc)
-    return text.splitlines()[0] if text else f"exit code {proc.returncode}"
+    text = proc.stderr if proc.stderr.strip() else proc.stdout
+    return first_line(text) if text.strip() else f"exit code {proc.returncode}"
 
 
 def toplevel(cwd: Path) -> Path | None:

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
+from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
 from protokit.core.workspace import Workspace
+from protokit.core.writer import write_atomic
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
+from protokit.tools.process import first_line, json_lines
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def build_image(ws: Workspace) -> Image:
@@ -28,26 +34,40 @@ def build_image(ws: Workspace) -> Image:
     """
     try:
         key: str | None = _source_key(ws)
-    except (ProtokitError, OSError):
+    except (ProtokitError, OSError, RecursionError):
         key = None  # buf itself reports the problem below, as it would without a cache
     cached = _cached_image(ws, key) if key is not None else None
     if cached is not None:
         return cached
-    result = run_buf(["build", "--error-format", "json", "-o", "-#format=binpb"], ws.root)
-    if result.returncode != 0:
-        raise _compile_failure(result.stderr, result.stdout)
-    files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
-    listing = run_buf(["ls-files", "--format", "json"], ws.root)
+    with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
+        build = pool.submit(
+            run_buf, ["build", "--error-format", "json", "-o", "-#format=binpb"], ws.root
+        )
+        listed = pool.submit(run_buf, ["ls-files", "--format", "json"], ws.root)
+        result = build.result()
+        if result.returncode != 0:
+            raise _compile_failure(result.stderr, result.stdout)
+        listing = listed.result()
+    try:
+        files = descriptor_pb2.FileDescriptorSet.FromString(result.stdout)
+    except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
+        raise ProtokitError(
+            "`buf build` printed something that is not a descriptor image: "
+            f"{first_line(result.stdout)[:80]!r}; check that the buf binary is buf "
+            "(`protokit doctor`)"
+        ) from exc
     targets: list[str] = []
     disk: dict[str, str] = {}
-    for raw in listing.stdout.decode().splitlines():
-        if not raw.strip():
-            continue
-        item = json.loads(raw)
+    for item in json_lines(listing.stdout, what="buf ls-files"):
         if item.get("is_import"):
             continue
-        targets.append(str(item["import_path"]))
-        disk[str(item["import_path"])] = str(item["path"])
+        import_path, path = item.get("import_path"), item.get("path")
+        if not isinstance(import_path, str) or not isinstance(path, str):
+            raise ProtokitError(
+                f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
+            )
+        targets.append(import_path)
+        disk[import_path] = path
     if not files.file or not targets:
         raise ProtokitError(
             "`buf build` gave no compiled .proto files; check that the buf binary is buf "
@@ -59,15 +79,45 @@ def build_image(ws: Workspace) -> Image:
     return image
 
 
+def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[str]] | None:
+    """The cached image with only the ``changed`` files (workspace-relative paths) compiled
+    again, and their import paths; None when that cannot stand for a full build: no cached
+    image, a file it does not know, or a change beyond comments (a changed file's descriptor
+    without its source info differs, so files importing it may compile differently).
+
+    buf compiles just those files and what they import (``buf build --path``); a file's
+    descriptor depends on its own text and on the names its imports define, so with those
+    names unchanged every other file's descriptor is what a full build gives.
+    """
+    previous = _cached_image(ws, None)
+    if previous is None:
+        return None
+    by_disk = {disk: name for name, disk in previous.disk_paths.items()}
+    names = [by_disk.get(path) for path in changed]
+    if not names or any(name is None for name in names):
+        return None
+    paths = [arg for path in changed for arg in ("--path", path)]
+    result = run_buf(["build", "--error-format", "json", "-o", "-#format=binpb", *paths], ws.root)
+    if result.returncode != 0:
+        raise _compile_failure(result.stderr, result.stdout)
+    fresh = {f.name: f for f in descriptor_pb2.FileDescriptorSet.FromString(result.stdout).file}
+    wanted = {name for name in names if name is not None}
+    for name in wanted:
+        if name not in fresh or without_source_info(fresh[name]) != without_source_info(
+            previous.file(name)
+        ):
+            return None
+    files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
+    image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
+    try:
+        key = _source_key(ws)
+    except (ProtokitError, OSError):
+        return image, sorted(wanted)
+    _store_image(ws, key, image.serialize(), image)
+    return image, sorted(wanted)
+
+
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
-
-
-def _cache_dir() -> Path:
-    override = os.environ.get("PROTOKIT_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "protokit"
 
 
 def _source_key(ws: Workspace) -> str:
@@ -81,9 +131,7 @@ def _source_key(ws: Workspace) -> str:
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
     for module in sorted(set(module_paths(ws))):
         base = ws.root / module
-        for path in sorted(base.rglob("*.proto")):
-            if not path.is_file():
-                continue
+        for path in files_under(base, ".proto"):
             data = path.read_bytes()
             rel = path.relative_to(ws.root).as_posix()
             digest.update(f"{rel}\0{len(data)}\0".encode() + data)
@@ -92,44 +140,61 @@ def _source_key(ws: Workspace) -> str:
 
 def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
     slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
-    folder = _cache_dir() / "images"
+    folder = cache_dir() / "images"
     return folder / f"{slot}.json", folder / f"{slot}.binpb"
 
 
-def _cached_image(ws: Workspace, key: str) -> Image | None:
-    """The cached image for ``key``, or None (absent, stale, or damaged: then buf runs)."""
+def _entry_digest(key: str, data: bytes, targets: list[str], disk: dict[str, str]) -> str:
+    """A cache entry's own content hash: its key, image bytes, targets and disk paths."""
+    digest = hashlib.sha256(key.encode() + b"\0" + data)
+    digest.update(json.dumps([targets, disk], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _cached_image(ws: Workspace, key: str | None) -> Image | None:
+    """The cached image for ``key`` (None: whatever is cached), or None (absent, stale, or
+    damaged: then buf runs).
+
+    Only regular files are read, and an entry is used only when it matches its own content
+    hash: a damaged or edited entry is compiled again, never trusted."""
     meta_path, data_path = _cache_paths(ws)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != key:
+        meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
             return None
-        data = data_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        if key is not None and meta["key"] != key:
+            return None
+        targets, disk = meta["targets"], meta["disk_paths"]
+        if not (
+            isinstance(targets, list)
+            and all(isinstance(t, str) for t in targets)
+            and isinstance(disk, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in disk.items())
+        ):
+            return None
+        data = read_regular(data_path, limit=MAX_IMAGE_BYTES)
+        if _entry_digest(meta["key"], data, targets, disk) != meta.get("sha256"):
             return None
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
-        targets = tuple(str(t) for t in meta["targets"])
-        disk = {str(k): str(v) for k, v in dict(meta["disk_paths"]).items()}
     except Exception:  # any damage to a cache entry only means compiling again
         return None
-    return Image(files=tuple(files.file), targets=targets, disk_paths=disk)
+    return Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
 
 
 def _store_image(ws: Workspace, key: str, data: bytes, image: Image) -> None:
     meta_path, data_path = _cache_paths(ws)
+    targets, disk = list(image.targets), dict(image.disk_paths)
     meta = {
         "key": key,
         "root": str(ws.root.resolve()),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "targets": list(image.targets),
-        "disk_paths": image.disk_paths,
+        "sha256": _entry_digest(key, data, targets, disk),
+        "targets": targets,
+        "disk_paths": disk,
     }
     try:
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        for path, content in ((data_path, data), (meta_path, json.dumps(meta).encode())):
-            temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(content)
-            os.replace(temp, path)
-    except OSError:
+        write_atomic(data_path, data)
+        write_atomic(meta_path, json.dumps(meta).encode())
+    except ProtokitError:
         return  # an unwritable cache costs speed, never correctness
     _prune(meta_path.parent)
 
@@ -154,16 +219,18 @@ def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
         if raw.startswith("{"):
             try:
                 item = json.loads(raw)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 continue
+            if not isinstance(item, dict):
+                continue
+            path, line, column = item.get("path"), item.get("start_line"), item.get("start_column")
             return ProtokitError(
-                str(item.get("message", "does not compile")),
-                path=item.get("path") or None,
-                line=item.get("start_line") or None,
-                column=item.get("start_column") or None,
+                str(item.get("message", "does not compile"))[:500],
+                path=path if isinstance(path, str) and path else None,
+                line=line if isinstance(line, int) and line > 0 else None,
+                column=column if isinstance(column, int) and column > 0 else None,
             )
     located = parse_compile_errors(stderr)
     if located is not None:
         return located
-    first = next((line for line in stderr.splitlines() if line.strip()), "buf build failed")
-    return ProtokitError(first.removeprefix("Failure: "))
+    return ProtokitError(f"`buf build` failed: {first_line(stderr).removeprefix('Failure: ')}")

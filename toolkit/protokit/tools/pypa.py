@@ -12,7 +12,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.core.errors import ToolMissingError
+from protokit.tools.process import run_tool
 from protokit.tools.toolchain import dist_version
 
 BUILD_TIMEOUT = 300.0
@@ -31,23 +32,20 @@ def _run(
     module = {"build": "build", "twine": "twine", "pip": "pip"}[tool]
     if dist_version(tool) is None:
         raise ToolMissingError(f"{tool} is not installed; install it with `pip install {tool}`")
-    try:
-        return subprocess.run(
-            [sys.executable, "-m", module, *args],
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ProtokitError(f"{tool} took longer than {timeout:.0f} s and was stopped") from exc
-    except OSError as exc:
-        raise ToolMissingError(
-            f"could not run {sys.executable} -m {module}: {exc.strerror}"
-        ) from exc
+    proc = run_tool(
+        tool,
+        [sys.executable, "-m", module, *args],
+        cwd=cwd if cwd is not None else Path.cwd(),
+        env=env,
+        label=f"python -m {module} {args[0] if args else ''}".strip(),
+        timeout=timeout,
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 def last_line(proc: subprocess.CompletedProcess[str]) -> str:

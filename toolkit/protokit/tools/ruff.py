@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
+from protokit.tools.process import first_line, run_tool
 from protokit.tools.toolchain import dist_version
 
 __all__ = ["LINE_LENGTH", "format_python"]
@@ -24,16 +25,13 @@ LINE_LENGTH = 100
 def _ruff(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     if dist_version("ruff") is None:
         raise ToolMissingError("ruff is not installed; install it with `pip install ruff`")
-    try:
-        return subprocess.run(
-            [sys.executable, "-m", "ruff", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ToolMissingError(f"could not run {sys.executable} -m ruff: {exc.strerror}") from exc
+    proc = run_tool("ruff", [sys.executable, "-m", "ruff", *args], cwd=cwd)
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) -> dict[str, str]:
@@ -71,7 +69,7 @@ def format_python(files: Mapping[str, str], *, first_party: Sequence[str] = ()) 
             folder,
         )
         if fix.returncode != 0:
-            raise ProtokitError(f"ruff could not sort imports: {fix.stderr.strip()[:300]}")
+            raise ProtokitError(f"`ruff check --fix` failed: {first_line(fix.stderr)}")
         fmt = _ruff(["format", *config, "."], folder)  # --quiet would hide its parse error
         if fmt.returncode != 0:
             first = next((ln for ln in fmt.stderr.splitlines() if ln.strip()), "no message")

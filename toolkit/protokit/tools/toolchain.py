@@ -18,6 +18,7 @@ from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.tools.buf import buf_version
+from protokit.tools.process import first_line, run_tool
 
 _GENCODE_HEADER = re.compile(r"^# Protobuf Python Version: (\S+)$", re.M)
 _PROBE_PROTO = 'syntax = "proto3";\npackage protokit.probe;\nmessage Probe {}\n'
@@ -34,7 +35,7 @@ def parse_version(text: str) -> tuple[int, ...]:
     """A release tuple from a version string: ``7.35.1`` → (7, 35, 1); suffixes are dropped."""
     parts: list[int] = []
     for piece in text.split("."):
-        digits = re.match(r"\d+", piece)
+        digits = re.match(r"[0-9]{1,18}", piece)
         if digits is None:
             break
         parts.append(int(digits.group()))
@@ -47,18 +48,18 @@ def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         raise ToolMissingError(
             "grpcio-tools is not installed; install it with `pip install grpcio-tools`"
         )
-    try:
-        return subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ToolMissingError(
-            f"could not run {sys.executable} -m grpc_tools.protoc: {exc.strerror}"
-        ) from exc
+    proc = run_tool(
+        "protoc",
+        [sys.executable, "-m", "grpc_tools.protoc", *args],
+        cwd=cwd,
+        label="python -m grpc_tools.protoc",
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 @cache
@@ -71,9 +72,9 @@ def gencode_version() -> str:
         out = folder / "probe_pb2.py"
         if proc.returncode != 0 or not out.is_file():
             raise ProtokitError(
-                f"grpcio-tools could not generate a probe file: {proc.stderr.strip()}"
+                f"grpcio-tools could not generate a probe file: {first_line(proc.stderr)}"
             )
-        match = _GENCODE_HEADER.search(out.read_text(encoding="utf-8"))
+        match = _GENCODE_HEADER.search(out.read_text(encoding="utf-8", errors="replace"))
     if match is None:
         raise ProtokitError("grpcio-tools output carries no 'Protobuf Python Version' header")
     return match.group(1)

@@ -1,0 +1,43 @@
+"""Class 3: a repository's templates render in a sandbox, within a time budget.
+
+Each attack or bug in an overriding template is one error naming the template file and line;
+nothing runs outside the sandbox and nothing is written.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hardening.conftest import Case
+
+GRPC = "templates/gen/pb2_grpc.py.j2"
+COMPAT = "templates/compat/test_compat_releases.py.j2"
+
+ATTACKS = {
+    "globals": "{{ cycler.__init__.__globals__.os.system('touch OUTSIDE/pwned') }}",
+    "subclasses": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "self-include": "{% include 'TEMPLATE' %}",
+    "recursive-macro": "{% macro m(n) %}{{ m(n) }}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+    "endless-loop": "{% for a in range(99999) %}{% for b in range(99999) %}{{ b }}"
+    "{% endfor %}{% endfor %}",
+    "huge-string": "{{ 'x' * 10**9 }}",
+    "huge-power": "{{ 9 ** 99999999 }}",
+    "bug": "# line 1\n{{ 1 / 0 }}",
+    "undefined": "# line 1\n# line 2\n{{ nothing_here }}",
+}
+
+
+@pytest.mark.parametrize("template", [GRPC, COMPAT])
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_hostile_template_is_one_error_naming_it(case: Case, template: str, attack: str) -> None:
+    name = template.removeprefix("templates/")
+    body = ATTACKS[attack].replace("OUTSIDE", str(case.outside)).replace("TEMPLATE", name)
+    case.write(template, body)
+    case.freeze()
+    args = ("gen", "--force") if template == GRPC else ("compat-tests",)
+
+    line = case.refused(case.run(*args, env={"PROTOKIT_TEMPLATE_TIMEOUT": "3"}), 1, template)
+
+    assert not (case.outside / "pwned").exists()
+    if attack in ("bug", "undefined"):
+        assert f"{template}:{body.count(chr(10)) + 1}:" in line

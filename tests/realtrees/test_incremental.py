@@ -1,0 +1,67 @@
+"""A change to some .proto files regenerates only what can differ, byte for byte as a full run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from protokit.core.workspace import open_workspace
+from protokit.gen.pipeline import run_gen
+from tests.realtrees.trees import workspace
+
+BASE = """syntax = "proto3";
+
+package shop.base.v1;
+
+// Money is an amount.
+message Money {
+  // Units.
+  int64 units = 1;
+}
+"""
+
+
+def _user(name: str) -> str:
+    return (
+        f'syntax = "proto3";\n\npackage shop.{name}.v1;\n\nimport "shop/base/v1/money.proto";\n\n'
+        f"// {name.title()} costs money.\nmessage {name.title()} {{\n"
+        "  // The price.\n  shop.base.v1.Money price = 1;\n}\n"
+    )
+
+
+FILES = {
+    "shop/base/v1/money.proto": BASE,
+    "shop/cart/v1/cart.proto": _user("cart"),
+    "shop/order/v1/order.proto": _user("order"),
+}
+MONEY = "protos/shop/base/v1/money.proto"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    base = root / "gen" / "python"
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*") if p.is_file()}
+
+
+def test_a_comment_change_in_an_imported_file_regenerates_that_file_only(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", FILES)
+    run_gen(open_workspace(root))
+    money = root / MONEY
+    money.write_text(BASE.replace("// Units.", "// Whole units of the amount."))
+    result = run_gen(open_workspace(root))
+    assert result.regenerated == ("shop/base/v1/money.proto",)
+    assert [c.path for c in result.plan.pending] == ["gen/python/shop/base/v1/money_pb2.pyi"]
+    fresh = workspace(tmp_path / "fresh", FILES)
+    shutil.copy(money, fresh / MONEY)
+    run_gen(open_workspace(fresh))
+    assert _tree(root) == _tree(fresh)
+
+
+def test_a_change_beyond_comments_regenerates_every_file(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", FILES)
+    run_gen(open_workspace(root))
+    (root / MONEY).write_text(
+        BASE.replace("int64 units = 1;", "int64 units = 1;\n  int32 nanos = 2;")
+    )
+    result = run_gen(open_workspace(root))
+    assert len(result.regenerated) == 3
+    assert "nanos" in (root / "gen/python/shop/base/v1/money_pb2.pyi").read_text()
