@@ -58,7 +58,14 @@ def derive_version(
         bump = "none"
         detail = "no release is frozen yet"
     else:
-        api = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, None, ws.settings.unstable_packages)
+        api = diff_images(
+            load_release(ws, latest).image,
+            image,
+            f"release {latest}",
+            latest,
+            None,
+            ws.settings.unstable_packages,
+        )
         bump = api.bump
         implied = Version.parse(latest).bump(bump)
         base = latest
@@ -94,4 +101,3 @@ def _commits_since(ws: Workspace, top: Path | None, base: str | None) -> int:
         folder = (releases_root(ws) / base).relative_to(ws.root).as_posix()
         tag = git.last_commit_touching(ws.root, folder)
     return git.commits_since(ws.root, tag) if tag else 0
-
