@@ -96,6 +96,8 @@ def test_a_protoc_or_plugin_that_never_answers_is_stopped(
     (fake / "__init__.py").write_text("", encoding="utf-8")
     (fake / f"{module}.py").write_text(
         "import time\n\n\ndef main():\n    time.sleep(300)\n\n\ngrpc = main\n"
+        # a caller that uses the module's internals instead of main() hangs there as well
+        "def __getattr__(name):\n    time.sleep(300)\n\n\n"
         "if __name__ == '__main__':\n    main()\n",
         encoding="utf-8",
     )
