@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from protokit.core.errors import ExitCode
-from protokit.core.findings import Finding, OutputFormat, render, sort_findings
+from protokit.core.findings import Finding, OutputFormat, Severity, render, sort_findings
 from protokit.core.workspace import Workspace, open_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,11 +43,14 @@ def report(findings: Sequence[Finding], output_format: str, *, what: str) -> int
     text = render(ordered, fmt)
     if text:
         click.echo(text, nl=False)
-    if ordered:
-        noun = "finding" if len(ordered) == 1 else "findings"
-        click.echo(f"protokit: {what}: {len(ordered)} {noun}", err=True)
+    failing = [f for f in ordered if f.severity is not Severity.NOTE]
+    notes = len(ordered) - len(failing)
+    noted = f" ({notes} {'note' if notes == 1 else 'notes'})" if notes else ""
+    if failing:
+        noun = "finding" if len(failing) == 1 else "findings"
+        click.echo(f"protokit: {what}: {len(failing)} {noun}{noted}", err=True)
         return ExitCode.FINDINGS
-    click.echo(f"protokit: {what}: clean", err=True)
+    click.echo(f"protokit: {what}: clean{noted}", err=True)
     return ExitCode.CLEAN
 
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # listed in the report, never failing it
 
 
 class OutputFormat(StrEnum):
@@ -91,9 +92,8 @@ def render(findings: Sequence[Finding], fmt: OutputFormat) -> str:
             if f.path and f.end_column:
                 props.append(f"endColumn={f.end_column}")
             props.append(f"title={_github_escape_property(f.source + ' ' + f.rules_label())}")
-            lines.append(
-                f"::{f.severity.value} {','.join(props)}::{_github_escape_data(f.message)}"
-            )
+            level = "notice" if f.severity is Severity.NOTE else f.severity.value
+            lines.append(f"::{level} {','.join(props)}::{_github_escape_data(f.message)}")
         else:
             where = f.location()
             label = f.rules_label()
@@ -111,7 +111,7 @@ def sarif(findings: Sequence[Finding]) -> dict[str, object]:
     for f in findings:
         result: dict[str, object] = {
             "ruleId": f.rule,
-            "level": "error" if f.severity is Severity.ERROR else "warning",
+            "level": f.severity.value,
             "message": {"text": f"{f.rules_label()}: {f.message}"},
         }
         if f.path:

@@ -22,6 +22,16 @@ BUF_YAML = "buf.yaml"
 PYPROJECT = "pyproject.toml"
 
 
+# buf's unstable versions (alpha, beta, test) and two more that teams use the same way
+DEFAULT_UNSTABLE = (
+    "v[0-9]*alpha*",
+    "v[0-9]*beta*",
+    "v[0-9]*test*",
+    "v[0-9]*development",
+    "v[0-9]*experimental",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """``[tool.protokit]`` keys; paths are relative to the workspace root."""
@@ -43,6 +53,8 @@ class Settings:
     # distribution name -> proto packages (``acme.user.v1``, or ``acme.user.*``) it ships; empty
     # ships every package in the one ``stubs_distribution``
     distributions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # package patterns whose breaking changes are allowed (a dotless pattern matches a component)
+    unstable_packages: tuple[str, ...] = DEFAULT_UNSTABLE
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -109,6 +121,15 @@ def load_settings(root: Path) -> Settings:
             continue
         if normalized == "distributions":
             values[normalized] = _distributions(value)
+            continue
+        if normalized == "unstable_packages":
+            if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+                raise ProtokitError(
+                    "[tool.protokit] unstable_packages must be a list of package patterns, "
+                    'such as ["v[0-9]*alpha*", "acme.labs.*"]',
+                    path=PYPROJECT,
+                )
+            values[normalized] = tuple(value)
             continue
         if not isinstance(value, str):
             raise ProtokitError(

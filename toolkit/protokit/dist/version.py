@@ -58,7 +58,14 @@ def derive_version(
         bump = "none"
         detail = "no release is frozen yet"
     else:
-        api = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest)
+        api = diff_images(
+            load_release(ws, latest).image,
+            image,
+            f"release {latest}",
+            latest,
+            None,
+            ws.settings.unstable_packages,
+        )
         bump = api.bump
         implied = Version.parse(latest).bump(bump)
         base = latest

@@ -10,6 +10,7 @@ as in SemVer) or cosmetic (comments only: a patch release).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from protokit.core.descriptors import Image
@@ -49,6 +50,8 @@ class ApiDiff:
     # Changes since the latest release when ``against`` is something else (a PR base): the
     # next version is always computed from these.
     since_release: tuple[Change, ...] | None = None
+    # Breaking changes the repository accepted (``accepted.toml``): not counted as breaking.
+    accepted: tuple[Change, ...] = ()
 
     @property
     def bump(self) -> str:
@@ -66,7 +69,7 @@ class ApiDiff:
 
     @property
     def breaking(self) -> bool:
-        return any(c.kind is Kind.BREAKING for c in self.changes)
+        return any(c.kind is Kind.BREAKING and c not in self.accepted for c in self.changes)
 
     @property
     def pending(self) -> tuple[Change, ...]:
@@ -94,15 +97,42 @@ def diff_images(
     against: str,
     latest: str | None,
     config: BreakingConfig | None = None,
+    unstable: Sequence[str] = (),
 ) -> ApiDiff:
+    """``unstable``: package patterns whose breaking changes count as minor ones."""
     config = config or BreakingConfig.of(Category.FILE)
     walker = _Walker(Schema(old), Schema(new), config)
     walker.run()
+    merged = _merge(walker.changes)
+    if unstable:
+        merged = _soften_unstable(merged, (old, new), unstable)
     changes = sorted(
-        _merge(walker.changes),
+        merged,
         key=lambda c: (_ORDER[c.kind], c.path, c.line, c.column, c.name, c.action),
     )
     return ApiDiff(against, tuple(changes), latest, config.category)
+
+
+def _soften_unstable(
+    changes: list[Change], images: tuple[Image, Image], unstable: Sequence[str]
+) -> list[Change]:
+    """Breaking changes in unstable packages become additive ones (a minor release)."""
+    from protokit.evolution.unstable import is_unstable
+
+    files = {f.name: f.package for image in images for f in image.files}
+    packages = sorted(set(files.values()), key=len, reverse=True)
+
+    def package_of(name: str) -> str:
+        if name in files:
+            return files[name]
+        return next((p for p in packages if name == p or name.startswith(p + ".")), "")
+
+    return [
+        replace(c, kind=Kind.ADDITIVE, detail=f"{c.detail} (unstable package)")
+        if c.kind is Kind.BREAKING and is_unstable(package_of(c.name), unstable)
+        else c
+        for c in changes
+    ]
 
 
 def _merge(changes: list[Change]) -> list[Change]:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from protokit.core.descriptors import Image, changed_targets
 from protokit.core.errors import ProtokitError, UsageError
-from protokit.core.findings import Finding, dedupe
+from protokit.core.findings import Finding, Severity, dedupe
 from protokit.core.paths import read_regular
 from protokit.core.workspace import Workspace
 from protokit.core.writer import write_atomic
-from protokit.evolution.apidiff import ApiDiff, diff_images
+from protokit.evolution.accepted import accept_changes, accepted_path, honour, load_accepted
+from protokit.evolution.apidiff import ApiDiff, Change, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
 from protokit.evolution.breaking import run_breaking
@@ -23,7 +24,7 @@ from protokit.evolution.changelog import CHANGELOG, write_changelog
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests, write_compat_tests
-from protokit.evolution.config import breaking_config
+from protokit.evolution.config import BreakingConfig, breaking_config
 from protokit.evolution.release import (
     Version,
     freeze_release,
@@ -32,6 +33,7 @@ from protokit.evolution.release import (
     load_release,
 )
 from protokit.evolution.rules import Category
+from protokit.evolution.unstable import drop_unstable, unstable_imports, unstable_paths
 from protokit.tools.image import build_image
 
 
@@ -54,12 +56,18 @@ def run_evolution_checks(
             compats.append(Compat(image))
         return compats[0]
 
-    findings: list[Finding] = []
+    accepted = load_accepted(ws)
+    unstable = ws.settings.unstable_packages
+    findings: list[Finding] = unstable_imports(image, unstable)
+    images = [image]  # every image, for the files of unstable packages (deleted ones too)
+    changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
+    latest = latest_release(ws)
     base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
         with open_baseline(ws, base, image) as baseline, ThreadPoolExecutor(1) as pool:
+            images.append(baseline.image)
             log(f"breaking changes against {baseline.label} ({config.category.value} category)")
             # buf breaking runs while the fixtures are checked
             breaking = pool.submit(run_breaking, ws, baseline, config.category)
@@ -71,18 +79,87 @@ def run_evolution_checks(
                 pruned = replace(baseline.image, targets=tuple(sorted(changed)))
                 compat_found = compat().check(Snapshot.of_image(baseline.label, pruned), json_too)
             found = breaking.result()
-            if found:  # the diff only adds the fixes to buf's findings
-                api = diff_images(baseline.image, image, baseline.label, None, config)
+            # A PR base (a git ref or an image): pending breaks and the next version are named.
+            pr_base = latest is not None and baseline.release is None
+            if found or accepted or pr_base:  # fixes for buf's findings, places of accepted ones
+                api = diff_images(baseline.image, image, baseline.label, latest, config, unstable)
                 found = _with_fixes(found, api)
+                changes.extend(api.changes)
+                if latest is not None and (accepted or pr_base):
+                    since = _since_release(ws, image, api, latest, config)
+                    changes.extend(since.since_release or ())
+                    if pr_base:
+                        findings.extend(_pending_and_next(accept_changes(since, accepted)))
             findings.extend([*found, *compat_found])
-    versions = list_releases(ws) if all_releases else [v for v in [latest_release(ws)] if v]
+    versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
     for version in versions:
-        snapshot = Snapshot.of_release(load_release(ws, version))
+        release = load_release(ws, version)
+        images.append(release.image)
         log(f"fixture compatibility with release {version}")
-        findings.extend(compat().check(snapshot, json_too))
+        findings.extend(compat().check(Snapshot.of_release(release), json_too))
     log("compatibility tests up to date")
     findings.extend(check_compat_tests(ws))
+    findings = drop_unstable(
+        findings, unstable_paths(images, unstable), (BREAKING_SOURCE, COMPAT_SOURCE)
+    )
+    findings = honour(findings, changes, accepted, accepted_path(ws))
     return merge_findings(dedupe(findings, only_source=COMPAT_SOURCE))
+
+
+PENDING_RULE = "BREAKING_PENDING"
+NEXT_VERSION_RULE = "NEXT_VERSION"
+
+
+def _since_release(
+    ws: Workspace, image: Image, api: ApiDiff, latest: str, config: BreakingConfig
+) -> ApiDiff:
+    """``api`` (against the PR base) with the changes since the latest release beside it."""
+    if api.against == f"release {latest}":
+        return replace(api, since_release=api.changes)
+    since = diff_images(
+        load_release(ws, latest).image,
+        image,
+        f"release {latest}",
+        latest,
+        config,
+        ws.settings.unstable_packages,
+    )
+    return replace(api, since_release=since.changes)
+
+
+def _pending_and_next(api: ApiDiff) -> list[Finding]:
+    """Notes: breaks already pending since the latest release that the PR base had (not
+    introduced by this change), and the next version counted from the latest release."""
+    notes = [
+        Finding(
+            path=c.path,
+            line=c.line,
+            column=c.column,
+            rule=PENDING_RULE,
+            message=f"already pending since release {api.latest_release}, not introduced "
+            f"against {api.against}: {c.detail} [{', '.join(c.rules)}]",
+            source="protokit diff",
+            severity=Severity.NOTE,
+        )
+        for c in api.pending
+        if c not in api.accepted
+    ]
+    if api.next_version is not None:
+        accepted = sum(1 for c in api.since_release or () if c in api.accepted)
+        why = f"; {accepted} accepted" if accepted else ""
+        notes.append(
+            Finding(
+                path="",
+                line=0,
+                column=0,
+                rule=NEXT_VERSION_RULE,
+                message=f"next version {api.next_version} ({api.release_bump} since release "
+                f"{api.latest_release}{why})",
+                source="protokit diff",
+                severity=Severity.NOTE,
+            )
+        )
+    return notes
 
 
 def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
@@ -120,11 +197,20 @@ def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     image = build_image(ws)
     config = breaking_config(ws)
     with open_baseline(ws, base, image) as baseline:
-        api = diff_images(baseline.image, image, baseline.label, latest, config)
+        api = diff_images(
+            baseline.image, image, baseline.label, latest, config, ws.settings.unstable_packages
+        )
         if latest is None or (baseline.release is not None and baseline.release.version == latest):
-            return api
-    since = diff_images(load_release(ws, latest).image, image, f"release {latest}", latest, config)
-    return replace(api, since_release=since.changes)
+            return accept_changes(api, load_accepted(ws))
+    since = diff_images(
+        load_release(ws, latest).image,
+        image,
+        f"release {latest}",
+        latest,
+        config,
+        ws.settings.unstable_packages,
+    )
+    return accept_changes(replace(api, since_release=since.changes), load_accepted(ws))
 
 
 def _with_fixes(findings: list[Finding], api: ApiDiff) -> list[Finding]:
@@ -155,7 +241,12 @@ def run_release(ws: Workspace, version: str) -> FrozenRelease:
     if latest is not None:
         config = breaking_config(ws)
         api = diff_images(
-            load_release(ws, latest).image, image, f"release {latest}", latest, config
+            load_release(ws, latest).image,
+            image,
+            f"release {latest}",
+            latest,
+            config,
+            ws.settings.unstable_packages,
         )
         implied = Version.parse(latest).bump(api.bump)
         if wanted < implied and Version.parse(latest) < wanted and api.changes:
