@@ -56,7 +56,7 @@ def test_a_dependency_under_io_is_refused_with_the_setting_that_moves_it(tmp_pat
     root = workspace(tmp_path / "ws", FILES)
     with pytest.raises(ProtokitError) as caught:
         run_gen(open_workspace(root), services=False)
-    assert "would shadow the module 'io'" in str(caught.value)
+    assert "would shadow the standard library module 'io'" in str(caught.value)
     assert 'python_package_map = {"io.prometheus.client" = ' in str(caught.value)
 
 

@@ -26,7 +26,10 @@ FILES = {
 
 
 def _skeletons(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "services").glob("*") if p.is_dir())
+    """The servicer folders gen created (``common`` is the shared serving module)."""
+    return sorted(
+        p.name for p in (root / "services").glob("*") if p.is_dir() and p.name != "common"
+    )
 
 
 def test_a_tree_of_several_orgs_gets_no_skeletons_and_says_which_setting_chooses(

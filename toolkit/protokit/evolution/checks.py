@@ -285,6 +285,7 @@ class FrozenRelease:
         for rel, data in self.before.items():
             path = self.ws.path(rel)
             if data is None:
-                path.unlink(missing_ok=True)
+                if path.is_file() and not path.is_symlink():
+                    path.unlink()
             elif not path.is_file() or path.read_bytes() != data:
                 write_atomic(path, data, shown=rel)
