@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from protokit.core.workspace import open_workspace
-from protokit.gen.model import RpcKind, build_model, python_module, service_folder
+from protokit.gen.model import RpcKind, python_module, service_folder
+from protokit.gen.model_build import build_model
 from protokit.tools.image import build_image
 
 

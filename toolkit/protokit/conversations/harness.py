@@ -33,7 +33,7 @@ from protokit.conversations.repository import (
 from protokit.core.workspace import open_workspace
 from protokit.evolution.fixtures import DynamicSchema
 from protokit.evolution.release import list_releases, load_release, releases_root
-from protokit.gen.model import build_model
+from protokit.gen.model_build import build_model
 from protokit.gen.skeletons import service_packages
 from protokit.tools.image import build_image
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, UsageError
+from protokit.core.manifest import Manifest, sha256
 from protokit.core.templates import environment, render
 from protokit.core.workspace import PYPROJECT, Workspace
-from protokit.core.writer import Manifest, OutputFile, apply, plan_outputs, sha256
+from protokit.core.writer import OutputFile, apply, plan_outputs
 from protokit.dist.metadata import IMAGE_NAME, DistPlan, plan_distributions
 from protokit.dist.version import DerivedVersion, derive_version
-from protokit.gen.model import build_model
+from protokit.gen.model_build import build_model
 from protokit.gen.pipeline import PYTHON_FLOOR, run_gen
 from protokit.tools import git, pypa
 from protokit.tools.image import build_image

@@ -16,18 +16,12 @@ from pathlib import Path
 
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding, OutputFormat, render
+from protokit.core.manifest import carries_marker
 from protokit.core.paths import read_regular
 from protokit.core.templates import environment
 from protokit.core.templates import render as render_template
 from protokit.core.workspace import Settings, Workspace, open_workspace
-from protokit.core.writer import (
-    Action,
-    OutputFile,
-    apply,
-    carries_marker,
-    clear_plan_leftovers,
-    plan_outputs,
-)
+from protokit.core.writer import Action, OutputFile, apply, clear_plan_leftovers, plan_outputs
 from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.release import list_releases, load_release, releases_root
 from protokit.tools.image import build_image

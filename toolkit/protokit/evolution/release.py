@@ -15,11 +15,11 @@ from functools import total_ordering
 from pathlib import Path, PurePosixPath
 
 from protokit import __version__
+from protokit.core.atomic import remove_leftovers, write_tree_atomic
 from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.paths import load_json, read_regular
 from protokit.core.workspace import Workspace
-from protokit.core.writer import remove_leftovers, write_tree_atomic
 from protokit.evolution.fixtures import (
     BINARY_SUFFIX,
     JSON_SUFFIX,

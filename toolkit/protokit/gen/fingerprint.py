@@ -46,6 +46,7 @@ __all__ = [
 _GENERATOR_MODULES = (
     "gen/pipeline.py",
     "gen/model.py",
+    "gen/model_build.py",
     "gen/stubs.py",
     "gen/mypy_plugin.py",
     "gen/package_map.py",
@@ -53,6 +54,8 @@ _GENERATOR_MODULES = (
     "gen/render.py",
     "core/naming.py",
     "core/writer.py",
+    "core/manifest.py",
+    "core/atomic.py",
 )
 _TOOLS = ("grpcio-tools", "mypy-protobuf", "protobuf", "grpcio")
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml", "buf.gen.yaml", "pyproject.toml")

@@ -27,25 +27,17 @@ from typing import Any
 
 import jinja2
 
+from protokit.core.atomic import remove_leftovers
 from protokit.core.descriptors import Image, load_image_file
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
+from protokit.core.manifest import Manifest, read_manifest
 from protokit.core.workspace import Workspace
-from protokit.core.writer import (
-    Action,
-    Change,
-    Manifest,
-    OutputFile,
-    Owner,
-    Plan,
-    apply,
-    plan_outputs,
-    read_manifest,
-    remove_leftovers,
-)
+from protokit.core.writer import Action, Change, OutputFile, Owner, Plan, apply, plan_outputs
 from protokit.gen import fingerprint
 from protokit.gen.distribution import PYTHON_FLOOR, distribution_name
-from protokit.gen.model import Model, ProtoFile, build_model
+from protokit.gen.model import Model, ProtoFile
+from protokit.gen.model_build import build_model
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.package_map import map_file, map_image
 from protokit.gen.render import (
@@ -55,14 +47,8 @@ from protokit.gen.render import (
     stub_environment,
     template_source,
 )
-from protokit.gen.skeletons import (
-    TESTS_FOLDER,
-    Flavour,
-    missing_methods,
-    own_packages,
-    service_packages,
-    skeleton_files,
-)
+from protokit.gen.servicers import missing_methods, skeleton_files
+from protokit.gen.skeletons import TESTS_FOLDER, Flavour, own_packages, service_packages
 from protokit.tools.buf import module_paths
 from protokit.tools.image import build_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems

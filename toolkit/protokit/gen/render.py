@@ -11,10 +11,11 @@ import jinja2
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.core.manifest import Manifest, sha256
 from protokit.core.paths import read_regular
 from protokit.core.templates import environment, render
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Manifest, OutputFile, sha256
+from protokit.core.writer import OutputFile
 from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
 from protokit.gen.model import Model
 from protokit.gen.stubs import run_protoc_batches

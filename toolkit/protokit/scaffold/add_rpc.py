@@ -22,7 +22,7 @@ from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.templates import environment, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import Action, OutputFile, Owner, Plan, apply, plan_outputs
-from protokit.gen.model import build_model
+from protokit.gen.model_build import build_model
 from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import ServicePackage, SkeletonService, service_packages
 from protokit.scaffold.answers import Answers, RpcSpec, build_scaffold, ordered, validate

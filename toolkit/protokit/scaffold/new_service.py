@@ -43,7 +43,7 @@ from protokit.core.writer import (
     clear_plan_leftovers,
     plan_outputs,
 )
-from protokit.gen.model import build_model
+from protokit.gen.model_build import build_model
 from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import Flavour, ServicePackage, service_packages
 from protokit.scaffold.answers import (

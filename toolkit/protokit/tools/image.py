@@ -14,11 +14,11 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pb2
 
+from protokit.core.atomic import write_atomic
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
 from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
 from protokit.core.workspace import Workspace
-from protokit.core.writer import write_atomic
 from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
 from protokit.tools.process import first_line, json_lines
 
