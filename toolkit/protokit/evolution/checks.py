@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from protokit.core.atomic import write_atomic
 from protokit.core.descriptors import Image, changed_targets
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.findings import Finding, Severity, dedupe
 from protokit.core.paths import read_regular
 from protokit.core.workspace import Workspace
-from protokit.core.writer import write_atomic
 from protokit.evolution.accepted import accept_changes, accepted_path, honour, load_accepted
 from protokit.evolution.apidiff import ApiDiff, Change, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
