@@ -77,6 +77,10 @@ def test_a_service_with_every_rpc_kind_is_lint_clean_additive_and_its_starter_te
     for rpc in ("GetInvoice", "CancelInvoice", "WatchInvoices", "UploadInvoices", "SyncInvoices"):
         assert f"deliberately_over_asyncio[BillingService.{rpc}] SKIPPED" in out
     assert "not implemented yet" in out and "5 skipped" in out
+    # Health and reflection are checked on the asyncio server, the only one this flavour has.
+    assert "test_health_reports_serving_over_asyncio PASSED" in out
+    assert "test_reflection_lists_the_services_over_asyncio PASSED" in out
+    assert "2 passed, 5 skipped" in out
     print(f"new-service billing (5 RPCs, 4 kinds) end to end: {elapsed:.2f}s")
 
 
@@ -104,7 +108,7 @@ def test_after_implementing_one_rpc_its_starter_test_passes_and_the_rest_skip(re
     servicer.write_text(text[:start] + IMPLEMENTED + "\n" + text[end:])
     out = _starter_test(repo, "tests/services/test_billing_service.py")
     assert "[BillingService.GetInvoice] PASSED" in out
-    assert "1 passed, 2 skipped" in out
+    assert "3 passed, 2 skipped" in out  # GetInvoice, health and reflection over asyncio
 
 
 def test_flavour_both_scaffolds_both_servicers_and_tests_both(repo: Path) -> None:
@@ -117,8 +121,10 @@ def test_flavour_both_scaffolds_both_servicers_and_tests_both(repo: Path) -> Non
     assert (
         "test_rpc_answers_a_sample_request_deliberately[BillingService.GetInvoice] SKIPPED" in out
     )
-    assert "test_health_reports_serving PASSED" in out
-    assert "2 passed, 2 skipped" in out
+    for test in ("test_health_reports_serving", "test_reflection_lists_the_services"):
+        assert f"{test} PASSED" in out  # the sync server
+        assert f"{test}_over_asyncio PASSED" in out  # and the asyncio one
+    assert "4 passed, 2 skipped" in out
 
 
 def test_a_second_version_of_an_existing_domain_gets_its_own_servicer_and_test(
