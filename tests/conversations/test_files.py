@@ -78,3 +78,19 @@ def test_an_unknown_status_code_is_refused(schema: DynamicSchema) -> None:
 def test_a_matcher_on_an_unknown_field_is_refused(schema: DynamicSchema) -> None:
     data = {**GOOD, "matchers": [{"path": "receive[*].stamp", "match": "present"}]}
     assert "has no field 'stamp'" in _error(schema, data).message
+
+
+def test_a_credential_written_into_a_file_is_refused_without_echoing_it(
+    schema: DynamicSchema,
+) -> None:
+    data = {**GOOD, "request_metadata": {"authorization": "Bearer hunter2"}}
+    error = _error(schema, data)
+    assert "'authorization' holds a credential" in error.message
+    assert "'Bearer ${SERVICES_TOKEN}'" in error.message
+    assert "hunter2" not in error.message
+
+
+def test_a_credential_placeholder_is_accepted(schema: DynamicSchema) -> None:
+    data = {**GOOD, "request_metadata": {"authorization": "Bearer ${SERVICES_TOKEN}"}}
+    loaded = load_conversation("c.json", json.dumps(data).encode(), schema)
+    assert loaded.request_metadata == (("authorization", "Bearer ${SERVICES_TOKEN}"),)

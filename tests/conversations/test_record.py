@@ -13,7 +13,7 @@ import pytest
 from acme.inventory.v1 import inventory_service_pb2 as inv
 from acme.inventory.v1 import inventory_service_pb2_grpc as inv_grpc
 
-from protokit.conversations.model import load_conversation
+from protokit.conversations.model import dump_conversation, load_conversation
 from protokit.conversations.record import TARGET_ENV, parse_vary, record_command
 from protokit.conversations.replay import replay
 from protokit.core.errors import ProtokitError
@@ -52,6 +52,83 @@ def test_a_recorded_call_replays_green(inventory: str, schema: DynamicSchema) ->
     assert [m.path for m in conversation.matchers] == ["receive[*].updated_at"]
     with grpc.insecure_channel(inventory) as channel:
         assert replay(conversation, channel, schema) is None
+
+
+TOKEN = "s3cret-t0ken-value"
+
+
+@pytest.fixture
+def guarded() -> Iterator[str]:
+    """The real inventory server requiring ``authorization: Bearer TOKEN``."""
+    running = serve(ServerConfig(port=0, token=TOKEN))
+    try:
+        yield running.target
+    finally:
+        running.shutdown(grace=0)
+
+
+def _authorized_client(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
+    with grpc.insecure_channel(env[TARGET_ENV]) as channel:
+        inv_grpc.InventoryServiceStub(channel).GetProductAvailability(
+            inv.GetProductAvailabilityRequest(product_id="sku-2001"),
+            timeout=timeout,
+            metadata=[
+                ("authorization", f"Bearer {TOKEN}"),
+                ("x-tenant", "blue"),
+                ("x-protokit-case", "authorized"),
+            ],
+        )
+    return 0
+
+
+def test_recording_a_token_protected_server_keeps_the_keys_and_never_the_token(
+    guarded: str, schema: DynamicSchema
+) -> None:
+    recording = record_command(
+        ["client"], guarded, schema, vary=[parse_vary("updated_at")], run=_authorized_client
+    )
+    [(_, conversation)] = recording.conversations
+    text = dump_conversation(conversation)
+    assert TOKEN not in text
+    assert dict(conversation.request_metadata) == {
+        "authorization": "Bearer ${SERVICES_TOKEN}",
+        "x-tenant": "blue",
+    }
+    assert conversation.status.code is grpc.StatusCode.OK  # the proxy passed the token on
+    reloaded = load_conversation("authorized.json", text.encode(), schema)  # the file parses
+    assert reloaded.request_metadata == conversation.request_metadata
+
+
+def test_a_recorded_authorized_case_replays_with_the_token_from_the_environment(
+    guarded: str, schema: DynamicSchema
+) -> None:
+    recording = record_command(
+        ["client"], guarded, schema, vary=[parse_vary("updated_at")], run=_authorized_client
+    )
+    [(_, conversation)] = recording.conversations
+    with grpc.insecure_channel(guarded) as channel:
+        assert replay(conversation, channel, schema, env={"SERVICES_TOKEN": TOKEN}) is None
+        mismatch = replay(conversation, channel, schema, env={})
+    assert mismatch is not None
+    assert mismatch.problem.startswith(
+        "receive #1: the stream ended after 0 message(s) with UNAUTHENTICATED"
+    )
+    assert mismatch.problem.endswith(
+        "; the case sends authorization from $SERVICES_TOKEN, which is not set"
+    )
+
+
+def test_a_wrong_token_in_the_environment_is_unauthenticated(
+    guarded: str, schema: DynamicSchema
+) -> None:
+    recording = record_command(
+        ["client"], guarded, schema, vary=[parse_vary("updated_at")], run=_authorized_client
+    )
+    [(_, conversation)] = recording.conversations
+    with grpc.insecure_channel(guarded) as channel:
+        mismatch = replay(conversation, channel, schema, env={"SERVICES_TOKEN": "guess"})
+    assert mismatch is not None
+    assert "UNAUTHENTICATED (the bearer token is not valid)" in mismatch.problem
 
 
 def test_vary_on_a_field_no_response_has_is_a_usage_error(
@@ -191,3 +268,40 @@ def test_re_recording_what_only_its_matchers_let_vary_keeps_the_file(
     assert again.returncode == 0, again.stderr
     assert f"identical {case.relative_to(repo).as_posix()}" in again.stderr
     assert case.read_bytes() == before
+
+
+AUTHORIZED_CLIENT = """\
+import os, grpc
+from acme.inventory.v1 import inventory_service_pb2 as pb, inventory_service_pb2_grpc as g
+with grpc.insecure_channel(os.environ["PROTOKIT_RECORD_TARGET"]) as ch:
+    g.InventoryServiceStub(ch).GetProductAvailability(
+        pb.GetProductAvailabilityRequest(product_id="sku-1001"), timeout=10,
+        metadata=[("x-protokit-case", "authorized"), ("authorization", "Bearer {token}")])
+"""
+
+
+def test_protokit_record_against_a_token_protected_server_writes_no_token(
+    repo: Path, guarded: str, schema: DynamicSchema
+) -> None:
+    (repo / "client.py").write_text(AUTHORIZED_CLIENT.format(token=TOKEN))
+    done = _protokit(
+        repo,
+        "record",
+        "--server",
+        guarded,
+        "--vary",
+        "updated_at",
+        "--",
+        sys.executable,
+        "client.py",
+    )
+    assert done.returncode == 0, done.stderr
+    rel = (
+        "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/"
+        "authorized.json"
+    )
+    text = (repo / rel).read_text()
+    assert TOKEN not in text and '"authorization": "Bearer ${SERVICES_TOKEN}"' in text
+    with grpc.insecure_channel(guarded) as channel:
+        case = load_conversation(rel, text.encode(), schema)
+        assert replay(case, channel, schema, env={"SERVICES_TOKEN": TOKEN}) is None

@@ -190,3 +190,32 @@ def test_status_details_that_differ_are_reported(schema: DynamicSchema) -> None:
         mismatch = replay(case, channel, schema)
     assert mismatch is not None
     assert mismatch.problem == "status details: expected 1, got 0"
+
+
+AUTHORIZED = (
+    "compat/conversations/acme.inventory.v1/InventoryService/GetProductAvailability/authorized.json"
+)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "aio"])
+def test_an_authorized_case_replays_green_against_a_token_protected_server(
+    suite: ConversationSuite, flavour: str
+) -> None:
+    assert suite.run(Case("current", AUTHORIZED, "acme.inventory.v1", flavour)) is None
+
+
+@pytest.mark.parametrize("flavour", ["sync", "aio"])
+def test_the_harness_server_for_an_authorized_case_refuses_a_call_without_the_token(
+    suite: ConversationSuite, flavour: str
+) -> None:
+    case = Case("current", AUTHORIZED, "acme.inventory.v1", flavour)
+    conversation = suite.load(case)
+    with suite.serving(case, "harness-token") as target, grpc.insecure_channel(target) as channel:
+        mismatch = replay(conversation, channel, suite.schema, env={})
+    assert mismatch is not None
+    assert "with UNAUTHENTICATED (missing 'authorization: Bearer <token>' metadata)" in (
+        mismatch.problem
+    )
+    assert mismatch.problem.endswith(
+        "the case sends authorization from $SERVICES_TOKEN, which is not set"
+    )

@@ -9,6 +9,7 @@ message, ``google.rpc.Status`` details), metadata keys, and matchers for fields 
 - ``compare``   the first difference between what was expected and what was seen;
 - ``replay``    drive a conversation through a real channel, bounded by its deadline;
 - ``record``    a recording proxy between a client and a real server;
+- ``credentials`` credential metadata kept as placeholders, filled again at replay;
 - ``repository`` where conversations live, and their findings for ``protokit check``;
 - ``harness``   what the generated pytest module calls (servers per flavour, replay, reports).
 """

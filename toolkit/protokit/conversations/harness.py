@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import importlib
 import inspect
+import os
+import secrets
 import threading
 import typing
 from collections.abc import Callable, Iterator
@@ -22,6 +24,7 @@ from typing import Any
 
 import grpc
 
+from protokit.conversations.credentials import TOKEN_ENV, placeholders
 from protokit.conversations.model import Conversation
 from protokit.conversations.replay import Mismatch, replay
 from protokit.conversations.repository import (
@@ -70,12 +73,15 @@ class _Loop:
         self.loop.close()
 
 
-def _arguments(serve: Callable[..., Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _arguments(
+    serve: Callable[..., Any], token: str | None = None
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     parameters = inspect.signature(serve).parameters
+    with_token = {"token": token} if token else {}
     if "config" in parameters:
         config_type = typing.get_type_hints(serve)["config"]
-        return (config_type(port=0),), {}
-    return (), {"port": 0}
+        return (config_type(port=0, **with_token),), {}
+    return (), {"port": 0, **(with_token if "token" in parameters else {})}
 
 
 def _address(started: Any) -> tuple[str, Any]:
@@ -144,11 +150,12 @@ class ConversationSuite:
         return read_conversation(self.ws.root, case.path, self.schema_of(case))
 
     @contextlib.contextmanager
-    def serving(self, case: Case) -> Iterator[str]:
-        """A fresh server for ``case``'s package and flavour; yields the address to dial."""
+    def serving(self, case: Case, token: str | None = None) -> Iterator[str]:
+        """A fresh server for ``case``'s package and flavour (requiring ``token`` when given);
+        yields the address to dial."""
         main = importlib.import_module(f"{self.modules[case.package]}.__main__")
         if case.flavour == "sync":
-            args, kwargs = _arguments(main.serve)
+            args, kwargs = _arguments(main.serve, token)
             target, running = _address(main.serve(*args, **kwargs))
             try:
                 yield target
@@ -160,7 +167,7 @@ class ConversationSuite:
             return
         loop = _Loop()
         try:
-            args, kwargs = _arguments(main.serve_aio)
+            args, kwargs = _arguments(main.serve_aio, token)
             target, running = _address(loop.run(main.serve_aio(*args, **kwargs)))
             try:
                 yield target
@@ -173,10 +180,18 @@ class ConversationSuite:
             loop.close()
 
     def run(self, case: Case) -> Mismatch | None:
-        """Replay ``case`` against a fresh server; the first mismatch or None."""
+        """Replay ``case`` against a fresh server; the first mismatch or None.
+
+        A case that sends ``authorization`` from ``$SERVICES_TOKEN`` gets a token-protected
+        server: the token is the environment's when set, else a fresh one, and replay sends it."""
         conversation = self.load(case)
-        with self.serving(case) as target, grpc.insecure_channel(target) as channel:
-            return replay(conversation, channel, self.schema_of(case))
+        env = dict(os.environ)
+        token = None
+        if TOKEN_ENV in placeholders(conversation.request_metadata):
+            token = env.get(TOKEN_ENV) or secrets.token_urlsafe(16)
+            env[TOKEN_ENV] = token
+        with self.serving(case, token) as target, grpc.insecure_channel(target) as channel:
+            return replay(conversation, channel, self.schema_of(case), env)
 
 
 def _package_of(rel: str, base: str) -> str:

@@ -30,6 +30,7 @@ import grpc
 from google.protobuf import any_pb2, json_format, message
 from google.rpc import error_details_pb2  # noqa: F401  (registers BadRequest & co. for details)
 
+from protokit.conversations.credentials import literal_secret, redact
 from protokit.conversations.matchers import Matcher, MatchKind, parse_path
 from protokit.core.errors import ProtokitError
 from protokit.evolution.fixtures import DynamicSchema
@@ -176,6 +177,13 @@ class _Reader:
             isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
         ):
             raise self.error('"request_metadata" must map names to strings', 1)
+        for key, value in metadata.items():
+            if literal_secret(key, value):
+                raise self.error(
+                    f'"request_metadata" {key!r} holds a credential; write it as a placeholder '
+                    f"such as {redact(key, value)!r}, filled from the environment at replay",
+                    1,
+                )
         keys = raw.get("response_metadata_keys", [])
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise self.error('"response_metadata_keys" must be a list of names', 1)

@@ -21,6 +21,7 @@ from typing import Any
 import grpc
 from google.rpc import status_pb2
 
+from protokit.conversations.credentials import redact
 from protokit.conversations.matchers import Matcher, MatchKind, parse_path
 from protokit.conversations.model import (
     DEFAULT_TIMEOUT,
@@ -41,8 +42,9 @@ TARGET_ENV = "PROTOKIT_RECORD_TARGET"
 CASE_HEADER = "x-protokit-case"
 DETAILS_KEY = "grpc-status-details-bin"
 REACH_TIMEOUT = 5.0
-# Request metadata a conversation never keeps: credentials, transport and the case name.
-_DROPPED_REQUEST = {"authorization", "user-agent", CASE_HEADER}
+# Request metadata a conversation never keeps: transport and the case name. Credentials are
+# kept as placeholders (``secrets.redact``), so a token-protected server can be replayed.
+_DROPPED_REQUEST = {"user-agent", CASE_HEADER}
 _CASE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
@@ -78,7 +80,7 @@ class _Proxy(grpc.GenericRpcHandler):
             method,
             case,
             [
-                (k, v)
+                (k, redact(k, v))
                 for k, v in incoming
                 if k not in _DROPPED_REQUEST and not k.startswith("grpc-")
             ],

@@ -9,8 +9,9 @@ carries the case's deadline, so a handler that hangs fails as DEADLINE_EXCEEDED,
 
 from __future__ import annotations
 
+import os
 import queue
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from google.protobuf import message
 from google.rpc import status_pb2
 
 from protokit.conversations.compare import first_difference, show
+from protokit.conversations.credentials import resolve
 from protokit.conversations.model import (
     Conversation,
     Step,
@@ -76,7 +78,13 @@ def _code_name(code: grpc.StatusCode | None) -> str:
 
 
 class _Run:
-    def __init__(self, conversation: Conversation, channel: grpc.Channel, schema: DynamicSchema):
+    def __init__(
+        self,
+        conversation: Conversation,
+        channel: grpc.Channel,
+        schema: DynamicSchema,
+        env: Mapping[str, str],
+    ):
         self.c = conversation
         request = schema.message_class(conversation.request_type)
         response = schema.message_class(conversation.response_type)
@@ -86,7 +94,8 @@ class _Run:
             request_serializer=request.SerializeToString,
             response_deserializer=response.FromString,
         )
-        self.metadata = conversation.request_metadata or None
+        self.credentials = resolve(conversation.request_metadata, env)
+        self.metadata = self.credentials.metadata or None
 
     def mismatch(self, problem: str, step: Step | None = None) -> Mismatch:
         return Mismatch(
@@ -149,7 +158,8 @@ class _Run:
                             f"receive #{step.number}: the stream ended after {received} "
                             f"message(s) with {_code_name(error)}"
                             + (f" ({_details(call)})" if _details(call) else "")
-                            + f"; expected {_expected(step)}",
+                            + f"; expected {_expected(step)}"
+                            + self.credentials.note(),
                             step,
                         )
                     received += 1
@@ -202,6 +212,7 @@ class _Run:
             return self.mismatch(
                 f"status: expected {c.status.code.name}, got {_code_name(code)}"
                 + (f" ({call.details()!r})" if call.details() else "")
+                + self.credentials.note()
             )
         problem = _status_message(c, call.details() or "")
         if problem:
@@ -252,7 +263,13 @@ def _details(call: Any) -> str:
 
 
 def replay(
-    conversation: Conversation, channel: grpc.Channel, schema: DynamicSchema
+    conversation: Conversation,
+    channel: grpc.Channel,
+    schema: DynamicSchema,
+    env: Mapping[str, str] | None = None,
 ) -> Mismatch | None:
-    """Run ``conversation`` through ``channel``; the first mismatch, or None when it holds."""
-    return _Run(conversation, channel, schema).run()
+    """Run ``conversation`` through ``channel``; the first mismatch, or None when it holds.
+
+    Credential placeholders in its request metadata are filled from ``env`` (the process
+    environment when None)."""
+    return _Run(conversation, channel, schema, os.environ if env is None else env).run()
