@@ -6,6 +6,11 @@ One run per service, each against a fresh server, so the cases start from the sa
     protokit record --server 127.0.0.1:50052 --vary created_at --vary users.created_at \\
         --vary sent_at -- python -m services.record_conversations user
 
+The analytics fan-out case records several concurrent calls as one case::
+
+    protokit record --server 127.0.0.1:50053 --together --vary metric.timestamp \\
+        -- python -m services.record_conversations fan-out
+
 The target comes from ``$PROTOKIT_RECORD_TARGET``; ``x-protokit-case`` names each case.
 """
 
@@ -25,6 +30,7 @@ from acme.inventory.v1 import inventory_service_pb2 as inv
 from acme.inventory.v1 import inventory_service_pb2_grpc as inv_grpc
 from acme.user.v1 import user_pb2, user_service_pb2
 from acme.user.v1 import user_service_pb2_grpc as user_grpc
+from google.protobuf import duration_pb2
 
 TIMEOUT = 10.0
 
@@ -193,10 +199,49 @@ def analytics(channel: grpc.Channel) -> None:
     list(findings)
 
 
+def fan_out(channel: grpc.Channel) -> None:
+    """Two dashboards and a reporter as one case (``protokit record --together``).
+
+    The fast dashboard reads each update as it comes; the slow one asks for at most one update
+    per ``min_interval`` (2s), so the three purchases reported during its pause reach it as the
+    newest total with ``dropped`` 2 (the two superseded updates). Each event is sent only after
+    the fast dashboard saw the previous one, so the recorded order is the causal one.
+    """
+    stub = an_grpc.AnalyticsServiceStub(channel)
+    purchases = [an.METRIC_TYPE_PURCHASES]
+    fast = stub.SubscribeMetrics(
+        an.SubscribeMetricsRequest(dashboard_id="fast", types=purchases),
+        timeout=TIMEOUT,
+        metadata=(*_case("fan-out-and-dropped"), ("x-protokit-call", "fast")),
+    )
+    next(fast)  # subscribed: the current value comes first
+    pause = duration_pb2.Duration(seconds=2)
+    slow = stub.SubscribeMetrics(
+        an.SubscribeMetricsRequest(dashboard_id="slow", types=purchases, min_interval=pause),
+        timeout=TIMEOUT,
+        metadata=(("x-protokit-call", "slow"),),
+    )
+    next(slow)  # subscribed; its pause starts now
+    outbox = _Outbox()
+    report = stub.ReportEvent.future(
+        iter(outbox), timeout=TIMEOUT, metadata=(("x-protokit-call", "report"),)
+    )
+    for i in range(1, 4):
+        order = an.Event.Purchase(order_id=f"o-{i}", amount_minor=100 * i, currency="EUR")
+        outbox.send(an.ReportEventRequest(event=an.Event(id=f"p-{i}", purchase=order)))
+        next(fast)  # the fast dashboard sees each purchase as it is counted
+    outbox.close()
+    report.result()
+    next(slow)  # after its pause: the newest total, and how many updates it missed
+    fast.cancel()
+    slow.cancel()
+
+
 SCRIPTS: dict[str, Callable[[grpc.Channel], None]] = {
     "inventory": inventory,
     "user": user,
     "analytics": analytics,
+    "fan-out": fan_out,
 }
 
 

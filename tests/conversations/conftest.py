@@ -11,7 +11,8 @@ from typing import Any
 import grpc
 import pytest
 
-from protokit.conversations.model import Conversation, load_conversation
+from protokit.conversations.model import Conversation
+from protokit.conversations.parse import load_conversation
 from protokit.core.workspace import open_workspace
 from protokit.evolution.fixtures import DynamicSchema
 from protokit.tools.image import build_image

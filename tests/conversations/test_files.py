@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from protokit.conversations.model import MAX_BYTES, dump_conversation, load_conversation
+from protokit.conversations.dump import dump_conversation
+from protokit.conversations.model import MAX_BYTES
+from protokit.conversations.parse import load_conversation
 from protokit.core.errors import ProtokitError
 from protokit.evolution.fixtures import DynamicSchema
 from tests.conversations.conftest import CONVERSATIONS, recorded

@@ -13,7 +13,8 @@ import pytest
 from acme.inventory.v1 import inventory_service_pb2 as inv
 from acme.inventory.v1 import inventory_service_pb2_grpc as inv_grpc
 
-from protokit.conversations.model import dump_conversation, load_conversation
+from protokit.conversations.dump import dump_conversation
+from protokit.conversations.parse import load_conversation
 from protokit.conversations.record import TARGET_ENV, parse_vary, record_command
 from protokit.conversations.replay import replay
 from protokit.core.errors import ProtokitError

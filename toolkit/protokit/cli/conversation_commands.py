@@ -30,6 +30,13 @@ from protokit.core.errors import ExitCode, ProtokitError
     "status.message=regex:PATTERN (KIND: type, present, non_empty, regex).",
 )
 @click.option("--update", is_flag=True, help="Replace recorded cases that differ.")
+@click.option(
+    "--together",
+    is_flag=True,
+    help="Record every call COMMAND makes as one multi-call case (named by --case or "
+    "x-protokit-case; each call by its x-protokit-call header or its method), its steps in the "
+    "order they passed.",
+)
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds the client may run.")
 @click.option(
     "--case-timeout", default=10.0, show_default=True, help="Deadline written into each case."
@@ -41,6 +48,7 @@ def record(
     case: str,
     vary: tuple[str, ...],
     update: bool,
+    together: bool,
     timeout: float,
     case_timeout: float,
     command: tuple[str, ...],
@@ -49,7 +57,8 @@ def record(
 
     COMMAND (a client script, or `python -m pytest ...`) dials $PROTOKIT_RECORD_TARGET (or
     `{target}` in its arguments): a recording proxy in front of the server. Each call becomes
-    compat/conversations/<package>/<Service>/<Rpc>/<case>.json.
+    compat/conversations/<package>/<Service>/<Rpc>/<case>.json; with --together, all of them
+    become one case filed under the first call's RPC.
     """
     from protokit.conversations.record import parse_vary, record_command
     from protokit.conversations.repository import plan_recording
@@ -61,7 +70,14 @@ def record(
     varies = [parse_vary(v) for v in vary]
     schema = DynamicSchema(build_image(ws))
     recording = record_command(
-        command, server, schema, case=case, vary=varies, timeout=timeout, case_timeout=case_timeout
+        command,
+        server,
+        schema,
+        case=case,
+        vary=varies,
+        timeout=timeout,
+        case_timeout=case_timeout,
+        together=together,
     )
     if recording.exit_code != 0:
         raise ProtokitError(

@@ -4,7 +4,9 @@ A conversation is one JSON file per case under ``compat/conversations/<package>/
 the client's messages and the server's, in the order they interleave, the final status (code,
 message, ``google.rpc.Status`` details), metadata keys, and matchers for fields that vary.
 
-- ``model``     the file format: parse, validate against a schema, write back (one home);
+- ``model``     the conversation as data: calls, steps, statuses (frozen);
+- ``parse``     the file format read and checked against a schema (one located error);
+- ``dump``      the canonical text written back;
 - ``matchers``  the four matchers (type, present, non_empty, regex), each a record + a function;
 - ``compare``   the first difference between what was expected and what was seen;
 - ``replay``    drive a conversation through a real channel, bounded by its deadline;
@@ -14,6 +16,7 @@ message, ``google.rpc.Status`` details), metadata keys, and matchers for fields 
 - ``harness``   what the generated pytest module calls (servers per flavour, replay, reports).
 """
 
-from protokit.conversations.model import Conversation, Step, load_conversation
+from protokit.conversations.model import Call, Conversation, Step
+from protokit.conversations.parse import load_conversation
 
-__all__ = ["Conversation", "Step", "load_conversation"]
+__all__ = ["Call", "Conversation", "Step", "load_conversation"]

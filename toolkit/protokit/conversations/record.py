@@ -10,6 +10,7 @@ keys. The client (a script or a pytest run) is pointed at the proxy through
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import threading
@@ -25,13 +26,14 @@ from protokit.conversations.credentials import redact
 from protokit.conversations.matchers import Matcher, MatchKind, parse_path
 from protokit.conversations.model import (
     DEFAULT_TIMEOUT,
+    Call,
     Conversation,
     ExpectedStatus,
     Step,
     StepKind,
-    resolve_fields,
     status_details,
 )
+from protokit.conversations.parse import CALL_NAME, resolve_fields
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.evolution.fixtures import DynamicSchema
 from protokit.gen.model import RpcKind
@@ -40,20 +42,22 @@ __all__ = ["CASE_HEADER", "TARGET_ENV", "Recording", "parse_vary", "record_comma
 
 TARGET_ENV = "PROTOKIT_RECORD_TARGET"
 CASE_HEADER = "x-protokit-case"
+CALL_HEADER = "x-protokit-call"  # names a call of a --together case
 DETAILS_KEY = "grpc-status-details-bin"
 REACH_TIMEOUT = 5.0
 # Request metadata a conversation never keeps: transport and the case name. Credentials are
 # kept as placeholders (``secrets.redact``), so a token-protected server can be replayed.
-_DROPPED_REQUEST = {"user-agent", CASE_HEADER}
-_CASE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_DROPPED_REQUEST = {"user-agent", CASE_HEADER, CALL_HEADER}
 
 
 @dataclass
 class _Call:
     method: str  # /pkg.Service/Method
     case: str
+    name: str  # from x-protokit-call ("" when the client did not name it)
     metadata: list[tuple[str, str]]
-    events: list[tuple[StepKind, bytes]] = field(default_factory=list)
+    # (order across every call through the proxy, what happened, the message's bytes)
+    events: list[tuple[int, StepKind, bytes]] = field(default_factory=list)
     code: grpc.StatusCode = grpc.StatusCode.OK
     details: str = ""
     rich: bytes = b""
@@ -65,6 +69,7 @@ class _Proxy(grpc.GenericRpcHandler):
         self.upstream = upstream
         self.calls: list[_Call] = []
         self.lock = threading.Lock()
+        self.order = itertools.count()  # next() is atomic: one order across concurrent calls
 
     def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
         method: str = details.method
@@ -75,10 +80,14 @@ class _Proxy(grpc.GenericRpcHandler):
     def _forward(self, method: str, requests: Any, context: grpc.ServicerContext) -> Any:
         incoming = [(k, str(v)) for k, v in context.invocation_metadata() if not k.endswith("-bin")]
         case = next((v for k, v in incoming if k == CASE_HEADER), "")
-        forwarded: list[tuple[str, str | bytes]] = [(k, v) for k, v in incoming if k != CASE_HEADER]
+        name = next((v for k, v in incoming if k == CALL_HEADER), "")
+        forwarded: list[tuple[str, str | bytes]] = [
+            (k, v) for k, v in incoming if k not in (CASE_HEADER, CALL_HEADER)
+        ]
         call = _Call(
             method,
             case,
+            name,
             [
                 (k, redact(k, v))
                 for k, v in incoming
@@ -90,9 +99,9 @@ class _Proxy(grpc.GenericRpcHandler):
 
         def pulled() -> Any:
             for request in requests:
-                call.events.append((StepKind.SEND, request))
+                call.events.append((next(self.order), StepKind.SEND, request))
                 yield request
-            call.events.append((StepKind.CLOSE, b""))
+            call.events.append((next(self.order), StepKind.CLOSE, b""))
 
         remaining = context.time_remaining()
         timeout = remaining if remaining is not None and remaining < 3600 else None
@@ -103,7 +112,7 @@ class _Proxy(grpc.GenericRpcHandler):
 
         def on_done() -> None:  # the client went away before the answer ended: it cancelled
             if not finished.is_set():
-                call.events.append((StepKind.CANCEL, b""))
+                call.events.append((next(self.order), StepKind.CANCEL, b""))
                 call.code = grpc.StatusCode.CANCELLED
                 upstream.cancel()
 
@@ -113,7 +122,7 @@ class _Proxy(grpc.GenericRpcHandler):
             call.response_keys.update(k for k, _ in initial)
             context.send_initial_metadata(initial)
             for response in upstream:
-                call.events.append((StepKind.RECEIVE, response))
+                call.events.append((next(self.order), StepKind.RECEIVE, response))
                 yield response
         except grpc.RpcError:
             pass
@@ -169,7 +178,9 @@ class Recording:
     exit_code: int
 
 
-def _conversation(call: _Call, schema: DynamicSchema, case: str, timeout: float) -> Conversation:
+def _call(call: _Call, schema: DynamicSchema, name: str) -> tuple[Call, list[tuple[int, Step]]]:
+    """A proxied call as a conversation's call, and its steps with their order through the
+    proxy (numbered within the call; positions are set when the case is assembled)."""
     _, service_name, method_name = call.method.split("/", 2)
     try:
         service = schema.pool.FindServiceByName(service_name)
@@ -181,9 +192,9 @@ def _conversation(call: _Call, schema: DynamicSchema, case: str, timeout: float)
     kind = RpcKind.of(method.client_streaming, method.server_streaming)
     request = schema.message_class(method.input_type.full_name)
     response = schema.message_class(method.output_type.full_name)
-    steps: list[Step] = []
-    counts = {k: 0 for k in StepKind}
-    for event, data in call.events:
+    steps: list[tuple[int, Step]] = []
+    counts = dict.fromkeys(StepKind, 0)
+    for order, event, data in call.events:
         if event is StepKind.CLOSE and not kind.client_streaming:
             continue
         counts[event] += 1
@@ -192,7 +203,7 @@ def _conversation(call: _Call, schema: DynamicSchema, case: str, timeout: float)
             msg = request.FromString(data)
         elif event is StepKind.RECEIVE:
             msg = response.FromString(data)
-        steps.append(Step(event, counts[event], len(steps), msg))
+        steps.append((order, Step(event, counts[event], 0, msg, call=name)))
     details = (
         status_details(list(status_pb2.Status.FromString(call.rich).details)) if call.rich else ()
     )
@@ -201,31 +212,39 @@ def _conversation(call: _Call, schema: DynamicSchema, case: str, timeout: float)
         for k in call.response_keys
         if not k.startswith(("grpc-", ":")) and k not in ("content-type", "date")
     )
-    return Conversation(
-        path="",
+    recorded = Call(
+        name=name,
         service=service_name,
         method=method_name,
         kind=kind,
         request_type=method.input_type.full_name,
         response_type=method.output_type.full_name,
-        description="",
-        timeout=timeout,
         request_metadata=tuple(sorted(call.metadata)),
-        exchange=tuple(steps),
         status=ExpectedStatus(call.code, call.details, details),
         response_metadata_keys=tuple(keys),
         matchers=(),
     )
+    return recorded, steps
 
 
-def _with_vary(
-    conversation: Conversation, vary: Sequence[Vary], schema: DynamicSchema
-) -> Conversation:
+def _case(calls: Sequence[tuple[Call, list[tuple[int, Step]]]], timeout: float) -> Conversation:
+    """One case of ``calls``: their steps in the order they passed through the proxy."""
+    ordered = sorted((order, step) for _, steps in calls for order, step in steps)
+    return Conversation(
+        path="",
+        description="",
+        timeout=timeout,
+        calls=tuple(call for call, _ in calls),
+        exchange=tuple(replace(step, position=i) for i, (_, step) in enumerate(ordered)),
+    )
+
+
+def _with_vary(call: Call, received: bool, vary: Sequence[Vary], schema: DynamicSchema) -> Call:
     matchers: list[Matcher] = []
-    response = schema.descriptor(conversation.response_type)
+    response = schema.descriptor(call.response_type)
     for v in vary:
         target, index, names = parse_path(v.path)
-        if target == "receive" and not conversation.receives:
+        if target == "receive" and not received:
             continue
         if target == "status":
             matchers.append(Matcher(v.path, v.kind, v.pattern, target, index, names))
@@ -239,7 +258,64 @@ def _with_vary(
         except ProtokitError:
             continue  # this RPC's response has no such field
         matchers.append(Matcher(v.path, v.kind, v.pattern, target, index, fields))
-    return replace(conversation, matchers=tuple(matchers))
+    return replace(call, matchers=tuple(matchers))
+
+
+def _kebab(method: str) -> str:
+    """``SubscribeMetrics`` → ``subscribe-metrics``: a call's name when the client gave none."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", method).lower()[:60]
+
+
+def _named(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple[_Call, str]]]]:
+    """Cases as (name, [(call, call name)]): one per call, a repeated name numbered ``-2``."""
+    named: list[tuple[str, list[tuple[_Call, str]]]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for call in proxied:
+        name = call.case or case
+        if not CALL_NAME.fullmatch(name):
+            raise ProtokitError(f"{CASE_HEADER} {name!r}: use lowercase letters, digits, - and _")
+        key = (call.method, name)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            name = f"{name}-{seen[key]}"
+        named.append((name, [(call, "")]))
+    return named
+
+
+def _together(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple[_Call, str]]]]:
+    """Every call as one case (``--together``); calls named by ``x-protokit-call`` or their
+    method (``subscribe-metrics``, then ``subscribe-metrics-2``)."""
+    if not proxied:
+        return []
+    name = next((c.case for c in proxied if c.case), case)
+    if not CALL_NAME.fullmatch(name):
+        raise ProtokitError(f"{CASE_HEADER} {name!r}: use lowercase letters, digits, - and _")
+    packages = sorted({c.method.split("/")[1].rpartition(".")[0] for c in proxied})
+    if len(packages) > 1:
+        raise ProtokitError(
+            f"--together: the calls span packages {', '.join(packages)}; one case is served by "
+            "one package's server, so record them as separate cases"
+        )
+    calls: list[tuple[_Call, str]] = []
+    used: set[str] = set()
+    for call in proxied:
+        if call.name:
+            if not CALL_NAME.fullmatch(call.name):
+                raise ProtokitError(
+                    f"{CALL_HEADER} {call.name!r}: use lowercase letters, digits, - and _"
+                )
+            if call.name in used:
+                raise ProtokitError(f"{CALL_HEADER} {call.name!r} names two calls")
+            label = call.name
+        else:
+            base = _kebab(call.method.rsplit("/", 1)[-1])
+            label, n = base, 1
+            while label in used:
+                n += 1
+                label = f"{base}-{n}"
+        used.add(label)
+        calls.append((call, label))
+    return [(name, calls)]
 
 
 def record_command(
@@ -251,10 +327,12 @@ def record_command(
     vary: Sequence[Vary] = (),
     timeout: float = 120.0,
     case_timeout: float = DEFAULT_TIMEOUT,
+    together: bool = False,
     run: Callable[[Sequence[str], dict[str, str], float], int] | None = None,
 ) -> Recording:
-    """Run ``command`` against ``server`` through the proxy; the conversations it had."""
-    if not _CASE.fullmatch(case):
+    """Run ``command`` against ``server`` through the proxy; the conversations it had: one
+    case per call, or (``together``) every call as one multi-call case named ``case``."""
+    if not CALL_NAME.fullmatch(case):
         raise UsageError(f"--case {case!r}: use lowercase letters, digits, - and _ (at most 64)")
     upstream = grpc.insecure_channel(server)
     try:
@@ -278,22 +356,19 @@ def record_command(
     finally:
         upstream.close()
     named: list[tuple[str, Conversation]] = []
-    seen: dict[tuple[str, str], int] = {}
-    for call in proxy.calls:
-        name = call.case or case
-        if not _CASE.fullmatch(name):
-            raise ProtokitError(f"{CASE_HEADER} {name!r}: use lowercase letters, digits, - and _")
-        key = (call.method, name)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            name = f"{name}-{seen[key]}"
-        conversation = _with_vary(_conversation(call, schema, name, case_timeout), vary, schema)
-        named.append((name, conversation))
+    grouping = _together(proxy.calls, case) if together else _named(proxy.calls, case)
+    for name, members in grouping:
+        calls = []
+        for proxied, label in members:
+            call, steps = _call(proxied, schema, label)
+            received = any(s.kind is StepKind.RECEIVE for _, s in steps)
+            calls.append((_with_vary(call, received, vary, schema), steps))
+        named.append((name, _case(calls, case_timeout)))
     unmatched = [
         v.path
         for v in vary
         if v.path.startswith("receive")
-        and not any(any(m.path == v.path for m in c.matchers) for _, c in named)
+        and not any(m.path == v.path for _, c in named for call in c.calls for m in call.matchers)
     ]
     if unmatched and named:
         raise UsageError(f"--vary {unmatched[0]}: no recorded RPC's response has that field")

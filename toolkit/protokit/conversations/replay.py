@@ -2,8 +2,10 @@
 
 The client's messages go out in order; at each ``receive`` step the next server message is read
 and compared (matchers applied); for bidirectional RPCs sends and receives interleave as
-recorded. Afterwards the stream must end (no extra message), with the expected status code,
-message and ``google.rpc.Status`` details, and the expected response metadata keys. Every call
+recorded. A case with several calls runs their steps in file order across the calls, each call
+starting at its first step. Afterwards each stream must end (no extra message), with the
+expected status code, message and ``google.rpc.Status`` details, and the expected response
+metadata keys; a call the case cancels is not checked further. Every call
 carries the case's deadline, so a handler that hangs fails as DEADLINE_EXCEEDED, never hangs.
 """
 
@@ -22,6 +24,7 @@ from google.rpc import status_pb2
 from protokit.conversations.compare import first_difference, show
 from protokit.conversations.credentials import resolve
 from protokit.conversations.model import (
+    Call,
     Conversation,
     Step,
     StepKind,
@@ -38,12 +41,14 @@ _END = object()
 
 @dataclass(frozen=True)
 class Mismatch:
-    """Where the replay first differed: the step (1-based within the exchange) and what."""
+    """Where the replay first differed: the call, the step (1-based within the exchange, in
+    file order across calls) and what."""
 
     conversation: str
     step: int  # 0 when about the status or the end of the stream
     line: int
-    problem: str
+    problem: str  # starts with "call 'NAME': " in a multi-call case
+    call: str = ""  # the call it is about ("" in a single-call case)
 
     def __str__(self) -> str:
         where = f"{self.conversation}:{self.line}" if self.line else self.conversation
@@ -77,6 +82,70 @@ def _code_name(code: grpc.StatusCode | None) -> str:
     return code.name if code is not None else "none"
 
 
+class _CallRun:
+    """One call of the conversation: started at its first step, bounded by the case's
+    deadline from then on."""
+
+    def __init__(
+        self,
+        call: Call,
+        steps: tuple[Step, ...],
+        channel: grpc.Channel,
+        schema: DynamicSchema,
+        env: Mapping[str, str],
+    ) -> None:
+        self.call = call
+        self.steps = steps
+        request = schema.message_class(call.request_type)
+        response = schema.message_class(call.response_type)
+        self.callable = getattr(channel, call.kind.value)(
+            call.grpc_path,
+            request_serializer=request.SerializeToString,
+            response_deserializer=response.FromString,
+        )
+        self.credentials = resolve(call.request_metadata, env)
+        self.requests = _Requests() if call.kind.client_streaming else None
+        self.handle: Any = None  # the grpc call (a stream's rendezvous or a unary future)
+        self.response_iter: Iterator[message.Message] | None = None
+        self.future: Any = None
+        self.received = 0
+        self.cancelled = False
+
+    def start(self, timeout: float) -> None:
+        if self.requests is not None:
+            source: Any = iter(self.requests)
+        else:
+            source = next(s.message for s in self.steps if s.kind is StepKind.SEND)
+        metadata = self.credentials.metadata or None
+        if self.call.kind.server_streaming:
+            self.handle = self.callable(source, timeout=timeout, metadata=metadata)
+            self.response_iter = self.handle
+        else:
+            self.future = self.callable.future(source, timeout=timeout, metadata=metadata)
+            self.handle = self.future
+
+    def next(self) -> tuple[message.Message | None, grpc.StatusCode | None]:
+        if self.response_iter is not None:
+            try:
+                return next(self.response_iter), None
+            except StopIteration:
+                return None, grpc.StatusCode.OK
+            except grpc.RpcError as error:
+                return None, error.code()
+        try:
+            return self.future.result(), None
+        except grpc.RpcError as error:
+            return None, error.code()
+        except grpc.FutureCancelledError:
+            return None, grpc.StatusCode.CANCELLED
+
+    def stop(self) -> None:
+        if self.requests is not None:
+            self.requests.close()
+        if self.handle is not None:
+            self.handle.cancel()
+
+
 class _Run:
     def __init__(
         self,
@@ -86,155 +155,132 @@ class _Run:
         env: Mapping[str, str],
     ):
         self.c = conversation
-        request = schema.message_class(conversation.request_type)
-        response = schema.message_class(conversation.response_type)
-        kind = conversation.kind.value
-        self.callable = getattr(channel, kind)(
-            conversation.grpc_path,
-            request_serializer=request.SerializeToString,
-            response_deserializer=response.FromString,
-        )
-        self.credentials = resolve(conversation.request_metadata, env)
-        self.metadata = self.credentials.metadata or None
+        self.runs = {
+            call.name: _CallRun(call, conversation.steps_of(call.name), channel, schema, env)
+            for call in conversation.calls
+        }
 
-    def mismatch(self, problem: str, step: Step | None = None) -> Mismatch:
+    def mismatch(self, run: _CallRun, problem: str, step: Step | None = None) -> Mismatch:
         return Mismatch(
             self.c.path,
             step.position + 1 if step else 0,
             step.line if step else 0,
-            problem,
+            run.call.label + problem,
+            run.call.name,
         )
 
-    def compare(self, step: Step, got: message.Message) -> Mismatch | None:
+    def compare(self, run: _CallRun, step: Step, got: message.Message) -> Mismatch | None:
         assert step.message is not None
         problem = first_difference(
             message_dict(step.message),
             message_dict(got),
-            self.c.matchers,
+            run.call.matchers,
             "receive",
             step.number - 1,
         )
         if problem:
-            return self.mismatch(f"receive #{step.number}: {problem}", step)
+            return self.mismatch(run, f"receive #{step.number}: {problem}", step)
         return None
 
     def run(self) -> Mismatch | None:
-        c = self.c
-        timeout = c.timeout
-        if c.kind.client_streaming:
-            requests = _Requests()
-            source: Any = iter(requests)
-        else:
-            requests = None
-            first = c.sends[0].message
-            source = first
-        call: Any
-        response_iter: Iterator[message.Message] | None = None
-        future: Any = None
-        if c.kind.server_streaming:
-            call = self.callable(source, timeout=timeout, metadata=self.metadata)
-            response_iter = call
-        else:
-            future = self.callable.future(source, timeout=timeout, metadata=self.metadata)
-            call = future
-        received = 0
         try:
-            for step in c.exchange:
-                if step.kind is StepKind.SEND:
-                    if requests is not None and step.message is not None:
-                        requests.push(step.message)
-                elif step.kind is StepKind.CLOSE:
-                    if requests is not None:
-                        requests.close()
-                elif step.kind is StepKind.CANCEL:
-                    call.cancel()
-                    return None
-                else:
-                    if requests is not None and not c.kind.server_streaming:
-                        requests.close()
-                    got, error = self._next(response_iter, future)
-                    if got is None:
-                        return self.mismatch(
-                            f"receive #{step.number}: the stream ended after {received} "
-                            f"message(s) with {_code_name(error)}"
-                            + (f" ({_details(call)})" if _details(call) else "")
-                            + f"; expected {_expected(step)}"
-                            + self.credentials.note(),
-                            step,
-                        )
-                    received += 1
-                    problem = self.compare(step, got)
-                    if problem:
-                        return problem
-            if requests is not None:
-                requests.close()
-            if response_iter is not None:
-                extra, _ = self._next(response_iter, None)
-                if extra is not None:
-                    return self.mismatch(
-                        f"message #{received + 1} was not expected (the case receives "
-                        f"{received}): {show(message_dict(extra))}"
-                    )
-            elif future is not None and not c.receives:
-                self._next(None, future)
-            return self.status(call)
+            for step in self.c.exchange:
+                problem = self.step(self.runs[step.call], step)
+                if problem:
+                    return problem
+            for run in self.runs.values():
+                problem = None if run.cancelled else self.end(run)
+                if problem:
+                    return problem
+            return None
         finally:
-            if requests is not None:
-                requests.close()
-            call.cancel()
+            for run in self.runs.values():
+                run.stop()
 
-    def _next(
-        self, response_iter: Iterator[message.Message] | None, future: Any
-    ) -> tuple[message.Message | None, grpc.StatusCode | None]:
-        if response_iter is not None:
-            try:
-                return next(response_iter), None
-            except StopIteration:
-                return None, grpc.StatusCode.OK
-            except grpc.RpcError as error:
-                return None, error.code()
-        try:
-            return future.result(), None
-        except grpc.RpcError as error:
-            return None, error.code()
-        except grpc.FutureCancelledError:
-            return None, grpc.StatusCode.CANCELLED
+    def step(self, run: _CallRun, step: Step) -> Mismatch | None:
+        if run.handle is None:
+            run.start(self.c.timeout)
+        if step.kind is StepKind.SEND:
+            if run.requests is not None and step.message is not None:
+                run.requests.push(step.message)
+        elif step.kind is StepKind.CLOSE:
+            if run.requests is not None:
+                run.requests.close()
+        elif step.kind is StepKind.CANCEL:
+            run.handle.cancel()
+            run.cancelled = True
+        else:
+            if run.requests is not None and not run.call.kind.server_streaming:
+                run.requests.close()
+            got, error = run.next()
+            if got is None:
+                return self.mismatch(
+                    run,
+                    f"receive #{step.number}: the stream ended after {run.received} "
+                    f"message(s) with {_code_name(error)}"
+                    + (f" ({_details(run.handle)})" if _details(run.handle) else "")
+                    + f"; expected {_expected(step)}"
+                    + run.credentials.note(),
+                    step,
+                )
+            run.received += 1
+            return self.compare(run, step, got)
+        return None
 
-    def status(self, call: Any) -> Mismatch | None:
-        c = self.c
+    def end(self, run: _CallRun) -> Mismatch | None:
+        """After the exchange: no extra message, then the expected status and keys."""
+        if run.requests is not None:
+            run.requests.close()
+        if run.response_iter is not None:
+            extra, _ = run.next()
+            if extra is not None:
+                return self.mismatch(
+                    run,
+                    f"message #{run.received + 1} was not expected (the case receives "
+                    f"{run.received}): {show(message_dict(extra))}",
+                )
+        elif run.received == 0:
+            run.next()
+        return self.status(run)
+
+    def status(self, run: _CallRun) -> Mismatch | None:
+        c = run.call
+        call = run.handle
         code = call.code()
         if code is grpc.StatusCode.DEADLINE_EXCEEDED and c.status.code is not code:
             return self.mismatch(
-                f"no complete answer within the case's timeout of {c.timeout:g}s "
-                "(DEADLINE_EXCEEDED)"
+                run,
+                f"no complete answer within the case's timeout of {self.c.timeout:g}s "
+                "(DEADLINE_EXCEEDED)",
             )
         if code is not c.status.code:
             return self.mismatch(
+                run,
                 f"status: expected {c.status.code.name}, got {_code_name(code)}"
                 + (f" ({call.details()!r})" if call.details() else "")
-                + self.credentials.note()
+                + run.credentials.note(),
             )
         problem = _status_message(c, call.details() or "")
         if problem:
-            return self.mismatch(f"status message: {problem}")
+            return self.mismatch(run, f"status message: {problem}")
         trailing = tuple(call.trailing_metadata() or ())
         details = _decode_details(trailing)
         if tuple(details) != c.status.details:
             for i, (want, got) in enumerate(zip(c.status.details, details, strict=False)):
                 if want != got:
                     problem = first_difference(want, got, (), "status", i) or "differs"
-                    return self.mismatch(f"status detail {i + 1}: {problem}")
+                    return self.mismatch(run, f"status detail {i + 1}: {problem}")
             return self.mismatch(
-                f"status details: expected {len(c.status.details)}, got {len(details)}"
+                run, f"status details: expected {len(c.status.details)}, got {len(details)}"
             )
         seen = {key for key, _ in (*(call.initial_metadata() or ()), *trailing)}
         missing = [k for k in c.response_metadata_keys if k not in seen]
         if missing:
-            return self.mismatch(f"response metadata: {missing[0]!r} is missing")
+            return self.mismatch(run, f"response metadata: {missing[0]!r} is missing")
         return None
 
 
-def _status_message(c: Conversation, text: str) -> str | None:
+def _status_message(c: Call, text: str) -> str | None:
     for matcher in c.matchers:
         if matcher.target == "status":
             return matcher.check(text)

@@ -13,14 +13,9 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from protokit.conversations.compare import first_difference
-from protokit.conversations.model import (
-    MAX_BYTES,
-    Conversation,
-    StepKind,
-    dump_conversation,
-    load_conversation,
-    message_dict,
-)
+from protokit.conversations.dump import dump_conversation
+from protokit.conversations.model import MAX_BYTES, Conversation, StepKind, message_dict
+from protokit.conversations.parse import load_conversation
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
@@ -139,18 +134,22 @@ def case_path(ws: Workspace, conversation: Conversation, case: str) -> str:
 def _same_behaviour(old: Conversation, new: Conversation) -> bool:
     """Whether a re-recording saw what ``old`` specifies (its matchers applied): then the file
     stays as it is, varying values included."""
-    if [s.kind for s in old.exchange] != [s.kind for s in new.exchange]:
+    if [(s.call, s.kind) for s in old.exchange] != [(s.call, s.kind) for s in new.exchange]:
         return False
-    if (old.status.code, old.status.details) != (new.status.code, new.status.details):
+    if [c.name for c in old.calls] != [c.name for c in new.calls]:
         return False
-    if not any(m.target == "status" for m in old.matchers) and (
-        old.status.message != new.status.message
-    ):
-        return False
+    for was_call, now_call in zip(old.calls, new.calls, strict=True):
+        was_status, now_status = was_call.status, now_call.status
+        if (was_status.code, was_status.details) != (now_status.code, now_status.details):
+            return False
+        if not any(m.target == "status" for m in was_call.matchers) and (
+            was_status.message != now_status.message
+        ):
+            return False
     for was, now in zip(old.exchange, new.exchange, strict=True):
         if was.message is None or now.message is None:
             continue
-        matchers = old.matchers if was.kind is StepKind.RECEIVE else ()
+        matchers = old.call(was.call).matchers if was.kind is StepKind.RECEIVE else ()
         if first_difference(
             message_dict(was.message),
             message_dict(now.message),
