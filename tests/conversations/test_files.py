@@ -96,3 +96,84 @@ def test_a_credential_placeholder_is_accepted(schema: DynamicSchema) -> None:
     data = {**GOOD, "request_metadata": {"authorization": "Bearer ${SERVICES_TOKEN}"}}
     loaded = load_conversation("c.json", json.dumps(data).encode(), schema)
     assert loaded.request_metadata == (("authorization", "Bearer ${SERVICES_TOKEN}"),)
+
+
+FAN_OUT = (
+    CONVERSATIONS / "acme.analytics.v1/AnalyticsService/SubscribeMetrics/fan-out-and-dropped.json"
+)
+
+
+def _fan_out() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FAN_OUT.read_text())
+    return data
+
+
+def _line_of(data: dict[str, Any], needle: str, occurrence: int = 1) -> int:
+    """The line of ``needle``'s n-th occurrence in ``data`` as written for the test."""
+    lines = (json.dumps(data, indent=2) + "\n").splitlines()
+    found = [i + 1 for i, text in enumerate(lines) if needle in text]
+    return found[occurrence - 1]
+
+
+def test_a_step_naming_an_undeclared_call_is_located_at_that_step(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    data["exchange"][2]["call"] = "slwo"
+    error = _error(schema, data)
+    assert error.message == (
+        "conversation: exchange step 3 names call 'slwo', which \"calls\" does not declare "
+        "(it declares: fast, slow, report)"
+    )
+    assert error.line == _line_of(data, '"call": "slwo"')
+
+
+def test_a_call_naming_an_unknown_rpc_is_located_at_the_call(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    data["calls"]["report"]["rpc"] = "acme.analytics.v1.AnalyticsService/ReportEvents"
+    error = _error(schema, data)
+    assert "call 'report': acme.analytics.v1.AnalyticsService has no RPC 'ReportEvents'" in (
+        error.message
+    )
+    assert error.line == _line_of(data, '"report": {')
+
+
+def test_a_declared_call_without_steps_is_refused(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    data["calls"]["idle"] = {"rpc": "acme.analytics.v1.AnalyticsService/ReportEvent"}
+    error = _error(schema, data)
+    assert error.message == "conversation: call 'idle': no step of \"exchange\" names it"
+    assert error.line == _line_of(data, '"idle": {')
+
+
+def test_a_multi_call_step_without_its_call_is_refused(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    del data["exchange"][0]["call"]
+    assert 'exchange step 1 must name its call ("call": NAME)' in _error(schema, data).message
+
+
+def test_rpc_and_calls_together_are_refused(schema: DynamicSchema) -> None:
+    data = {**_fan_out(), "rpc": GOOD["rpc"]}
+    assert 'has "rpc" (one call) or "calls" (several), not both' in _error(schema, data).message
+
+
+def test_calls_of_two_packages_are_refused(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    data["calls"]["report"]["rpc"] = GOOD["rpc"]
+    assert "one package's server; these name acme.analytics.v1, acme.inventory.v1" in (
+        _error(schema, data).message
+    )
+
+
+def test_per_call_rules_name_the_call(schema: DynamicSchema) -> None:
+    data = _fan_out()
+    data["calls"]["fast"]["status"] = {"code": "OK"}
+    assert (
+        _error(schema, data).message
+        == "conversation: call 'fast': a case that cancels ends with status CANCELLED"
+    )
+
+
+def test_a_single_call_file_is_still_written_in_its_own_form(schema: DynamicSchema) -> None:
+    loaded = load_conversation("c.json", json.dumps(GOOD).encode(), schema)
+    assert not loaded.multi
+    assert '"call"' not in dump_conversation(loaded)
+    assert json.loads(dump_conversation(loaded))["rpc"] == GOOD["rpc"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -306,3 +307,100 @@ def test_protokit_record_against_a_token_protected_server_writes_no_token(
     with grpc.insecure_channel(guarded) as channel:
         case = load_conversation(rel, text.encode(), schema)
         assert replay(case, channel, schema, env={"SERVICES_TOKEN": TOKEN}) is None
+
+
+@pytest.fixture
+def analytics_server() -> Iterator[str]:
+    from services.analytics.__main__ import serve as serve_analytics
+
+    running = serve_analytics(ServerConfig(port=0))
+    try:
+        yield running.target
+    finally:
+        running.shutdown(grace=0)
+
+
+def _fan_out_client(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
+    from services.record_conversations import fan_out
+
+    with grpc.insecure_channel(env[TARGET_ENV]) as channel:
+        fan_out(channel)
+    return 0
+
+
+def test_together_records_every_call_as_one_case_that_replays_green(
+    analytics_server: str, schema: DynamicSchema
+) -> None:
+    recording = record_command(
+        ["client"],
+        analytics_server,
+        schema,
+        vary=[parse_vary("metric.timestamp")],
+        together=True,
+        run=_fan_out_client,
+    )
+    [(name, conversation)] = recording.conversations
+    assert name == "fan-out-and-dropped"
+    assert [c.name for c in conversation.calls] == ["fast", "slow", "report"]
+    assert [c.status.code.name for c in conversation.calls] == ["CANCELLED", "CANCELLED", "OK"]
+    slow_updates = [s for s in conversation.steps_of("slow") if s.kind.value == "receive"]
+    assert slow_updates[-1].message is not None and slow_updates[-1].message.dropped == 2
+    shipped = load_conversation(
+        "shipped.json",
+        (
+            ROOT / "compat/conversations/acme.analytics.v1/AnalyticsService/SubscribeMetrics"
+            "/fan-out-and-dropped.json"
+        ).read_bytes(),
+        schema,
+    )
+    # The same calls, steps and statuses as the case shipped (values vary only by timestamp).
+    assert [(s.call, s.kind) for s in conversation.exchange] == [
+        (s.call, s.kind) for s in shipped.exchange
+    ]
+    from services.analytics.__main__ import serve as serve_analytics
+
+    fresh = serve_analytics(ServerConfig(port=0))
+    try:
+        with grpc.insecure_channel(fresh.target) as channel:
+            assert replay(conversation, channel, schema) is None
+    finally:
+        fresh.shutdown(grace=0)
+
+
+def _two_packages(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
+    with grpc.insecure_channel(env[TARGET_ENV]) as channel:
+        # The analytics server does not serve inventory; the call is still recorded.
+        with contextlib.suppress(grpc.RpcError):
+            inv_grpc.InventoryServiceStub(channel).GetProductAvailability(
+                inv.GetProductAvailabilityRequest(product_id="sku-1"), timeout=timeout
+            )
+        _fan_out_client(argv, env, timeout)
+    return 0
+
+
+def test_together_across_packages_is_one_clear_error(
+    analytics_server: str, schema: DynamicSchema
+) -> None:
+    with pytest.raises(ProtokitError, match="--together: the calls span packages") as raised:
+        record_command(["client"], analytics_server, schema, together=True, run=_two_packages)
+    assert "acme.analytics.v1, acme.inventory.v1" in raised.value.message
+
+
+def test_check_names_the_file_and_line_of_a_multi_call_step_with_an_unknown_call(
+    repo: Path,
+) -> None:
+    rel = "compat/conversations/acme.analytics.v1/AnalyticsService/SubscribeMetrics/fan.json"
+    shipped = (
+        ROOT / "compat/conversations/acme.analytics.v1/AnalyticsService/SubscribeMetrics"
+        "/fan-out-and-dropped.json"
+    ).read_text()
+    broken = shipped.replace('"call": "report"', '"call": "reporter"', 1)
+    (repo / rel).parent.mkdir(parents=True)
+    (repo / rel).write_text(broken)
+    line = broken.splitlines().index('      "call": "reporter",') + 1
+    done = _protokit(repo, "check")
+    assert done.returncode == 100, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    [finding] = [out for out in done.stdout.splitlines() if out.startswith(rel)]
+    assert finding.startswith(f"{rel}:{line}:1: CONVERSATION_INVALID: conversation: exchange step")
+    assert "names call 'reporter', which \"calls\" does not declare" in finding

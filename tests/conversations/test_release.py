@@ -58,3 +58,25 @@ def test_a_conversation_the_schema_no_longer_reads_is_found_at_file_and_rpc(repo
     assert (
         "GetProductAvailability no longer matches its recorded conversation" in rpc_lines[0].message
     )
+
+
+FAN_OUT = "acme.analytics.v1/AnalyticsService/SubscribeMetrics/fan-out-and-dropped.json"
+
+
+def test_a_release_freezes_a_multi_call_case_and_check_locates_its_errors(repo: Path) -> None:
+    target = repo / "compat/conversations" / FAN_OUT
+    target.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "compat/conversations" / FAN_OUT, target)
+    ws = open_workspace(repo)
+    folder = freeze_release(ws, "1.0.0")
+    assert (folder / "conversations" / FAN_OUT).read_bytes() == target.read_bytes()
+    load_release(ws, "1.0.0")
+    proto = repo / "contracts/acme/analytics/v1/analytics_service.proto"
+    proto.write_text(proto.read_text().replace("uint64 dropped = 2;", "uint64 skipped = 2;"))
+    findings = [f for f in conversation_staleness(ws) if f.path.endswith(FAN_OUT)]
+    assert {f.path.split("/conversations/")[0] for f in findings} == {
+        "compat",
+        "compat/releases/1.0.0",
+    }
+    assert all("call 'slow': receive #2 is not proto3 JSON" in f.message for f in findings)
+    assert all(f.line > 1 for f in findings)

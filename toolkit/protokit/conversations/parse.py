@@ -69,6 +69,7 @@ _KEYS = (
 )
 _MULTI_KEYS = ("description", "timeout_seconds", "calls", "exchange")
 _STEP_LINE = re.compile(r'^\s*"(send|receive|close|cancel)":')
+_CALL_LINE = re.compile(r'^\s*"call":')  # a multi-call step's first line, as dump writes it
 _STEP_NAMES = ("send", "receive", "close", "cancel")
 #: A call's name in a multi-call file (and a case's name): what a file or report can carry.
 CALL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -82,6 +83,9 @@ class _Reader:
         self.schema = schema
         self.lines = text.splitlines()
         self.step_lines = [i + 1 for i, line in enumerate(self.lines) if _STEP_LINE.match(line)]
+        self.call_step_lines = [
+            i + 1 for i, line in enumerate(self.lines) if _CALL_LINE.match(line)
+        ]
 
     def error(self, message: str, line: int | None = None) -> ProtokitError:
         return ProtokitError(f"conversation: {message}", path=self.path, line=line or None)
@@ -236,8 +240,9 @@ class _Reader:
             )
         steps: list[Step] = []
         counts = {name: dict.fromkeys(StepKind, 0) for name in calls}
+        located = self.call_step_lines if multi else self.step_lines
         for position, item in enumerate(raw):
-            line = self.step_lines[position] if position < len(self.step_lines) else None
+            line = located[position] if position < len(located) else None
             name = ""
             if multi:
                 named = item.get("call") if isinstance(item, dict) else None

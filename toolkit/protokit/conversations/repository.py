@@ -74,7 +74,13 @@ def _rpc_of(root: Path, rel: str) -> str | None:
         raw = json.loads((root / rel).read_bytes()[:MAX_BYTES])
     except (OSError, ValueError):
         return None
-    rpc = raw.get("rpc") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict):
+        return None
+    calls = raw.get("calls")
+    if isinstance(calls, dict) and calls:  # a multi-call case: filed under its first call
+        first = next(iter(calls.values()))
+        raw = first if isinstance(first, dict) else {}
+    rpc = raw.get("rpc")
     return rpc if isinstance(rpc, str) else None
 
 
