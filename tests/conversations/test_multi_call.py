@@ -152,3 +152,13 @@ def test_the_unchanged_service_passes_the_same_direct_replay(
     with analytics("sync") as channel:
         result: Mismatch | None = replay(case, channel, schema)
     assert result is None
+
+
+def test_matchers_belong_to_their_call(case: Conversation, schema: DynamicSchema) -> None:
+    fast, *others = case.calls
+    strict_fast = replace(case, calls=(replace(fast, matchers=()), *others))
+    with analytics("sync") as channel:
+        mismatch = replay(strict_fast, channel, schema)
+    assert mismatch is not None
+    assert (mismatch.call, mismatch.step) == ("fast", _step(case, "fast", "receive", 1)[0])
+    assert mismatch.problem.startswith("call 'fast': receive #1: field metric.timestamp: expected")

@@ -404,3 +404,24 @@ def test_check_names_the_file_and_line_of_a_multi_call_step_with_an_unknown_call
     [finding] = [out for out in done.stdout.splitlines() if out.startswith(rel)]
     assert finding.startswith(f"{rel}:{line}:1: CONVERSATION_INVALID: conversation: exchange step")
     assert "names call 'reporter', which \"calls\" does not declare" in finding
+
+
+def test_re_recording_a_multi_call_case_that_behaves_the_same_keeps_the_file(
+    repo: Path,
+) -> None:
+    from services.analytics.__main__ import serve as serve_analytics
+
+    rel = "compat/conversations/acme.analytics.v1/AnalyticsService/SubscribeMetrics"
+    args = ["record", "--together", "--vary", "metric.timestamp", "--", sys.executable, "-m"]
+    client = ["services.record_conversations", "fan-out"]
+    outputs = []
+    for _ in range(2):  # a fresh server each time, as the case expects
+        running = serve_analytics(ServerConfig(port=0))
+        try:
+            done = _protokit(repo, args[0], "--server", running.target, *args[1:], *client)
+        finally:
+            running.shutdown(grace=0)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stderr)
+    assert f"create    {rel}/fan-out-and-dropped.json" in outputs[0]
+    assert f"identical {rel}/fan-out-and-dropped.json" in outputs[1]
