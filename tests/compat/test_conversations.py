@@ -4,7 +4,9 @@
 
 Every conversation under compat/conversations/, and every one frozen with a release, runs against a
 fresh server of each flavour the service has (sync ``serve``, asyncio ``serve_aio``) on
-127.0.0.1; the first message, field or status that differs fails the case. Each call carries the
+127.0.0.1; the first call, message, field or status that differs fails the case (a case may
+hold several concurrent calls, their steps run in file order). A case that sends credentials
+from ``$SERVICES_TOKEN`` gets a token-protected server and the token. Each call carries the
 case's deadline, so a handler that hangs fails instead of hanging the suite.
 """
 

@@ -219,3 +219,18 @@ def test_the_harness_server_for_an_authorized_case_refuses_a_call_without_the_to
     assert mismatch.problem.endswith(
         "the case sends authorization from $SERVICES_TOKEN, which is not set"
     )
+
+
+def test_a_bidi_case_with_no_steps_opens_half_closes_and_checks_the_status(
+    schema: DynamicSchema,
+) -> None:
+    empty = conversation(schema, {"rpc": f"{ANALYTICS}/AnalyzeSession", "exchange": []})
+    for channel in serve_handlers(ANALYTICS, {"AnalyzeSession": _reversed_session()}):
+        assert replay(empty, channel, schema) is None
+    expects_failure = conversation(
+        schema,
+        {"rpc": f"{ANALYTICS}/AnalyzeSession", "exchange": [], "status": {"code": "NOT_FOUND"}},
+    )
+    for channel in serve_handlers(ANALYTICS, {"AnalyzeSession": _reversed_session()}):
+        mismatch = replay(expects_failure, channel, schema)
+    assert mismatch is not None and mismatch.problem == "status: expected NOT_FOUND, got OK"
