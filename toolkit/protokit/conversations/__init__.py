@@ -10,7 +10,8 @@ message, ``google.rpc.Status`` details), metadata keys, and matchers for fields 
 - ``matchers``  the four matchers (type, present, non_empty, regex), each a record + a function;
 - ``compare``   the first difference between what was expected and what was seen;
 - ``replay``    drive a conversation through a real channel, bounded by its deadline;
-- ``record``    a recording proxy between a client and a real server;
+- ``proxy``     the recording proxy between a client and a real server;
+- ``record``    a client command run through the proxy, its calls as cases;
 - ``credentials`` credential metadata kept as placeholders, filled again at replay;
 - ``repository`` where conversations live, and their findings for ``protokit check``;
 - ``harness``   what the generated pytest module calls (servers per flavour, replay, reports).

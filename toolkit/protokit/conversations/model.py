@@ -22,6 +22,7 @@ from protokit.gen.model import RpcKind
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DETAILS_KEY",
     "MAX_BYTES",
     "MAX_TIMEOUT",
     "Call",
@@ -33,6 +34,8 @@ __all__ = [
     "status_details",
 ]
 
+#: The trailing metadata key carrying a serialized ``google.rpc.Status`` (rich error details).
+DETAILS_KEY = "grpc-status-details-bin"
 MAX_BYTES = 1 << 20  # one MiB: a conversation is a specification, not a data dump
 DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 300.0

@@ -1,28 +1,24 @@
-"""``protokit record``: a recording proxy between a client and a real server.
+"""``protokit record``: a client command run through a recording proxy, its calls as cases.
 
-The proxy listens on 127.0.0.1 (an ephemeral port), forwards every call to the server
-byte for byte, and notes each message in the order it passed (the client's, the server's, the
-client's half-close), the final status with its ``google.rpc.Status`` details, and the metadata
-keys. The client (a script or a pytest run) is pointed at the proxy through
+The proxy (``proxy.RecordingProxy``) listens on 127.0.0.1 (an ephemeral port) and forwards
+every call to the server. The client (a script or a pytest run) is pointed at it through
 ``PROTOKIT_RECORD_TARGET`` (or ``{target}`` in its arguments); it may name each case with the
-``x-protokit-case`` request header. The calls become conversations; nothing is written here.
+``x-protokit-case`` request header. Each call becomes a case, or with ``together`` every call
+becomes one multi-call case (each call named by ``x-protokit-call`` or its method), its steps
+in the order they passed the proxy. Nothing is written here.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import subprocess
-import threading
 from collections.abc import Callable, Sequence
 from concurrent import futures
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import grpc
 from google.rpc import status_pb2
 
-from protokit.conversations.credentials import redact
 from protokit.conversations.matchers import Matcher, MatchKind, parse_path
 from protokit.conversations.model import (
     DEFAULT_TIMEOUT,
@@ -34,6 +30,7 @@ from protokit.conversations.model import (
     status_details,
 )
 from protokit.conversations.parse import CALL_NAME, resolve_fields
+from protokit.conversations.proxy import CALL_HEADER, CASE_HEADER, ProxiedCall, RecordingProxy
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.evolution.fixtures import DynamicSchema
 from protokit.gen.model import RpcKind
@@ -41,105 +38,9 @@ from protokit.gen.model import RpcKind
 __all__ = ["CASE_HEADER", "TARGET_ENV", "Recording", "parse_vary", "record_command"]
 
 TARGET_ENV = "PROTOKIT_RECORD_TARGET"
-CASE_HEADER = "x-protokit-case"
-CALL_HEADER = "x-protokit-call"  # names a call of a --together case
-DETAILS_KEY = "grpc-status-details-bin"
 REACH_TIMEOUT = 5.0
-# Request metadata a conversation never keeps: transport and the case name. Credentials are
-# kept as placeholders (``secrets.redact``), so a token-protected server can be replayed.
-_DROPPED_REQUEST = {"user-agent", CASE_HEADER, CALL_HEADER}
-
-
-@dataclass
-class _Call:
-    method: str  # /pkg.Service/Method
-    case: str
-    name: str  # from x-protokit-call ("" when the client did not name it)
-    metadata: list[tuple[str, str]]
-    # (order across every call through the proxy, what happened, the message's bytes)
-    events: list[tuple[int, StepKind, bytes]] = field(default_factory=list)
-    code: grpc.StatusCode = grpc.StatusCode.OK
-    details: str = ""
-    rich: bytes = b""
-    response_keys: set[str] = field(default_factory=set)
-
-
-class _Proxy(grpc.GenericRpcHandler):
-    def __init__(self, upstream: grpc.Channel) -> None:
-        self.upstream = upstream
-        self.calls: list[_Call] = []
-        self.lock = threading.Lock()
-        self.order = itertools.count()  # next() is atomic: one order across concurrent calls
-
-    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
-        method: str = details.method
-        return grpc.stream_stream_rpc_method_handler(
-            lambda requests, context: self._forward(method, requests, context)
-        )
-
-    def _forward(self, method: str, requests: Any, context: grpc.ServicerContext) -> Any:
-        incoming = [(k, str(v)) for k, v in context.invocation_metadata() if not k.endswith("-bin")]
-        case = next((v for k, v in incoming if k == CASE_HEADER), "")
-        name = next((v for k, v in incoming if k == CALL_HEADER), "")
-        forwarded: list[tuple[str, str | bytes]] = [
-            (k, v) for k, v in incoming if k not in (CASE_HEADER, CALL_HEADER)
-        ]
-        call = _Call(
-            method,
-            case,
-            name,
-            [
-                (k, redact(k, v))
-                for k, v in incoming
-                if k not in _DROPPED_REQUEST and not k.startswith("grpc-")
-            ],
-        )
-        with self.lock:
-            self.calls.append(call)
-
-        def pulled() -> Any:
-            for request in requests:
-                call.events.append((next(self.order), StepKind.SEND, request))
-                yield request
-            call.events.append((next(self.order), StepKind.CLOSE, b""))
-
-        remaining = context.time_remaining()
-        timeout = remaining if remaining is not None and remaining < 3600 else None
-        upstream: Any = self.upstream.stream_stream(method)(
-            pulled(), metadata=tuple(forwarded), timeout=timeout
-        )
-        finished = threading.Event()
-
-        def on_done() -> None:  # the client went away before the answer ended: it cancelled
-            if not finished.is_set():
-                call.events.append((next(self.order), StepKind.CANCEL, b""))
-                call.code = grpc.StatusCode.CANCELLED
-                upstream.cancel()
-
-        context.add_callback(on_done)
-        try:
-            initial = upstream.initial_metadata() or ()
-            call.response_keys.update(k for k, _ in initial)
-            context.send_initial_metadata(initial)
-            for response in upstream:
-                call.events.append((next(self.order), StepKind.RECEIVE, response))
-                yield response
-        except grpc.RpcError:
-            pass
-        if call.code is grpc.StatusCode.CANCELLED:
-            return
-        finished.set()
-        call.code = upstream.code()
-        call.details = upstream.details() or ""
-        trailing = tuple(upstream.trailing_metadata() or ())
-        for key, value in trailing:
-            if key == DETAILS_KEY and isinstance(value, bytes):
-                call.rich = value
-            else:
-                call.response_keys.add(key)
-        context.set_trailing_metadata(trailing)
-        if call.code is not grpc.StatusCode.OK:
-            context.abort(call.code, call.details)
+#: Cases as (case name, [(proxied call, call name)]).
+_Grouping = list[tuple[str, list[tuple[ProxiedCall, str]]]]
 
 
 @dataclass(frozen=True)
@@ -178,7 +79,9 @@ class Recording:
     exit_code: int
 
 
-def _call(call: _Call, schema: DynamicSchema, name: str) -> tuple[Call, list[tuple[int, Step]]]:
+def _call(
+    call: ProxiedCall, schema: DynamicSchema, name: str
+) -> tuple[Call, list[tuple[int, Step]]]:
     """A proxied call as a conversation's call, and its steps with their order through the
     proxy (numbered within the call; positions are set when the case is assembled)."""
     _, service_name, method_name = call.method.split("/", 2)
@@ -266,9 +169,9 @@ def _kebab(method: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", method).lower()[:60]
 
 
-def _named(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple[_Call, str]]]]:
+def _named(proxied: Sequence[ProxiedCall], case: str) -> _Grouping:
     """Cases as (name, [(call, call name)]): one per call, a repeated name numbered ``-2``."""
-    named: list[tuple[str, list[tuple[_Call, str]]]] = []
+    named: _Grouping = []
     seen: dict[tuple[str, str], int] = {}
     for call in proxied:
         name = call.case or case
@@ -282,7 +185,7 @@ def _named(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple[_C
     return named
 
 
-def _together(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple[_Call, str]]]]:
+def _together(proxied: Sequence[ProxiedCall], case: str) -> _Grouping:
     """Every call as one case (``--together``); calls named by ``x-protokit-call`` or their
     method (``subscribe-metrics``, then ``subscribe-metrics-2``)."""
     if not proxied:
@@ -296,7 +199,7 @@ def _together(proxied: Sequence[_Call], case: str) -> list[tuple[str, list[tuple
             f"--together: the calls span packages {', '.join(packages)}; one case is served by "
             "one package's server, so record them as separate cases"
         )
-    calls: list[tuple[_Call, str]] = []
+    calls: list[tuple[ProxiedCall, str]] = []
     used: set[str] = set()
     for call in proxied:
         if call.name:
@@ -343,7 +246,7 @@ def record_command(
                 f"cannot reach a gRPC server at {server} within {REACH_TIMEOUT:g}s; start it "
                 "first (for example `python -m services.inventory --port 50051`)"
             ) from None
-        proxy = _Proxy(upstream)
+        proxy = RecordingProxy(upstream)
         server_obj = grpc.server(futures.ThreadPoolExecutor(max_workers=16), handlers=[proxy])
         port = server_obj.add_insecure_port("127.0.0.1:0")
         server_obj.start()

@@ -24,6 +24,7 @@ from google.rpc import status_pb2
 from protokit.conversations.compare import first_difference, show
 from protokit.conversations.credentials import resolve
 from protokit.conversations.model import (
+    DETAILS_KEY,
     Call,
     Conversation,
     Step,
@@ -35,7 +36,6 @@ from protokit.evolution.fixtures import DynamicSchema
 
 __all__ = ["Mismatch", "replay"]
 
-DETAILS_KEY = "grpc-status-details-bin"
 _END = object()
 
 
