@@ -4,7 +4,8 @@ Created by ``protokit gen``; this file is yours: gen never overwrites it. Every 
 with a sample request (the ``values`` fixture of its request type, every field set). An RPC
 that answers UNIMPLEMENTED is skipped as not implemented yet; an implemented one must answer OK
 or a deliberate status, never UNKNOWN or INTERNAL (what an unhandled exception gives) and
-never hang. Replace them with real tests as you go.
+never hang. Health and reflection are checked on every server flavour the package has.
+Replace them with real tests as you go.
 """
 
 from __future__ import annotations
@@ -139,3 +140,50 @@ async def _call_aio(rpc: Rpc) -> grpc.StatusCode:
 @pytest.mark.parametrize("rpc", RPCS, ids=IDS)
 def test_rpc_answers_a_sample_request_deliberately_over_asyncio(rpc: Rpc) -> None:
     _deliberate(rpc, asyncio.run(_call_aio(rpc)))
+
+
+async def _health_aio() -> list[Any]:
+    """Start the asyncio server; the health status of the server ("") and of each service."""
+    running = await serve_aio(ServerConfig(port=0))
+    try:
+        async with grpc.aio.insecure_channel(running.target) as chan:
+            check = chan.unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=health_pb2.HealthCheckResponse.FromString,
+            )
+            return [
+                (await check(health_pb2.HealthCheckRequest(service=name), timeout=TIMEOUT)).status
+                for name in ("", *SERVICE_NAMES)
+            ]
+    finally:
+        await running.shutdown(grace=0)
+
+
+async def _listed_aio() -> set[str]:
+    """Start the asyncio server; the service names its reflection lists."""
+    running = await serve_aio(ServerConfig(port=0))
+    try:
+        async with grpc.aio.insecure_channel(running.target) as chan:
+            info = chan.stream_stream(
+                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+                response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+            )
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            return {
+                s.name
+                async for reply in info(iter([request]), timeout=TIMEOUT)
+                for s in reply.list_services_response.service
+            }
+    finally:
+        await running.shutdown(grace=0)
+
+
+def test_health_reports_serving_over_asyncio() -> None:
+    statuses = asyncio.run(_health_aio())
+    assert statuses == [health_pb2.HealthCheckResponse.SERVING] * (1 + len(SERVICE_NAMES))
+
+
+def test_reflection_lists_the_services_over_asyncio() -> None:
+    assert set(SERVICE_NAMES) <= asyncio.run(_listed_aio())
