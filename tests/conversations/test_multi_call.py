@@ -10,7 +10,7 @@ from dataclasses import replace
 import grpc
 import pytest
 
-from protokit.conversations.harness import Case, ConversationSuite, _Loop
+from protokit.conversations.harness import Case, ConversationSuite, LoopThread
 from protokit.conversations.model import Conversation
 from protokit.conversations.replay import Mismatch, replay
 from protokit.evolution.fixtures import DynamicSchema
@@ -45,7 +45,7 @@ def analytics(flavour: str, hub: MetricsHub | None = None) -> Iterator[grpc.Chan
         finally:
             running.shutdown(grace=0)
         return
-    loop = _Loop()
+    loop = LoopThread()
     try:
         started = loop.run(serve_aio(ServerConfig(port=0), hub))
         try:

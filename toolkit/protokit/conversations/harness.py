@@ -40,7 +40,7 @@ from protokit.gen.model_build import build_model
 from protokit.gen.skeletons import service_packages
 from protokit.tools.image import build_image
 
-__all__ = ["Case", "ConversationSuite"]
+__all__ = ["Case", "ConversationSuite", "LoopThread"]
 
 FLAVOURS = ("sync", "aio")
 _START_TIMEOUT = 30.0
@@ -58,7 +58,9 @@ class Case:
         return f"{self.source}:{self.flavour}:{self.path.split(CONVERSATIONS_DIR + '/', 1)[-1]}"
 
 
-class _Loop:
+class LoopThread:
+    """An asyncio event loop on its own thread, for starting ``serve_aio`` from sync code."""
+
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -165,7 +167,7 @@ class ConversationSuite:
                 else:
                     running.stop(None)
             return
-        loop = _Loop()
+        loop = LoopThread()
         try:
             args, kwargs = _arguments(main.serve_aio, token)
             target, running = _address(loop.run(main.serve_aio(*args, **kwargs)))
