@@ -7,12 +7,11 @@ import textwrap
 
 import pytest
 
+from protokit.core.docstrings import docstring, docstring_body
 from protokit.core.naming import (
     Avoid,
     NameCollisionError,
     check_unique,
-    docstring,
-    docstring_body,
     find_collisions,
     is_identifier,
     is_reserved,

@@ -53,6 +53,7 @@ _GENERATOR_MODULES = (
     "gen/distribution.py",
     "gen/render.py",
     "core/naming.py",
+    "core/docstrings.py",
     "core/writer.py",
     "core/manifest.py",
     "core/atomic.py",

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
+from protokit.core.docstrings import docstring
 from protokit.core.naming import (
     Avoid,
-    docstring,
     is_identifier,
     is_package_version,
     safe_identifier,
