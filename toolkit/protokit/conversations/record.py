@@ -10,6 +10,7 @@ in the order they passed the proxy. Nothing is written here.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Callable, Sequence
@@ -279,8 +280,6 @@ def record_command(
 
 
 def _run(argv: Sequence[str], env: dict[str, str], timeout: float) -> int:
-    import os
-
     try:
         done = subprocess.run(list(argv), env={**os.environ, **env}, timeout=timeout, check=False)
     except FileNotFoundError:
