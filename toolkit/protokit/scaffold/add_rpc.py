@@ -27,7 +27,7 @@ from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import ServicePackage, SkeletonService, service_packages
 from protokit.scaffold.answers import Answers, RpcSpec, build_scaffold, ordered, validate
 from protokit.scaffold.locate import answers_path, default_package, module_dir, recorded
-from protokit.scaffold.scratch import scratch_workspace
+from protokit.scaffold.scratch import compile_scratch, scratch_workspace
 from protokit.tools.buf import module_paths, run_buf
 from protokit.tools.image import build_image
 from protokit.tools.ruff import format_python
@@ -186,15 +186,7 @@ def run_add_rpc(
     )
     with scratch_workspace(ws, modules, prefix="protokit-add-rpc-") as scratch:
         scratch.path(contract).write_text(text, encoding="utf-8")
-        try:
-            new_image = build_image(scratch)
-        except ProtokitError as exc:
-            raise ProtokitError(
-                f"with the added RPCs the module does not compile: {exc.message}; "
-                "nothing was written",
-                path=exc.path,
-                line=exc.line,
-            ) from exc
+        new_image = compile_scratch(scratch, "the added RPCs")
         lint = run_buf(["lint", "--path", contract], scratch.root)
         if lint.returncode != 0:
             first = lint.stdout.decode("utf-8", "replace").strip().splitlines()[:1]

@@ -10,10 +10,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from protokit.core.descriptors import Image
+from protokit.core.errors import ProtokitError
 from protokit.core.paths import files_under
 from protokit.core.workspace import BUF_YAML, Workspace
+from protokit.tools.image import build_image
 
-__all__ = ["scratch_workspace"]
+__all__ = ["compile_scratch", "scratch_workspace"]
 
 _CONFIG_FILES = (BUF_YAML, "buf.lock")
 
@@ -38,3 +41,18 @@ def scratch_workspace(ws: Workspace, modules: Sequence[str], *, prefix: str) -> 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         _copy_protos(ws, modules, Path(tmp))
         yield Workspace(Path(tmp), ws.settings)
+
+
+def compile_scratch(scratch: Workspace, change: str) -> Image:
+    """The scratch workspace compiled; when it does not compile, the error buf gives, located,
+    saying that ``change`` (``the new contract``, ``the added RPCs``) broke it and that nothing
+    was written."""
+    try:
+        return build_image(scratch)
+    except ProtokitError as exc:
+        raise ProtokitError(
+            f"with {change} the module does not compile: {exc.message}; nothing was written",
+            path=exc.path,
+            line=exc.line,
+            column=exc.column,
+        ) from exc

@@ -28,9 +28,8 @@ from protokit.scaffold.locate import (
     join,
     module_dir,
 )
-from protokit.scaffold.scratch import scratch_workspace
+from protokit.scaffold.scratch import compile_scratch, scratch_workspace
 from protokit.tools.buf import parse_json_findings, run_buf
-from protokit.tools.image import build_image
 
 __all__ = [
     "TEMPLATE",
@@ -166,16 +165,7 @@ def verify_contract(ws: Workspace, repo: Repository, draft: Draft, force: bool) 
         target = scratch.path(draft.contract)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(draft.text, encoding="utf-8")
-        try:
-            new_image = build_image(scratch)
-        except ProtokitError as exc:
-            raise ProtokitError(
-                f"with the new contract the module does not compile: {exc.message}; "
-                "nothing was written",
-                path=exc.path,
-                line=exc.line,
-                column=exc.column,
-            ) from exc
+        new_image = compile_scratch(scratch, "the new contract")
         package = draft.answers.package
         chosen = {package: draft.answers.flavour}
         before = {
