@@ -8,6 +8,8 @@ the ``*_FIELD_NUMBER`` constants). Nothing here reads ``.proto`` text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +48,9 @@ class Image:
     def serialize(self) -> bytes:
         return self.descriptor_set().SerializeToString(deterministic=True)
 
-    def serialize_closure(self, names: Iterable[str]) -> bytes:
-        """The files ``names`` (and every file they import, transitively) serialized in the
-        image's dependency order."""
+    def closure(self, names: Iterable[str]) -> list[descriptor_pb2.FileDescriptorProto]:
+        """The files ``names`` and every file they import, transitively, in the image's
+        dependency order."""
         by_name = {f.name: f for f in self.files}
         needed: set[str] = set()
         stack = list(names)
@@ -58,8 +60,22 @@ class Image:
                 continue
             needed.add(name)
             stack.extend(by_name[name].dependency)
-        subset = [f for f in self.files if f.name in needed]
+        return [f for f in self.files if f.name in needed]
+
+    def serialize_closure(self, names: Iterable[str], *, source_info: bool = True) -> bytes:
+        """``closure(names)`` as a serialized descriptor set (``source_info``: with comments
+        and spans)."""
+        subset = self.closure(names)
+        if not source_info:
+            subset = [_stripped(f) for f in subset]
         return descriptor_pb2.FileDescriptorSet(file=subset).SerializeToString(deterministic=True)
+
+
+def _stripped(proto: descriptor_pb2.FileDescriptorProto) -> descriptor_pb2.FileDescriptorProto:
+    copy = descriptor_pb2.FileDescriptorProto()
+    copy.CopyFrom(proto)
+    copy.ClearField("source_code_info")
+    return copy
 
 
 _FILE_MESSAGE = descriptor_pb2.FileDescriptorProto.MESSAGE_TYPE_FIELD_NUMBER
@@ -125,12 +141,38 @@ def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
             yield EnumAt(f"{at.full_name}.{enum.name}", (*at.path, _MESSAGE_ENUM, i), enum)
 
 
+def content_digest(image: Image) -> str:
+    """What the image's descriptors say, the same whichever compiler made them: each file's
+    descriptor without source info or unknown fields, and its comments by source path (not
+    spans, which compilers record differently for options). Imported well-known types count by
+    name only: each compiler bundles its own copy, chosen by its version."""
+    own = set(image.targets)
+    digest = hashlib.sha256()
+    for proto in sorted(image.files, key=lambda f: f.name):
+        digest.update(proto.name.encode() + b"\0")
+        if proto.name.startswith("google/protobuf/") and proto.name not in own:
+            continue
+        copy = _stripped(proto)
+        copy.DiscardUnknownFields()
+        data = copy.SerializeToString(deterministic=True)
+        digest.update(len(data).to_bytes(8, "big") + data)
+        comments = sorted(
+            (
+                list(loc.path),
+                loc.leading_comments,
+                loc.trailing_comments,
+                *loc.leading_detached_comments,
+            )
+            for loc in proto.source_code_info.location
+            if loc.leading_comments or loc.trailing_comments or loc.leading_detached_comments
+        )
+        digest.update(json.dumps(comments).encode())
+    return digest.hexdigest()
+
+
 def without_source_info(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
     """A file's descriptor without its comments and spans: what other files compile against."""
-    copy = descriptor_pb2.FileDescriptorProto()
-    copy.CopyFrom(proto)
-    copy.ClearField("source_code_info")
-    return copy.SerializeToString(deterministic=True)
+    return _stripped(proto).SerializeToString(deterministic=True)
 
 
 def changed_targets(before: Image, after: Image) -> set[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import textwrap
 
-__all__ = ["docstring", "docstring_body"]
+from google.protobuf import descriptor_pb2
+
+__all__ = ["docstring", "docstring_body", "docstrings_intact", "triple_quotes_in_comments"]
 
 _QUOTE = '"'
 
@@ -93,3 +95,60 @@ def docstring(comment: str, indent: str = "", *, width: int | None = None) -> st
         return f'"""{body}"""'
     rest = [indent + line if line.strip() else "" for line in lines[1:]]
     return '"""' + "\n".join([lines[0], *rest]) + "\n" + indent + '"""'
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_KNOWN_ESCAPE = re.compile(r'\\[\\"]')  # \\ and \" , read left to right as Python does
+_TRIPLE = '"""'
+
+
+def triple_quotes_in_comments(proto: descriptor_pb2.FileDescriptorProto) -> bool:
+    """Whether any comment of ``proto`` holds three double quotes in a row."""
+    return _TRIPLE.encode() in proto.source_code_info.SerializeToString()
+
+
+def docstrings_intact(text: str) -> bool:
+    """Whether generated text is, by its shape, free of anything a comment could have broken.
+
+    For text that holds names the model checked and docstrings made from comments holding no
+    three quotes in a row (``triple_quotes_in_comments``; else the text must be parsed), as
+    mypy-protobuf's stubs and protokit's built-in templates are. Then a comment can break
+    its docstring only through a control character, a backslash escaping what follows it, or
+    a quote running into the closing quotes. So the text is intact when it has no control
+    character, no backslash outside a docstring, no escape in one but ``\\\\`` and ``\\"``
+    (read left to right, as Python reads them), and every docstring opens at the start of a
+    line and closes at the end of that line or on a later line holding only the three quotes,
+    with nothing after its closing quotes. Lines with neither quotes nor backslashes cannot
+    change where a docstring ends, so only the others are read.
+    """
+    if _CONTROL.search(text):
+        return False
+    inside = False
+    pos, size = 0, len(text)
+    while pos < size:
+        quotes, backslash = text.find(_TRIPLE, pos), text.find("\\", pos)
+        at = min(quotes, backslash) if quotes >= 0 and backslash >= 0 else max(quotes, backslash)
+        if at < 0:
+            break
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = size if end < 0 else end
+        pos = end + 1
+        line = text[start:end].strip()
+        opening = not inside
+        if opening:
+            if not line.startswith(_TRIPLE):
+                return False  # a backslash or three quotes where code goes
+            line = line[3:]
+        if "\\" in line:
+            line = _KNOWN_ESCAPE.sub("_", line)  # every quote left is a real quote
+            if "\\" in line:
+                return False  # an escape the generators never write, or a lone backslash
+        closes = line.find(_TRIPLE)
+        if closes < 0:
+            inside = True
+            continue
+        if line[closes:] != _TRIPLE or (not opening and line != _TRIPLE):
+            return False  # something after the closing quotes, or a comment line closing it
+        inside = False
+    return not inside

@@ -31,6 +31,17 @@ def _builtin_root() -> Path:
     return Path(str(resources.files(BUILTIN_PACKAGE)))
 
 
+def is_builtin(env: jinja2.Environment, name: str) -> bool:
+    """Whether ``env`` renders ``name`` from protokit's own template (the repository's copy, if
+    it has one, is the same text)."""
+    assert env.loader is not None
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+        return source == (_builtin_root() / name).read_text(encoding="utf-8")
+    except (jinja2.TemplateNotFound, OSError, UnicodeDecodeError):
+        return False
+
+
 TIME_ENV = "PROTOKIT_TEMPLATE_TIMEOUT"
 DEFAULT_SECONDS = 60.0
 MAX_SEQUENCE = 10_000_000

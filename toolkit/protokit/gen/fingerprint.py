@@ -2,9 +2,10 @@
 
 Two fingerprints:
 
-- ``inputs_digest``: the content of everything that shapes the generated stubs (the compiled
-  descriptors, the generator versions, protokit's own generator code, the templates and the
-  options). It is recorded in the manifest: same digest and intact outputs, nothing to render.
+- ``inputs_digest``: the content of everything that shapes the generated stubs (what the compiled
+  descriptors say, whichever compiler made them; the generator versions, protokit's own
+  generator code, the templates and the options). It is recorded in the manifest: same digest
+  and intact outputs, nothing to render.
 - ``Snapshot``: the stats (path, size, mtime) of every file a run reads — the ``.proto``
   files, buf's and protokit's configuration, templates, the servicer folders, the generator
   tools — plus the size and mtime of every file the run left behind. It lives in protokit's
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from protokit import __version__
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, content_digest
 from protokit.core.paths import cache_dir
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import find_buf
@@ -74,7 +75,7 @@ def inputs_digest(image: Image, templates: Mapping[str, str], options: Mapping[s
     """The manifest's ``inputs``: descriptors, generators, templates (name → source) and
     options, by content."""
     digest = hashlib.sha256()
-    digest.update(image.serialize())
+    digest.update(content_digest(image).encode())
     facts = {
         "protokit": __version__,
         "protokit-code": code_digest(),

@@ -1,32 +1,38 @@
-"""mypy-protobuf's two protoc plugins, run on a cleaned request and with their failures named.
+"""mypy-protobuf in a worker process: both typed stubs from one request, failures named.
 
-protoc starts this module (``python -m protokit.gen.mypy_plugin mypy|mypy_grpc [--strip]``)
-instead of mypy-protobuf's own console scripts, so that:
+``gen`` starts this module (``python -m protokit.gen.mypy_plugin REQUEST RESPONSE [--strip]``)
+with a ``CodeGeneratorRequest`` in a file (a batch of targets and the descriptors they need,
+comments kept) and reads the ``CodeGeneratorResponse`` it writes, as protoc does with a plugin
+(files rather than pipes: the waiting thread then needs no interpreter time while the batch
+runs); protoc itself is not in between (it only writes the ``_pb2.py`` modules, from
+descriptors without comments). Running mypy-protobuf's generators here rather than through its
+console scripts means:
 
+- one process reads the request once and writes both stubs: ``_pb2.pyi`` for every target,
+  ``_pb2_grpc.pyi`` (typed for grpc and grpc.aio) only for files that declare services;
 - mypy-protobuf never sees options it would misread: it claims ``google.protobuf.FieldOptions``
   extensions 1151 to 1154 (``casttype``, ``keytype``, ``valuetype``, ``options``) for itself, and a
   tree declaring its own extension in that range (googleapis' ``operation_response_field`` is
   1151) would make it fail. With ``--strip`` those fields are removed from the copy of the
-  request the plugin reads; protoc's own ``_pb2.py`` output is untouched.
-- the typed gRPC stubs are generated only for files that declare services, from only the
-  descriptors those files need (a ``_pb2_grpc.pyi`` for a file without services is discarded);
-- every output that holds something escaped from a comment is parsed as Python in the plugin
-  process itself, so batches check their outputs side by side;
-- a crash or an invalid output is returned as the plugin's error, naming the plugin and the
-  ``.proto`` file; protoc reports it as ``--<name>_out: ...``.
+  request it reads; the ``_pb2.py`` modules keep them;
+- every output whose shape does not prove its docstrings intact (``docstrings_intact``) is
+  parsed as Python here, so batches check their outputs side by side;
+- a crash or an invalid output is returned as the response's error, naming the generator and
+  the ``.proto`` file.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from google.protobuf import descriptor_pb2 as d
 from google.protobuf.compiler import plugin_pb2
 
 from protokit.core.descriptors import walk_messages
+from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comments
 
 __all__ = ["FOREIGN_RANGE", "PLUGIN_NAMES", "declares_foreign_options", "main", "strip_fields"]
 
@@ -118,40 +124,12 @@ def _strip_request(request: plugin_pb2.CodeGeneratorRequest) -> None:
                 field.options.MergeFromString(cleaned)
 
 
-def _with_services(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorRequest:
-    """The request narrowed to the targets that declare services, and the files they need."""
-    by_name = {f.name: f for f in request.proto_file}
-    targets = [n for n in request.file_to_generate if by_name[n].service]
-    needed: set[str] = set()
-    stack = list(targets)
-    while stack:
-        name = stack.pop()
-        if name in needed or name not in by_name:
-            continue
-        needed.add(name)
-        stack.extend(by_name[name].dependency)
-    narrowed = plugin_pb2.CodeGeneratorRequest(
-        file_to_generate=targets,
-        parameter=request.parameter,
-        proto_file=[f for f in request.proto_file if f.name in needed],
-    )
-    if request.HasField("compiler_version"):
-        narrowed.compiler_version.CopyFrom(request.compiler_version)
-    return narrowed
-
-
-def _generate(
-    kind: str, request: plugin_pb2.CodeGeneratorRequest
-) -> plugin_pb2.CodeGeneratorResponse:
+def _generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
+    """Both stubs of every target: ``_pb2.pyi`` for each, ``_pb2_grpc.pyi`` for those that
+    declare services; a failure names the generator and the file."""
     from mypy_protobuf import main as mypy  # type: ignore[import-untyped]
 
     response = plugin_pb2.CodeGeneratorResponse()
-    response.supported_features = (
-        plugin_pb2.CodeGeneratorResponse.FEATURE_PROTO3_OPTIONAL
-        | plugin_pb2.CodeGeneratorResponse.FEATURE_SUPPORTS_EDITIONS
-    )
-    response.minimum_edition = d.EDITION_LEGACY
-    response.maximum_edition = d.EDITION_2024
     if not request.file_to_generate:
         return response
     parameter = request.parameter
@@ -162,25 +140,35 @@ def _generate(
         "use_default_deprecation_warnings" in parameter,
         "generate_concrete_servicer_stubs" in parameter,
     )
+    grpc_type = mypy.GRPCType.from_parameter(parameter)
     descriptors = mypy.Descriptors(request)
     targets = dict(descriptors.to_generate)
-    for name, proto in targets.items():
-        descriptors.to_generate = {name: proto}  # one file at a time, to name the one that fails
-        try:
-            if kind == "mypy_grpc":
-                grpc_type = mypy.GRPCType.from_parameter(parameter)
-                mypy.generate_mypy_grpc_stubs(descriptors, response, *flags, grpc_type)
-            else:
-                mypy.generate_mypy_stubs(descriptors, response, *flags)
-        except Exception as exc:  # the plugin's own failure, reported as such
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            return _failed(kind, name, f"{type(exc).__name__}: {detail}".rstrip(": "))
+    for kind in PLUGIN_NAMES:
+        for name, proto in targets.items():
+            if kind == "mypy_grpc" and not proto.service:
+                continue  # no services, no typed gRPC stubs
+            descriptors.to_generate = {name: proto}  # one file at a time, to name a failure
+            try:
+                if kind == "mypy_grpc":
+                    mypy.generate_mypy_grpc_stubs(descriptors, response, *flags, grpc_type)
+                else:
+                    mypy.generate_mypy_stubs(descriptors, response, *flags)
+            except Exception as exc:  # the generator's own failure, reported as such
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                return _failed(kind, name, f"{type(exc).__name__}: {detail}".rstrip(": "))
+    quoted = {  # the files whose comments hold three quotes: their stubs are always parsed
+        name.removesuffix(".proto").replace("-", "_").replace(".", "/")
+        for name, proto in targets.items()
+        if triple_quotes_in_comments(proto)
+    }
     for item in response.file:
-        if not escaping_mattered(item.content):
-            continue  # nothing from a comment that could have broken out of a docstring
+        stem = item.name.removesuffix(".pyi").removesuffix("_grpc").removesuffix("_pb2")
+        if stem not in quoted and docstrings_intact(item.content):
+            continue  # nothing from a comment can have broken out of a docstring
         try:
             ast.parse(item.content, filename=item.name)
         except (SyntaxError, ValueError) as exc:
+            kind = "mypy_grpc" if item.name.endswith("_grpc.pyi") else "mypy"
             source = item.name.removesuffix(".pyi").removesuffix("_grpc").removesuffix("_pb2")
             return _failed(
                 kind, f"{source}.proto", f"the generated {item.name} is not valid Python ({exc})"
@@ -188,27 +176,21 @@ def _generate(
     return response
 
 
-_ESCAPED = re.compile(r'[\\\x00-\x08\x0b-\x1f\x7f]|""""')
-
-
-def escaping_mattered(text: str) -> bool:
-    """Whether generated text holds what docstring escaping must handle (a backslash, a control
-    character, a quote against closing quotes): only then can a comment have broken the code
-    around it.
-    Everything else in a stub is names the model checked, placed by the generator's own code."""
-    return _ESCAPED.search(text) is not None
-
-
 def _failed(kind: str, proto: str, message: str) -> plugin_pb2.CodeGeneratorResponse:
     return plugin_pb2.CodeGeneratorResponse(
-        error=f"{PLUGIN_NAMES[kind]} failed on {proto}: {message}"
+        error=f"the {kind} generator failed: {PLUGIN_NAMES[kind]} failed on {proto}: {message}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``REQUEST RESPONSE [--strip]``: read a serialized ``CodeGeneratorRequest`` from the file
+    ``REQUEST``, write the ``CodeGeneratorResponse`` to the file ``RESPONSE``."""
     args = sys.argv[1:] if argv is None else argv
-    kind = args[0] if args and args[0] in PLUGIN_NAMES else "mypy"
-    data = sys.stdin.buffer.read()
+    paths = [arg for arg in args if not arg.startswith("--")]
+    if len(paths) != 2:
+        sys.stderr.write("usage: python -m protokit.gen.mypy_plugin REQUEST RESPONSE [--strip]\n")
+        return 2
+    data = Path(paths[0]).read_bytes()
     if "--strip" in args:
         # Parsed before mypy-protobuf registers its extensions, so the claimed range stays raw.
         request = plugin_pb2.CodeGeneratorRequest.FromString(data)
@@ -217,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     from mypy_protobuf import main as _registers_extensions  # noqa: F401
 
     request = plugin_pb2.CodeGeneratorRequest.FromString(data)
-    if kind == "mypy_grpc":
-        request = _with_services(request)
-    sys.stdout.buffer.write(_generate(kind, request).SerializeToString())
+    Path(paths[1]).write_bytes(_generate(request).SerializeToString())
     return 0
 
 

@@ -2,7 +2,7 @@
 
 ``run_gen`` reads as its stages, in order; only the last touches disk:
 
-1. load   — the module's descriptors (``buf build`` image, or a descriptor set file), with
+1. load   — the module's descriptors (compiled by protoc or buf, or a descriptor set file), with
             ``python_package_map`` applied;
 2. model  — ``build_model``: names checked and mangled once;
 3. render — protoc once per batch (``_pb2.py``, ``.pyi``, typed ``_pb2_grpc.pyi``), protokit's
@@ -50,7 +50,7 @@ from protokit.gen.render import (
 from protokit.gen.servicers import missing_methods, skeleton_files
 from protokit.gen.skeletons import TESTS_FOLDER, Flavour, own_packages, service_packages
 from protokit.tools.buf import module_paths
-from protokit.tools.image import build_image, rebuild_image
+from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
 
 __all__ = ["MANIFEST_NAME", "PYTHON_FLOOR", "GenResult", "describe", "distribution_name", "run_gen"]
@@ -113,7 +113,7 @@ def _load(
             image, names = rebuilt
             regenerate = frozenset(map_file(n, ws.settings.python_package_map) for n in names)
         else:
-            image = build_image(ws)
+            image = compile_image(ws)
     return map_image(image, ws.settings.python_package_map), regenerate
 
 

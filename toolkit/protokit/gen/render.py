@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import jinja2
 
 from protokit.core.descriptors import Image
+from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comments
 from protokit.core.errors import ProtokitError
 from protokit.core.manifest import Manifest, sha256
 from protokit.core.paths import read_regular
-from protokit.core.templates import environment, render
+from protokit.core.templates import environment, is_builtin, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile
 from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
@@ -85,7 +86,23 @@ def render_stubs(
             if proto.services:
                 text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
                 own[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
-        own_parsed = {rel for rel, data in own.items() if _parses(data, rel)}
+        # protokit's own template places checked names and escaped docstrings: what its shape
+        # proves intact needs no parse. A repository's own template is parsed whatever it gives.
+        builtin = is_builtin(env, GRPC_TEMPLATE)
+        descriptors = {f.name: f for f in image.files}
+        own_parsed = {
+            f"{proto.grpc_module_path}.py"
+            for proto in protos
+            if (rel := f"{proto.grpc_module_path}.py") in own
+            and (
+                (
+                    builtin
+                    and not triple_quotes_in_comments(descriptors[proto.name])
+                    and docstrings_intact(own[rel].decode("utf-8"))
+                )
+                or _parses(own[rel], rel)
+            )
+        }
         protoc = pending.result()
     by_module_path = {f.module_path: f for f in model.files}
     outputs: dict[str, bytes] = {}

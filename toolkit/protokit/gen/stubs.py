@@ -1,11 +1,18 @@
-"""Message stubs from grpcio-tools' protoc, run once per batch of the descriptor image.
+"""Message stubs for a batch of the descriptor image: protoc for the modules, mypy-protobuf for
+the typed stubs, side by side.
 
-protoc gets the image as ``--descriptor_set_in`` (no ``.proto`` text is re-read) and runs three
-generators in one process: the built-in Python generator (``*_pb2.py``) and mypy-protobuf's two
-plugins (``*_pb2.pyi``, and ``*_pb2_grpc.pyi`` typed for grpc and grpc.aio). The runtime gRPC
-module (``*_pb2_grpc.py``) is rendered by protokit itself from a template (see ``gen``), so
-grpcio-tools' gRPC generator is not used. Output is read back into memory; nothing is written
-into the workspace here.
+Each batch of targets gets two processes, all batches running at once on the machine's cores:
+
+- grpcio-tools' protoc with ``--descriptor_set_in`` and ``--python_out`` (``*_pb2.py``). It is
+  given the batch's descriptors *without* source info: the module holds no comments, and
+  reading comments and spans is most of what protoc would otherwise spend loading a batch;
+- ``protokit.gen.mypy_plugin``, which runs mypy-protobuf's two generators in one Python process
+  on a ``CodeGeneratorRequest`` built here (comments kept): ``*_pb2.pyi``, and
+  ``*_pb2_grpc.pyi`` typed for grpc and grpc.aio for files with services.
+
+The runtime gRPC module (``*_pb2_grpc.py``) is rendered by protokit itself from a template (see
+``gen``), so grpcio-tools' gRPC generator is not used. Output is read back into memory; nothing
+is written into the workspace here.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,10 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.protobuf.compiler import plugin_pb2
+
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.gen.mypy_plugin import declares_foreign_options
 from protokit.tools.buf import COMPILE_ERROR_LINE
+from protokit.tools.process import first_line, run_tool
 from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
@@ -49,24 +58,6 @@ class ProtocOutput:
     gencode: str | None  # the "Protobuf Python Version" the _pb2.py files carry
     runs: int  # how many protoc processes ran
     parsed: frozenset[str] = frozenset()  # outputs already parsed as valid Python
-
-
-def _plugin_launcher(folder: Path, name: str, *, strip: bool) -> Path:
-    """An executable protoc can start that runs one of mypy-protobuf's plugins in this Python,
-    through ``protokit.gen.mypy_plugin`` (``strip``: remove the options it would misread).
-
-    Going through ``sys.executable`` (rather than a console script on PATH) keeps it working
-    from any install, activated or not.
-    """
-    path = folder / f"protoc-gen-{name}"
-    python = sys.executable.replace("'", "'\\''")
-    flag = " --strip" if strip else ""
-    path.write_text(
-        f"#!/bin/sh\nexec '{python}' -m protokit.gen.mypy_plugin {name}{flag}\n",
-        encoding="utf-8",
-    )
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
 
 
 def _protoc_error(stderr: str, image: Image, returncode: int = 1) -> ProtokitError:
@@ -110,11 +101,6 @@ def _protoc_error(stderr: str, image: Image, returncode: int = 1) -> ProtokitErr
     return ProtokitError(f"protoc failed: {lines[-1] if lines else 'no message'}")
 
 
-def _closure(image: Image, batch: Sequence[str]) -> bytes:
-    """The image's files ``batch`` needs: each protoc run parses only what its batch uses."""
-    return image.serialize_closure(batch)
-
-
 def _batches(targets: Sequence[str], batch_size: int, workers: int) -> list[list[str]]:
     """Sorted targets cut into contiguous runs of about equal size (so files of one folder stay
     together): at most ``batch_size`` each; for a big tree, a multiple of ``workers`` runs, so
@@ -150,25 +136,14 @@ def _verified(rel: str, data: bytes) -> bool:
     return rel.endswith("_pb2.py") and data.startswith(_PB2_HEADER)
 
 
-def _run_batch(folder: str, index: int, image: bytes, batch: list[str]) -> _BatchResult:
-    """One protoc run in its own folder; its outputs read back into memory."""
+def _run_python(folder: str, index: int, image: bytes, batch: list[str]) -> _BatchResult:
+    """protoc's ``_pb2.py`` modules for one batch, in its own folder, read back into memory."""
     base = Path(folder)
     image_path = base / f"image-{index}.binpb"
     image_path.write_bytes(image)
     out = base / f"out-{index}"
     out.mkdir()
-    proc = run_protoc(
-        [
-            f"--descriptor_set_in={image_path}",
-            f"--plugin=protoc-gen-mypy={base / 'protoc-gen-mypy'}",
-            f"--plugin=protoc-gen-mypy_grpc={base / 'protoc-gen-mypy_grpc'}",
-            f"--python_out={out}",
-            f"--mypy_out=quiet:{out}",
-            f"--mypy_grpc_out=quiet:{out}",
-            *batch,
-        ],
-        base,
-    )
+    proc = run_protoc([f"--descriptor_set_in={image_path}", f"--python_out={out}", *batch], base)
     image_path.unlink()
     files: dict[str, bytes] = {}
     if proc.returncode != 0:
@@ -180,6 +155,42 @@ def _run_batch(folder: str, index: int, image: bytes, batch: list[str]) -> _Batc
     return _BatchResult(proc.returncode, proc.stderr, files, parsed)
 
 
+TYPED_PARAMETER = "quiet"
+"""mypy-protobuf's options: none but quiet (the generator's defaults are the stubs' shape)."""
+
+
+def _run_typed(folder: str, index: int, request: bytes, strip: bool) -> _BatchResult:
+    """mypy-protobuf's typed stubs for one batch (``request``: a serialized
+    ``CodeGeneratorRequest``), from a worker process."""
+    base = Path(folder)
+    request_path, response_path = base / f"request-{index}.binpb", base / f"response-{index}.binpb"
+    request_path.write_bytes(request)
+    argv = [sys.executable, "-m", "protokit.gen.mypy_plugin", str(request_path), str(response_path)]
+    proc = run_tool("mypy-protobuf", [*argv, *(["--strip"] if strip else [])], cwd=base)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0 or not response_path.is_file():
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else f"exit {proc.returncode}"
+        return _BatchResult(1, f"mypy-protobuf failed: {detail}", {}, frozenset())
+    data = response_path.read_bytes()
+    try:
+        response = plugin_pb2.CodeGeneratorResponse.FromString(data)
+    except Exception:  # protobuf raises DecodeError (and others) on garbage
+        shown = first_line(data)[:80]
+        return _BatchResult(1, f"mypy-protobuf wrote no response: {shown!r}", {}, frozenset())
+    if response.error:
+        return _BatchResult(1, response.error, {}, frozenset())
+    files = {item.name: item.content.encode("utf-8") for item in response.file}
+    return _BatchResult(0, stderr, files, frozenset(files))  # parsed where it mattered
+
+
+def _typed_request(image: Image, batch: list[str]) -> bytes:
+    request = plugin_pb2.CodeGeneratorRequest(
+        file_to_generate=batch, parameter=TYPED_PARAMETER, proto_file=image.closure(batch)
+    )
+    return request.SerializeToString(deterministic=True)
+
+
 def run_protoc_batches(
     image: Image,
     targets: Sequence[str],
@@ -189,9 +200,9 @@ def run_protoc_batches(
 ) -> ProtocOutput:
     """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``.
 
-    A big tree is cut into batches, at most ``workers`` protoc processes at once (each protoc
-    run then holds only its batch's descriptors, not the whole tree's); every output is the
-    same bytes as from one run over all targets.
+    A big tree is cut into batches; each batch is one protoc run and one mypy-protobuf worker,
+    ``workers + 1`` processes at once (each holds only its batch's descriptors, not the whole
+    tree's). Every output is the same bytes as from one run over all targets.
     """
     files: dict[str, bytes] = {}
     parsed: set[str] = set()
@@ -200,25 +211,22 @@ def run_protoc_batches(
     size = batch_size or BATCH_SIZE
     pool_size = workers or WORKERS
     batches = _batches(targets, size, pool_size)
+    strip = declares_foreign_options(image.files)
     with tempfile.TemporaryDirectory(prefix="protokit-gen-") as tmp:
-        folder = Path(tmp)
-        strip = declares_foreign_options(image.files)
-        _plugin_launcher(folder, "mypy", strip=strip)
-        _plugin_launcher(folder, "mypy_grpc", strip=strip)
-        if len(batches) == 1:
-            results = [_run_batch(tmp, 0, image.serialize(), batches[0])]
-        else:
-            # Threads, not worker processes: protoc runs in its own process anyway (the threads
-            # wait on it without the GIL), and a process pool would re-import the caller's
-            # ``__main__`` (a script calling run_gen without a main guard would run again).
-            with ThreadPoolExecutor(min(pool_size, len(batches))) as pool:
-                futures = [
-                    pool.submit(_run_batch, tmp, i, _closure(image, batch), batch)
-                    for i, batch in enumerate(batches)
-                ]
-                results = [future.result() for future in futures]
-        for result in results:
+        # Threads, not worker processes: each job runs in its own process anyway (the threads
+        # wait on it without the GIL), and a process pool would re-import the caller's
+        # ``__main__`` (a script calling run_gen without a main guard would run again).
+        with ThreadPoolExecutor(pool_size + 1) as pool:
+            jobs = []
+            for i, batch in enumerate(batches):  # the longer job of each batch first
+                jobs.append(pool.submit(_run_typed, tmp, i, _typed_request(image, batch), strip))
+                modules = image.serialize_closure(batch, source_info=False)
+                jobs.append(pool.submit(_run_python, tmp, i, modules, batch))
+            results = [job.result() for job in jobs]
+        for index, result in enumerate(results):
             if result.returncode != 0:
+                if index % 2 == 0:  # a typed-stub job: its error names generator and file
+                    raise ProtokitError(result.stderr)
                 raise _protoc_error(result.stderr, image, result.returncode)
             files.update(result.files)
             parsed.update(result.parsed)

@@ -1,0 +1,73 @@
+"""gen compiles with protoc where buf's modules allow it: same descriptors, same bytes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from protokit.core.descriptors import content_digest
+from protokit.core.paths import cache_dir
+from protokit.core.workspace import open_workspace
+from protokit.gen.pipeline import run_gen
+from protokit.core.errors import ProtokitError
+from protokit.tools import image as image_module
+from protokit.tools.image import build_image, compile_image
+
+
+def _compiler(ws_root: Path) -> str:
+    (meta,) = (cache_dir() / "images").glob("*.json")
+    data = json.loads(meta.read_text())
+    assert data["root"] == str(ws_root.resolve())
+    return str(data["compiler"])
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_protoc_compiles_a_local_tree_to_what_buf_compiles(
+    synthetic_ws: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(synthetic_ws, root)
+    ws = open_workspace(root)
+    by_protoc = compile_image(ws)
+    assert _compiler(root) == "protoc"
+    by_buf = build_image(ws)  # a buf command does not take protoc's entry
+    assert _compiler(root) == "buf"
+    assert by_protoc.targets == by_buf.targets
+    assert by_protoc.disk_paths == by_buf.disk_paths
+    assert content_digest(by_protoc) == content_digest(by_buf)
+    assert compile_image(ws) is not None and _compiler(root) == "buf"  # gen takes either
+
+
+def test_gen_writes_the_same_bytes_whichever_compiler_made_the_image(
+    synthetic_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_protoc, with_buf = tmp_path / "a" / "ws", tmp_path / "b" / "ws"
+    shutil.copytree(synthetic_ws, with_protoc)
+    shutil.copytree(synthetic_ws, with_buf)
+    run_gen(open_workspace(with_protoc))
+    monkeypatch.setattr(image_module, "_protoc_compile", lambda *args, **kwargs: None)
+    run_gen(open_workspace(with_buf))
+    assert _tree(with_protoc / "gen") == _tree(with_buf / "gen")  # manifest included
+    assert _tree(with_protoc / "gen")
+
+
+def test_an_unresolved_import_is_reported_where_buf_finds_it(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    (root / "protos" / "a" / "v1").mkdir(parents=True)
+    (root / "buf.yaml").write_text("version: v2\nmodules:\n  - path: protos\n")
+    (root / "protos" / "a" / "v1" / "a.proto").write_text(
+        'syntax = "proto3";\npackage a.v1;\nimport "b/v1/missing.proto";\nmessage A {}\n'
+    )
+    with pytest.raises(ProtokitError) as caught:
+        compile_image(open_workspace(root))
+    assert (caught.value.path, caught.value.line) == ("protos/a/v1/a.proto", 3)
