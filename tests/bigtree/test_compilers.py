@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from protokit.core.descriptors import content_digest
+from protokit.core.descriptors import file_digests
+from protokit.core.errors import ProtokitError
 from protokit.core.paths import cache_dir
 from protokit.core.workspace import open_workspace
 from protokit.gen.pipeline import run_gen
-from protokit.core.errors import ProtokitError
 from protokit.tools import image as image_module
 from protokit.tools.image import build_image, compile_image
 
@@ -44,7 +44,7 @@ def test_protoc_compiles_a_local_tree_to_what_buf_compiles(
     assert _compiler(root) == "buf"
     assert by_protoc.targets == by_buf.targets
     assert by_protoc.disk_paths == by_buf.disk_paths
-    assert content_digest(by_protoc) == content_digest(by_buf)
+    assert file_digests(by_protoc) == file_digests(by_buf)
     assert compile_image(ws) is not None and _compiler(root) == "buf"  # gen takes either
 
 

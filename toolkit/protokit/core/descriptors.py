@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,33 +141,41 @@ def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
             yield EnumAt(f"{at.full_name}.{enum.name}", (*at.path, _MESSAGE_ENUM, i), enum)
 
 
-def content_digest(image: Image) -> str:
-    """What the image's descriptors say, the same whichever compiler made them: each file's
-    descriptor without source info or unknown fields, and its comments by source path (not
-    spans, which compilers record differently for options). Imported well-known types count by
-    name only: each compiler bundles its own copy, chosen by its version."""
+def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What each file's descriptor says (name → digest), the same whichever compiler made it:
+    the descriptor without source info or unknown fields, and its comments by source path (not
+    spans, which compilers record differently for options). Imported well-known types count
+    by name only: each compiler bundles its own copy, chosen by its version. ``known``:
+    digests of files the caller knows to be unchanged since they were computed."""
     own = set(image.targets)
-    digest = hashlib.sha256()
-    for proto in sorted(image.files, key=lambda f: f.name):
-        digest.update(proto.name.encode() + b"\0")
-        if proto.name.startswith("google/protobuf/") and proto.name not in own:
+    digests: dict[str, str] = {}
+    for proto in image.files:
+        if known is not None and proto.name in known:
+            digests[proto.name] = known[proto.name]
             continue
-        copy = _stripped(proto)
-        copy.DiscardUnknownFields()
-        data = copy.SerializeToString(deterministic=True)
-        digest.update(len(data).to_bytes(8, "big") + data)
-        comments = sorted(
-            (
-                list(loc.path),
-                loc.leading_comments,
-                loc.trailing_comments,
-                *loc.leading_detached_comments,
+        digest = hashlib.sha256(proto.name.encode() + b"\0")
+        if not proto.name.startswith("google/protobuf/") or proto.name in own:
+            copy = _stripped(proto)
+            copy.DiscardUnknownFields()
+            digest.update(copy.SerializeToString(deterministic=True))
+            comments = sorted(
+                (
+                    list(loc.path),
+                    loc.leading_comments,
+                    loc.trailing_comments,
+                    *loc.leading_detached_comments,
+                )
+                for loc in proto.source_code_info.location
+                if loc.leading_comments or loc.trailing_comments or loc.leading_detached_comments
             )
-            for loc in proto.source_code_info.location
-            if loc.leading_comments or loc.trailing_comments or loc.leading_detached_comments
-        )
-        digest.update(json.dumps(comments).encode())
-    return digest.hexdigest()
+            digest.update(json.dumps(comments).encode())
+        digests[proto.name] = digest.hexdigest()
+    return digests
+
+
+def content_digest(digests: Mapping[str, str]) -> str:
+    """One digest for a whole image from its ``file_digests``."""
+    return hashlib.sha256(json.dumps(sorted(digests.items())).encode()).hexdigest()
 
 
 def without_source_info(proto: descriptor_pb2.FileDescriptorProto) -> bytes:

@@ -92,11 +92,18 @@ def resolve_inside(root: Path, rel: str, *, what: str = "") -> Path:
     return real
 
 
-def check_write_target(root: Path, rel: str) -> Path:
+def check_write_target(root: Path, rel: str, *, checked: set[str] | None = None) -> Path:
     """Where writing (or deleting) ``rel`` lands: its folder resolves inside ``root`` and the file
-    itself is not a symbolic link (a link is never written through, in or out)."""
+    itself is not a symbolic link (a link is never written through, in or out).
+
+    ``checked``: folders already resolved by the caller in this pass (many files share one);
+    a folder is added once it has been checked."""
     target = root / rel
-    resolve_inside(root, posixpath.dirname(rel) or ".")
+    folder = posixpath.dirname(rel) or "."
+    if checked is None or folder not in checked:
+        resolve_inside(root, folder)
+        if checked is not None:
+            checked.add(folder)
     if target.is_symlink():
         raise ProtokitError(
             "is a symbolic link; protokit never writes through links (replace it with a "

@@ -31,9 +31,9 @@ class SourceIndex:
 
     def location(self, path: Sequence[int]) -> d.SourceCodeInfo.Location | None:
         if self._index is None:
-            self._index = {}
-            for location in self._file.source_code_info.location:
-                self._index.setdefault(tuple(location.path), location)
+            locations = self._file.source_code_info.location
+            # reversed: where a path has several locations, the first one is kept
+            self._index = {tuple(loc.path): loc for loc in reversed(locations)}
         return self._index.get(tuple(path))
 
 

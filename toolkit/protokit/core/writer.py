@@ -156,10 +156,11 @@ MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 """The largest existing file at an output path that is read to compare with."""
 
 
-def _read(root: Path, rel: str) -> bytes | None:
+def _read(root: Path, rel: str, checked: set[str] | None = None) -> bytes | None:
     """The bytes at an output path (None when absent); the path must be a regular file (never a
-    link, a FIFO or a folder) whose folder stays inside ``root``."""
-    target = check_write_target(root, rel)
+    link, a FIFO or a folder) whose folder stays inside ``root`` (``checked``: folders this pass
+    has resolved already)."""
+    target = check_write_target(root, rel, checked=checked)
     try:
         return read_regular(target, shown=rel, limit=MAX_OUTPUT_BYTES)
     except (FileNotFoundError, NotADirectoryError):
@@ -196,8 +197,13 @@ def plan_outputs(
     inputs: str = "",
     notes: Mapping[str, str] | None = None,
     owned: Sequence[str] | None = None,
+    unchanged: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compare the wanted files with disk (and the previous manifest) without writing anything.
+
+    ``unchanged``: generated files (path → digest, as the previous manifest lists them) the
+    caller has proven to be on disk as that manifest recorded them; they are planned identical
+    without being read again, and stay in the new manifest.
 
     With ``manifest_path`` the plan also carries the new manifest (generated files only, plus
     ``inputs`` and ``notes``); with ``previous`` it deletes generated files nothing wants now,
@@ -211,10 +217,14 @@ def plan_outputs(
         wanted[item.path] = item
     if manifest_path is not None and _check_relative(manifest_path) in wanted:
         raise ProtokitError(f"an output would overwrite the manifest: {manifest_path}")
-    changes: list[Change] = []
+    carried = {rel: digest for rel, digest in (unchanged or {}).items() if rel not in wanted}
+    changes: list[Change] = [
+        Change(rel, Action.IDENTICAL, Owner.GENERATED) for rel in sorted(carried)
+    ]
+    checked: set[str] = set()
     for rel in sorted(wanted):
         item = wanted[rel]
-        old = _read(root, rel)
+        old = _read(root, rel, checked)
         if old is None:
             action = Action.CREATE
         elif old == item.content:
@@ -231,9 +241,9 @@ def plan_outputs(
         folders = list(owned) if owned is not None else []
         if owned is None and manifest_path is not None:
             folders.append(posixpath.dirname(_check_relative(manifest_path)))
-        for rel in sorted(set(previous.files) - set(wanted)):
+        for rel in sorted(set(previous.files) - set(wanted) - set(carried)):
             try:
-                old = _read(root, rel)
+                old = _read(root, rel, checked)
             except ProtokitError as exc:
                 kept.append(f"{rel}: kept, not deleted: {exc.message}")
                 continue
@@ -251,9 +261,12 @@ def plan_outputs(
         created.update(rel for rel, item in wanted.items() if item.owner is Owner.USER)
         manifest = Manifest(
             files={
-                rel: sha256(item.content)
-                for rel, item in wanted.items()
-                if item.owner is Owner.GENERATED
+                **carried,
+                **{
+                    rel: sha256(item.content)
+                    for rel, item in wanted.items()
+                    if item.owner is Owner.GENERATED
+                },
             },
             inputs=inputs,
             notes=dict(notes or {}),
@@ -294,8 +307,10 @@ def apply(plan: Plan, *, on_event: Event | None = None) -> None:
         for c in plan.changes
         if c.action in (Action.CREATE, Action.UPDATE) and c.content is not None
     ]
+    checked: set[str] = set()
     for change in [*wanted, *plan.by_action(Action.DELETE)]:
-        check_write_target(root, change.path)  # again: the tree may have changed since the plan
+        # again: the tree may have changed since the plan
+        check_write_target(root, change.path, checked=checked)
     clear_plan_leftovers(plan)
     staged: list[tuple[Path, Path]] = []
     folders = _Folders(root)

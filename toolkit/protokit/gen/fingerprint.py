@@ -71,11 +71,16 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(image: Image, templates: Mapping[str, str], options: Mapping[str, object]) -> str:
-    """The manifest's ``inputs``: descriptors, generators, templates (name → source) and
-    options, by content."""
+def inputs_digest(
+    image: Image,
+    digests: Mapping[str, str],
+    templates: Mapping[str, str],
+    options: Mapping[str, object],
+) -> str:
+    """The manifest's ``inputs``: descriptors (``digests``: the image's ``file_digests``),
+    generators, templates (name → source) and options, by content."""
     digest = hashlib.sha256()
-    digest.update(content_digest(image).encode())
+    digest.update(content_digest(digests).encode())
     facts = {
         "protokit": __version__,
         "protokit-code": code_digest(),
@@ -180,6 +185,7 @@ class Snapshot:
     outputs: dict[str, list[int]]
     gencode: str = ""
     warnings: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # file_digests of the run's image
 
     def outputs_intact(self, root: Path) -> bool:
         for rel, (size, mtime) in self.outputs.items():
@@ -210,6 +216,7 @@ def load_snapshot(ws: Workspace, stubs_out: str) -> Snapshot | None:
             outputs={str(k): [int(v[0]), int(v[1])] for k, v in dict(raw["outputs"]).items()},
             gencode=str(raw.get("gencode", "")),
             warnings=[str(w) for w in raw.get("warnings", [])],
+            digests={str(k): str(v) for k, v in dict(raw.get("digests", {})).items()},
         )
     except Exception:  # absent or damaged: the run does the full work
         return None

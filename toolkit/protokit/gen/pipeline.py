@@ -28,7 +28,7 @@ from typing import Any
 import jinja2
 
 from protokit.core.atomic import remove_leftovers
-from protokit.core.descriptors import Image, load_image_file
+from protokit.core.descriptors import Image, file_digests, load_image_file
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.manifest import Manifest, read_manifest
@@ -87,6 +87,8 @@ class _Rendered:
     warnings: list[str] = field(default_factory=list)
     missing: tuple[Finding, ...] = ()
     regenerated: tuple[str, ...] = ()  # the .proto files whose stubs were rendered
+    unchanged: dict[str, str] = field(default_factory=dict)  # kept as on disk: path → digest
+    digests: dict[str, str] = field(default_factory=dict)  # the image's file_digests
 
 
 # --- stage 1: load ---------------------------------------------------------------------------
@@ -127,11 +129,17 @@ def _render(
     options: GenOptions,
     previous: Manifest | None,
     regenerate: frozenset[str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> _Rendered:
+    """``known``: file digests of the previous run, for a run that compiled only
+    ``regenerate`` again (every other file's descriptor is the previous run's)."""
     env = stub_environment(ws)
     templates = {name: template_source(env, name) for name in STUB_TEMPLATES}
     facts = {"stubs_out": options.stubs, "distribution": ws.settings.stubs_distribution}
-    inputs = fingerprint.inputs_digest(image, templates, facts)
+    if regenerate is not None and known is not None:
+        known = {name: digest for name, digest in known.items() if name not in regenerate}
+    digests = file_digests(image, known if regenerate is not None else None)
+    inputs = fingerprint.inputs_digest(image, digests, templates, facts)
     intact = None
     if not options.force and previous is not None and previous.inputs == inputs:
         intact = intact_outputs(ws, previous)
@@ -147,6 +155,7 @@ def _render(
         files, gencode, runs, parsed = render_stubs(ws, image, model, env, options.stubs)
         rendered = _Rendered(files, gencode, runs, True, inputs, set(parsed))
         rendered.regenerated = tuple(f.name for f in model.files)
+    rendered.digests = digests
     if options.skeletons:
         everything = service_packages(model, options.services, options.flavours)
         packages, note = own_packages(
@@ -170,7 +179,8 @@ def _render_some(
     regenerate: frozenset[str] | None,
 ) -> _Rendered | None:
     """The stubs of ``regenerate`` rendered again, every other previous output kept as it is
-    on disk; None when there is no such previous run (or its outputs were touched)."""
+    on disk (not read again: the stat snapshot proved the previous outputs intact before
+    ``regenerate`` was worked out); None when there is no such previous run."""
     if regenerate is None or previous is None or options.force:
         return None
     files, gencode, runs, parsed = render_stubs(
@@ -181,11 +191,8 @@ def _render_some(
         if proto.name in regenerate:
             for stem in (proto.module_path, proto.grpc_module_path):
                 redone.update(f"{options.stubs}/{stem}{suffix}" for suffix in (".py", ".pyi"))
-    kept = intact_outputs(ws, previous, skip=redone)
-    if kept is None:
-        return None
-    rendered = _Rendered([*files, *kept], gencode, runs, True, "", set(parsed))
-    rendered.parsed.update(item.path for item in kept)  # parsed when they were written
+    rendered = _Rendered(files, gencode, runs, True, "", set(parsed))
+    rendered.unchanged = {rel: d for rel, d in previous.files.items() if rel not in redone}
     rendered.regenerated = tuple(sorted(regenerate))
     return rendered
 
@@ -230,6 +237,7 @@ def _plan(
         previous=previous,
         inputs=rendered.inputs,
         notes=notes,
+        unchanged=rendered.unchanged,
     )
     rendered.warnings.extend(plan.kept)
     foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
@@ -308,7 +316,13 @@ def _remember(
         return
     folders = fingerprint.folder_stamp(ws, _watched(options, ws))
     snapshot = fingerprint.Snapshot(
-        sources, folders, modules, outputs, rendered.gencode, list(rendered.warnings)
+        sources,
+        folders,
+        modules,
+        outputs,
+        rendered.gencode,
+        list(rendered.warnings),
+        rendered.digests,
     )
     fingerprint.save_snapshot(ws, options.stubs, snapshot)
 
@@ -354,7 +368,8 @@ def run_gen(
     previous = read_manifest(ws.root, options.manifest)
     image, regenerate = _load(ws, image_path, image, changed)
     model = build_model(image)
-    rendered = _render(ws, image, model, options, previous, regenerate)
+    known = snapshot.digests if from_workspace and snapshot is not None else None
+    rendered = _render(ws, image, model, options, previous, regenerate, known)
     _verify(rendered, model, options.stubs)
     plan = _plan(ws, rendered, options, previous)
     applied = _write(ws, plan, options, on_event) if options.writes else False

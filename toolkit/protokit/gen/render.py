@@ -140,15 +140,10 @@ def _parses(data: bytes, name: str) -> bool:
     return True
 
 
-def intact_outputs(
-    ws: Workspace, previous: Manifest, skip: Collection[str] = frozenset()
-) -> list[OutputFile] | None:
-    """The previous run's files (but ``skip``) as outputs, if every one is on disk unchanged;
-    else None."""
+def intact_outputs(ws: Workspace, previous: Manifest) -> list[OutputFile] | None:
+    """The previous run's files as outputs, if every one is on disk unchanged; else None."""
     outputs: list[OutputFile] = []
     for rel, digest in sorted(previous.files.items()):
-        if rel in skip:
-            continue
         try:
             data = read_regular(ws.path(rel), shown=rel)
         except (OSError, ProtokitError):
