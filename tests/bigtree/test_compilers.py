@@ -71,3 +71,21 @@ def test_an_unresolved_import_is_reported_where_buf_finds_it(tmp_path: Path) -> 
     with pytest.raises(ProtokitError) as caught:
         compile_image(open_workspace(root))
     assert (caught.value.path, caught.value.line) == ("protos/a/v1/a.proto", 3)
+
+
+def test_a_comment_change_updates_the_cached_image_to_what_a_full_compile_gives(
+    synthetic_ws: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(synthetic_ws, root)
+    run_gen(open_workspace(root))
+    proto = next((root / "protos").rglob("*.proto"))
+    proto.write_text("// A new first line.\n" + proto.read_text())
+    result = run_gen(open_workspace(root))
+    assert len(result.regenerated) == 1  # only the edited file's stubs were rendered
+    entry = image_module._cached_entry(open_workspace(root), None, ("protoc",))
+    assert entry is not None
+    cached, _, _, data = entry
+    assert data == cached.serialize()  # the spliced bytes are the image's own serialization
+    shutil.rmtree(cache_dir() / "images")
+    assert file_digests(cached) == file_digests(compile_image(open_workspace(root)))

@@ -89,10 +89,42 @@ _KIND_WORDS = {
 }
 
 
-@dataclass(frozen=True)
 class Comment:
-    text: str
-    line: int  # 1-based; 0 when the image has no source info
+    """The comment on an element (leading and trailing comments) and the element's line
+    (1-based; 0 when the image has no source info). Built from a function that reads them,
+    called the first time either is asked for: most comments of a big tree are never used."""
+
+    __slots__ = ("_read", "_value")
+
+    def __init__(self, read: Callable[[], tuple[str, int]]) -> None:
+        self._read = read
+        self._value: tuple[str, int] | None = None
+
+    @classmethod
+    def of(cls, text: str, line: int) -> Comment:
+        return cls(lambda: (text, line))
+
+    def _get(self) -> tuple[str, int]:
+        if self._value is None:
+            self._value = self._read()
+        return self._value
+
+    @property
+    def text(self) -> str:
+        return self._get()[0]
+
+    @property
+    def line(self) -> int:
+        return self._get()[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Comment) and self._get() == other._get()
+
+    def __hash__(self) -> int:
+        return hash(self._get())
+
+    def __repr__(self) -> str:
+        return f"Comment(text={self.text!r}, line={self.line})"
 
     @property
     def docstring(self) -> str:

@@ -15,7 +15,14 @@ from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import Image, MessageAt, walk_messages
 from protokit.core.errors import ProtokitError
-from protokit.core.naming import check_unique, module_path_problem, safe_identifier, shadowing
+from protokit.core.naming import (
+    NameCollisionError,
+    check_unique,
+    find_collisions,
+    module_path_problem,
+    safe_identifier,
+    shadowing,
+)
 from protokit.core.sourcemap import SourceIndex
 from protokit.gen.model import (
     Comment,
@@ -47,14 +54,19 @@ GRPC_MODULE_RESERVED = frozenset(
 
 
 def _comment(index: SourceIndex, path: Sequence[int]) -> Comment:
-    """The leading and trailing comments at ``path``, and the line they belong to."""
-    location = index.location(path)
-    if location is None:
-        return Comment("", 0)
-    parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
-    line = location.span[0] + 1 if location.span else 0
-    text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
-    return Comment(text.strip(), line)
+    """The leading and trailing comments at ``path``, and the line they belong to (read when
+    first asked for)."""
+
+    def read() -> tuple[str, int]:
+        location = index.location(path)
+        if location is None:
+            return "", 0
+        parts = [p for p in (location.leading_comments, location.trailing_comments) if p.strip()]
+        line = location.span[0] + 1 if location.span else 0
+        text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+        return text.strip(), line
+
+    return Comment(read)
 
 
 def _type_index(files: Iterable[d.FileDescriptorProto]) -> dict[str, TypeRef]:
@@ -140,12 +152,9 @@ def _service(
         _method(proto, service, i, locations, types, path, disk) for i in range(len(service.method))
     )
     comment = _comment(locations, path)
-    check_unique(
-        f"service {service.name}",
-        [(m.name, m.py_name) for m in methods],
-        path=disk,
-        line=comment.line or None,
-    )
+    found = find_collisions(f"service {service.name}", [(m.name, m.py_name) for m in methods])
+    if found:  # the comment's line is read only here: most comments are never used
+        raise NameCollisionError(found, path=disk, line=comment.line or None)
     full = f"{proto.package}.{service.name}" if proto.package else service.name
     return Service(service.name, full, proto.name, proto.package, methods, comment)
 

@@ -277,12 +277,18 @@ def _watched(options: GenOptions, ws: Workspace) -> list[str]:
 
 def _unchanged(
     ws: Workspace, options: GenOptions, snapshot: fingerprint.Snapshot | None
-) -> GenResult | None:
-    """The previous run's result, when nothing it read or wrote has changed since (by stat)."""
+) -> GenResult | fingerprint.Sources | None:
+    """The previous run's result, when nothing it read or wrote has changed since (by stat).
+    Else, when the previous outputs are intact and only ``.proto`` files may have changed, what
+    the run reads now (``Sources``; buf's module folders are the previous run's, as its
+    configuration is unchanged); else None."""
     if options.force or snapshot is None or not snapshot.outputs_intact(ws.root):
         return None
-    if fingerprint.read_sources(ws, snapshot.modules, options.facts()) != snapshot.sources:
+    sources = fingerprint.read_sources(ws, snapshot.modules, options.facts())
+    if sources.facts != snapshot.sources.facts:
         return None
+    if sources != snapshot.sources:
+        return sources
     if fingerprint.folder_stamp(ws, _watched(options, ws)) != snapshot.folders:
         return None
     changes = tuple(
@@ -359,12 +365,14 @@ def run_gen(
     if from_workspace:
         snapshot = fingerprint.load_snapshot(ws, options.stubs)
         done = _unchanged(ws, options, snapshot)
-        if done is not None:
+        if isinstance(done, GenResult):
             return done
-        modules = module_paths(ws)
-        sources = fingerprint.read_sources(ws, modules, options.facts())
-        if snapshot is not None and not options.force and snapshot.outputs_intact(ws.root):
+        if done is not None and snapshot is not None:  # only .proto files changed, if any
+            modules, sources = snapshot.modules, done
             changed = sources.changed(snapshot.sources)
+        else:
+            modules = module_paths(ws)
+            sources = fingerprint.read_sources(ws, modules, options.facts())
     previous = read_manifest(ws.root, options.manifest)
     image, regenerate = _load(ws, image_path, image, changed)
     model = build_model(image)

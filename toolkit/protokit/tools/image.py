@@ -202,7 +202,7 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     entry = _cached_entry(ws, None, (BUF, PROTOC))
     if entry is None:
         return None
-    previous, compiler, roots = entry
+    previous, compiler, roots, data = entry
     by_disk = {disk: name for name, disk in previous.disk_paths.items()}
     names = [by_disk.get(path) for path in changed]
     if not names or any(name is None for name in names):
@@ -231,8 +231,50 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
         key = _source_key(ws)
     except (ProtokitError, OSError):
         return image, wanted
-    _store_image(ws, key, image.serialize(), image, compiler, roots)
+    _store_image(ws, key, _splice(data, previous.files, fresh), image, compiler, roots)
     return image, wanted
+
+
+def _splice(
+    data: bytes,
+    files: Sequence[descriptor_pb2.FileDescriptorProto],
+    fresh: dict[str, descriptor_pb2.FileDescriptorProto],
+) -> bytes:
+    """``data`` (a serialized descriptor set of ``files``, in order) with the entries of the
+    files named in ``fresh`` replaced by theirs; the other entries are copied as they are
+    rather than serialized again."""
+    parts: list[bytes] = []
+    pos = 0
+    for proto in files:
+        tag, start = data[pos], pos
+        if tag != 0x0A:  # FileDescriptorSet.file, length-delimited: nothing else is written
+            return descriptor_pb2.FileDescriptorSet(
+                file=[fresh.get(f.name, f) for f in files]
+            ).SerializeToString(deterministic=True)
+        length, shift, pos = 0, 0, pos + 1
+        while True:
+            byte = data[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        pos += length
+        if proto.name in fresh:
+            entry = fresh[proto.name].SerializeToString(deterministic=True)
+            parts.append(b"\x0a" + _varint(len(entry)) + entry)
+        else:
+            parts.append(data[start:pos])
+    return b"".join(parts)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
@@ -279,9 +321,9 @@ def _cached_image(ws: Workspace, key: str | None, compilers: Sequence[str]) -> I
 
 def _cached_entry(
     ws: Workspace, key: str | None, compilers: Sequence[str]
-) -> tuple[Image, str, list[str] | None] | None:
+) -> tuple[Image, str, list[str] | None, bytes] | None:
     """The cached image for ``key`` (None: whatever is cached) if one of ``compilers`` made
-    it, with its compiler and protoc's include folders; or None (absent, stale, another
+    it, with its compiler, protoc's include folders and its bytes; or None (absent, stale, another
     compiler's, or damaged: then the compiler runs).
 
     Only regular files are read, and an entry is used only when it matches its own content
@@ -313,7 +355,7 @@ def _cached_entry(
     except Exception:  # any damage to a cache entry only means compiling again
         return None
     image = Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
-    return image, compiler, roots
+    return image, compiler, roots, data
 
 
 def _strings(value: object) -> bool:
