@@ -48,7 +48,13 @@ from protokit.gen.render import (
     template_source,
 )
 from protokit.gen.servicers import missing_methods, skeleton_files
-from protokit.gen.skeletons import TESTS_FOLDER, Flavour, own_packages, service_packages
+from protokit.gen.skeletons import (
+    TESTS_FOLDER,
+    Flavour,
+    own_rule,
+    service_packages,
+    several_orgs_note,
+)
 from protokit.tools.buf import module_paths
 from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
@@ -157,10 +163,11 @@ def _render(
         rendered.regenerated = tuple(f.name for f in model.files)
     rendered.digests = digests
     if options.skeletons:
-        everything = service_packages(model, options.services, options.flavours)
-        packages, note = own_packages(
-            everything, model, org=ws.settings.org, implement=ws.settings.implement
+        rule = own_rule(model, org=ws.settings.org, implement=ws.settings.implement)
+        packages = service_packages(
+            model, options.services, options.flavours, keep=rule or (lambda _package: False)
         )
+        note = several_orgs_note(model) if rule is None else None
         if note:
             rendered.warnings.append(note)
         created = () if options.force or previous is None else previous.created

@@ -4,14 +4,14 @@
 A proto package ``<org>.<domain>.v<N>`` gets ``<services_out>/<domain>/`` (``__init__.py``,
 ``servicer.py``, ``servicer_aio.py``, ``__main__.py``) plus a starter test
 ``tests/services/test_<domain>_service.py``. This module holds what those packages contain
-(``service_packages``, ``own_packages``); ``servicers`` renders the files and checks the
+(``service_packages``, ``own_rule``); ``servicers`` renders the files and checks the
 existing servicer modules.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -23,7 +23,7 @@ __all__ = [
     "ServicePackage",
     "SkeletonMethod",
     "SkeletonService",
-    "own_packages",
+    "own_rule",
     "service_packages",
 ]
 
@@ -202,9 +202,14 @@ def _class(ref: TypeRef, aliases: dict[str, str]) -> str:
 
 
 def service_packages(
-    model: Model, services_out: str, flavours: Mapping[str, Flavour] | None = None
+    model: Model,
+    services_out: str,
+    flavours: Mapping[str, Flavour] | None = None,
+    *,
+    keep: Callable[[str], bool] | None = None,
 ) -> list[ServicePackage]:
-    """One skeleton package per proto package that declares services, in a stable order.
+    """One skeleton package per proto package that declares services, in a stable order
+    (``keep``: only the proto packages it accepts, named as among all of them).
 
     Two packages wanting the same folder (``acme.user.v1`` and ``acme.user.v2``) are told apart
     by a version suffix on all but the first: ``user``, ``user_v2``.
@@ -223,6 +228,8 @@ def service_packages(
         while folder in used:
             folder += "_"
         used.add(folder)
+        if keep is not None and not keep(package):
+            continue
         message_modules = {
             ref.module for s in services for m in s.methods for ref in (m.input, m.output)
         }
@@ -288,30 +295,32 @@ def service_packages(
     return result
 
 
-def own_packages(
-    packages: Sequence[ServicePackage],
-    model: Model,
-    *,
-    org: str = "",
-    implement: Sequence[str] | None = None,
-) -> tuple[list[ServicePackage], str | None]:
-    """The service packages this repository implements, and a note when the rule left out all.
-
-    ``implement`` (proto package patterns) decides when given; otherwise the repository's org
-    does: the ``org`` setting, or the one org every contract belongs to. A tree of several orgs
-    (other people's APIs beside one's own) gets no skeletons until one of them names its own.
-    """
+def own_rule(
+    model: Model, *, org: str = "", implement: Sequence[str] | None = None
+) -> Callable[[str], bool] | None:
+    """Which proto packages this repository implements: ``implement`` (proto package
+    patterns) decides when given; otherwise the repository's org does: the ``org`` setting, or
+    the one org every contract belongs to. None: a tree of several orgs (other people's APIs
+    beside one's own), which gets no skeletons until one of them names its own."""
     if implement is not None:
-        return [p for p in packages if any(_matches(p.package, pat) for pat in implement)], None
+        patterns = tuple(implement)
+        return lambda package: any(_matches(package, pattern) for pattern in patterns)
     orgs = sorted({f.package.split(".")[0] for f in model.files if f.package})
     own = org or (orgs[0] if len(orgs) == 1 else "")
     if own:
-        return [p for p in packages if _matches(p.package, own)], None
-    if not packages:
-        return [], None
+        return lambda package: _matches(package, own)
+    return None
+
+
+def several_orgs_note(model: Model) -> str | None:
+    """What to tell a user whose tree of several orgs got no skeletons (None: no services)."""
+    count = len({s.package for s in model.services})
+    if not count:
+        return None
+    orgs = sorted({f.package.split(".")[0] for f in model.files if f.package})
     shown = ", ".join(orgs[:5]) + (", ..." if len(orgs) > 5 else "")
-    return [], (
-        f"{len(packages)} proto packages with services belong to {len(orgs)} orgs ({shown}), so "
+    return (
+        f"{count} proto packages with services belong to {len(orgs)} orgs ({shown}), so "
         "no servicer skeletons were created; name the packages you implement with "
         '[tool.protokit] implement = ["<org>.*"] (or set org)'
     )
