@@ -190,14 +190,24 @@ def _render_some(
     ``regenerate`` was worked out); None when there is no such previous run."""
     if regenerate is None or previous is None or options.force:
         return None
+    # A comment-only change leaves a file's descriptor without comments as it was, and the
+    # _pb2.py is made from exactly that: it is kept; the stubs holding comments are rendered.
     files, gencode, runs, parsed = render_stubs(
-        ws, image, model, env, options.stubs, only=regenerate
+        ws,
+        image,
+        model,
+        env,
+        options.stubs,
+        only=regenerate,
+        modules=False,
+        gencode=previous.notes.get("gencode") or None,
     )
     redone = {f.path for f in files}
     for proto in model.files:
         if proto.name in regenerate:
-            for stem in (proto.module_path, proto.grpc_module_path):
-                redone.update(f"{options.stubs}/{stem}{suffix}" for suffix in (".py", ".pyi"))
+            redone.add(f"{options.stubs}/{proto.module_path}.pyi")
+            stem = proto.grpc_module_path
+            redone.update(f"{options.stubs}/{stem}{suffix}" for suffix in (".py", ".pyi"))
     rendered = _Rendered(files, gencode, runs, True, "", set(parsed))
     rendered.unchanged = {rel: d for rel, d in previous.files.items() if rel not in redone}
     rendered.regenerated = tuple(sorted(regenerate))

@@ -72,14 +72,17 @@ def render_stubs(
     stubs_out: str,
     *,
     only: Collection[str] | None = None,
+    modules: bool = True,
+    gencode: str | None = None,
 ) -> tuple[list[OutputFile], str, int, frozenset[str]]:
     """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
-    (``only``: the stubs of just these files, with the package files of all)."""
+    (``only``: the stubs of just these files, with the package files of all; ``modules=False``:
+    not their ``_pb2.py``, which the caller keeps, with the ``gencode`` version they carry)."""
     protos = [f for f in model.files if only is None or f.name in only]
     with ThreadPoolExecutor(1) as pool:
         # protoc's batches run (in their own processes) while protokit renders and parses its
         # own gRPC modules here.
-        pending = pool.submit(run_protoc_batches, image, [f.name for f in protos])
+        pending = pool.submit(run_protoc_batches, image, [f.name for f in protos], modules=modules)
         grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
         own: dict[str, bytes] = {}
         for proto in protos:
@@ -115,7 +118,7 @@ def render_stubs(
                 continue  # no services, no gRPC module
         outputs[rel] = data
     outputs.update(own)
-    gencode = protoc.gencode or gencode_version()
+    gencode = protoc.gencode or gencode or gencode_version()
     files = [OutputFile(f"{stubs_out}/{rel}", data) for rel, data in sorted(outputs.items())]
     files.extend(
         distribution_files(

@@ -197,8 +197,10 @@ def run_protoc_batches(
     *,
     batch_size: int | None = None,
     workers: int | None = None,
+    modules: bool = True,
 ) -> ProtocOutput:
-    """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``.
+    """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``
+    (``modules=False``: the typed stubs only).
 
     A big tree is cut into batches; each batch is one protoc run and one mypy-protobuf worker,
     ``workers + 1`` processes at once (each holds only its batch's descriptors, not the whole
@@ -217,15 +219,17 @@ def run_protoc_batches(
         # wait on it without the GIL), and a process pool would re-import the caller's
         # ``__main__`` (a script calling run_gen without a main guard would run again).
         with ThreadPoolExecutor(pool_size + 1) as pool:
-            jobs = []
+            jobs = []  # (typed?, job)
             for i, batch in enumerate(batches):  # the longer job of each batch first
-                jobs.append(pool.submit(_run_typed, tmp, i, _typed_request(image, batch), strip))
-                modules = image.serialize_closure(batch, source_info=False)
-                jobs.append(pool.submit(_run_python, tmp, i, modules, batch))
-            results = [job.result() for job in jobs]
-        for index, result in enumerate(results):
+                request = _typed_request(image, batch)
+                jobs.append((True, pool.submit(_run_typed, tmp, i, request, strip)))
+                if modules:
+                    data = image.serialize_closure(batch, source_info=False)
+                    jobs.append((False, pool.submit(_run_python, tmp, i, data, batch)))
+            results = [(typed, job.result()) for typed, job in jobs]
+        for typed, result in results:
             if result.returncode != 0:
-                if index % 2 == 0:  # a typed-stub job: its error names generator and file
+                if typed:  # its error names the generator and the file already
                     raise ProtokitError(result.stderr)
                 raise _protoc_error(result.stderr, image, result.returncode)
             files.update(result.files)
@@ -236,4 +240,5 @@ def run_protoc_batches(
             gencode = gencode_of(files[name])
             if gencode:
                 break
-    return ProtocOutput(dict(sorted(files.items())), gencode, len(batches), frozenset(parsed))
+    runs = len(batches) if modules else 0
+    return ProtocOutput(dict(sorted(files.items())), gencode, runs, frozenset(parsed))
