@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from protokit.gen.render import (
     intact_outputs,
     render_stubs,
     stub_environment,
+    stub_targets,
     template_source,
 )
 from protokit.gen.servicers import missing_methods, skeleton_files
@@ -55,6 +57,7 @@ from protokit.gen.skeletons import (
     service_packages,
     several_orgs_note,
 )
+from protokit.gen.stubs import ProtocOutput, run_protoc_batches
 from protokit.tools.buf import module_paths
 from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
@@ -136,9 +139,11 @@ def _render(
     previous: Manifest | None,
     regenerate: frozenset[str] | None = None,
     known: Mapping[str, str] | None = None,
+    early: Future[ProtocOutput] | None = None,
 ) -> _Rendered:
     """``known``: file digests of the previous run, for a run that compiled only
-    ``regenerate`` again (every other file's descriptor is the previous run's)."""
+    ``regenerate`` again (every other file's descriptor is the previous run's). ``early``:
+    the batches of every file, already running (used if everything is rendered)."""
     env = stub_environment(ws)
     templates = {name: template_source(env, name) for name in STUB_TEMPLATES}
     facts = {"stubs_out": options.stubs, "distribution": ws.settings.stubs_distribution}
@@ -158,7 +163,9 @@ def _render(
         partial.inputs = inputs
         rendered = partial
     else:
-        files, gencode, runs, parsed = render_stubs(ws, image, model, env, options.stubs)
+        files, gencode, runs, parsed = render_stubs(
+            ws, image, model, env, options.stubs, pending=early
+        )
         rendered = _Rendered(files, gencode, runs, True, inputs, set(parsed))
         rendered.regenerated = tuple(f.name for f in model.files)
     rendered.digests = digests
@@ -392,9 +399,15 @@ def run_gen(
             sources = fingerprint.read_sources(ws, modules, options.facts())
     previous = read_manifest(ws.root, options.manifest)
     image, regenerate = _load(ws, image_path, image, changed)
-    model = build_model(image)
-    known = snapshot.digests if from_workspace and snapshot is not None else None
-    rendered = _render(ws, image, model, options, previous, regenerate, known)
+    with ThreadPoolExecutor(1) as pool:
+        early = None
+        if regenerate is None and (previous is None or options.force or bool(changed)):
+            # Everything will most likely be rendered: protoc and mypy-protobuf start now, on
+            # the other core, while the model and the digests are worked out here.
+            early = pool.submit(run_protoc_batches, image, stub_targets(image))
+        model = build_model(image)
+        known = snapshot.digests if from_workspace and snapshot is not None else None
+        rendered = _render(ws, image, model, options, previous, regenerate, known, early)
     _verify(rendered, model, options.stubs)
     plan = _plan(ws, rendered, options, previous)
     applied = _write(ws, plan, options, on_event) if options.writes else False

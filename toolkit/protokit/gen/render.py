@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import jinja2
 
@@ -19,7 +19,8 @@ from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile
 from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
 from protokit.gen.model import Model
-from protokit.gen.stubs import run_protoc_batches
+from protokit.gen.model_build import WELL_KNOWN_PREFIX
+from protokit.gen.stubs import ProtocOutput, run_protoc_batches
 from protokit.tools.toolchain import dist_version, gencode_version, parse_version
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "intact_outputs",
     "render_stubs",
     "stub_environment",
+    "stub_targets",
     "template_source",
 ]
 
@@ -74,15 +76,22 @@ def render_stubs(
     only: Collection[str] | None = None,
     modules: bool = True,
     gencode: str | None = None,
+    pending: Future[ProtocOutput] | None = None,
 ) -> tuple[list[OutputFile], str, int, frozenset[str]]:
     """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
     (``only``: the stubs of just these files, with the package files of all; ``modules=False``:
-    not their ``_pb2.py``, which the caller keeps, with the ``gencode`` version they carry)."""
+    not their ``_pb2.py``, which the caller keeps, with the ``gencode`` version they carry;
+    ``pending``: the batches of ``stub_targets(image)``, started by the caller before it built
+    the model)."""
     protos = [f for f in model.files if only is None or f.name in only]
+    names = [f.name for f in protos]
+    if pending is not None and (only is not None or not modules or names != stub_targets(image)):
+        pending = None  # not these files' batches: this run starts its own
     with ThreadPoolExecutor(1) as pool:
         # protoc's batches run (in their own processes) while protokit renders and parses its
         # own gRPC modules here.
-        pending = pool.submit(run_protoc_batches, image, [f.name for f in protos], modules=modules)
+        if pending is None:
+            pending = pool.submit(run_protoc_batches, image, names, modules=modules)
         grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
         own: dict[str, bytes] = {}
         for proto in protos:
@@ -132,6 +141,12 @@ def render_stubs(
     )
     parsed = frozenset(f"{stubs_out}/{rel}" for rel in protoc.parsed | own_parsed)
     return files, gencode, protoc.runs, parsed
+
+
+def stub_targets(image: Image) -> list[str]:
+    """The files a full run generates stubs for: the model's files (the image's targets but
+    copies of well-known types, which the runtime has), by name."""
+    return sorted(t for t in image.targets if not t.startswith(WELL_KNOWN_PREFIX))
 
 
 def _parses(data: bytes, name: str) -> bool:
