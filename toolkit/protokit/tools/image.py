@@ -44,15 +44,18 @@ HALVES_FROM = 400
 WELL_KNOWN = "google/protobuf/"
 
 
-def build_image(ws: Workspace) -> Image:
+def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
     """Compile the workspace with buf, keeping source info (comments and spans).
 
     The compiled image is kept in a cache (one entry per workspace), keyed by buf's version,
     its configuration and every ``.proto`` file of the workspace's modules: unchanged sources
-    are not compiled again (a googleapis-sized tree takes buf seconds).
+    are not compiled again (a googleapis-sized tree takes buf seconds). ``protoc_ok``: a cached
+    image ``compile_image`` made with protoc will do (the same descriptors for the module's
+    files; not for commands that ship or freeze the image's bytes).
     """
     key = _key_or_none(ws)
-    cached = _cached_image(ws, key, (BUF,)) if key is not None else None
+    accepted = (BUF, PROTOC) if protoc_ok else (BUF,)
+    cached = _cached_image(ws, key, accepted) if key is not None else None
     if cached is not None:
         return cached
     with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
