@@ -61,14 +61,19 @@ class ProtocOutput:
     parsed: frozenset[str] = frozenset()  # outputs already parsed as valid Python
 
 
+def _killed(tool: str, returncode: int, files: int) -> str:
+    """What to say of ``tool`` stopped by a signal (the kernel's OOM killer sends SIGKILL)."""
+    name = signal.Signals(-returncode).name if -returncode in _SIGNALS else str(-returncode)
+    hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
+    return (
+        f"{tool} was killed by {name}{hint} while generating a batch of {files} files; "
+        "nothing was written"
+    )
+
+
 def _protoc_error(stderr: str, image: Image, returncode: int = 1) -> ProtokitError:
-    if returncode < 0:  # a signal: the kernel's OOM killer sends SIGKILL
-        name = signal.Signals(-returncode).name if -returncode in _SIGNALS else str(-returncode)
-        hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
-        return ProtokitError(
-            f"protoc was killed by {name}{hint} while generating a batch of "
-            f"{len(image.targets)} files; nothing was written"
-        )
+    if returncode < 0:
+        return ProtokitError(_killed("protoc", returncode, len(image.targets)))
     for raw in stderr.splitlines():
         plugin = _PLUGIN_FAILURE.match(raw.strip())
         if plugin:  # a generator failed: its own words, not a warning about some file
@@ -163,8 +168,8 @@ TYPED_PARAMETER = "quiet"
 """mypy-protobuf's options: none but quiet (the generator's defaults are the stubs' shape)."""
 
 
-def _run_typed(folder: str, index: int, request: bytes, strip: bool) -> _BatchResult:
-    """mypy-protobuf's typed stubs for one batch (``request``: a serialized
+def _run_typed(folder: str, index: int, request: bytes, strip: bool, files: int) -> _BatchResult:
+    """mypy-protobuf's typed stubs for one batch of ``files`` files (``request``: a serialized
     ``CodeGeneratorRequest``), from a worker process."""
     base = Path(folder)
     request_path, response_path = base / f"request-{index}.binpb", base / f"response-{index}.binpb"
@@ -172,6 +177,8 @@ def _run_typed(folder: str, index: int, request: bytes, strip: bool) -> _BatchRe
     argv = [sys.executable, "-m", "protokit.gen.mypy_plugin", str(request_path), str(response_path)]
     proc = run_tool("mypy-protobuf", [*argv, *(["--strip"] if strip else [])], cwd=base)
     stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode < 0:
+        return _BatchResult(1, _killed("mypy-protobuf", proc.returncode, files), {}, frozenset())
     if proc.returncode != 0 or not response_path.is_file():
         lines = [line for line in stderr.splitlines() if line.strip()]
         detail = lines[-1].strip() if lines else f"exit {proc.returncode}"
@@ -184,8 +191,8 @@ def _run_typed(folder: str, index: int, request: bytes, strip: bool) -> _BatchRe
         return _BatchResult(1, f"mypy-protobuf wrote no response: {shown!r}", {}, frozenset())
     if response.error:
         return _BatchResult(1, response.error, {}, frozenset())
-    files = {item.name: item.content.encode("utf-8") for item in response.file}
-    return _BatchResult(0, stderr, files, frozenset(files))  # parsed where it mattered
+    stubs = {item.name: item.content.encode("utf-8") for item in response.file}
+    return _BatchResult(0, stderr, stubs, frozenset(stubs))  # parsed where it mattered
 
 
 def _typed_request(image: Image, batch: list[str]) -> bytes:
@@ -226,7 +233,7 @@ def run_protoc_batches(
             jobs = []  # (typed?, job)
             for i, batch in enumerate(batches):  # the longer job of each batch first
                 request = _typed_request(image, batch)
-                jobs.append((True, pool.submit(_run_typed, tmp, i, request, strip)))
+                jobs.append((True, pool.submit(_run_typed, tmp, i, request, strip, len(batch))))
                 if modules:
                     data = image.serialize_closure(batch, source_info=False)
                     jobs.append((False, pool.submit(_run_python, tmp, i, data, batch)))
