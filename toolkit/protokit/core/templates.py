@@ -122,6 +122,23 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     )
 
 
+def builtin_twin(env: jinja2.Environment) -> jinja2.Environment:
+    """``env`` for protokit's own templates only, outside the sandbox: they are protokit's code,
+    not the repository's, so the sandbox's check of every attribute buys nothing there (and
+    costs seconds on a big tree). Same options and filters; use it only for a template
+    ``is_builtin`` says ``env`` would render from the built-ins."""
+    twin = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_builtin_root())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    twin.filters.update(env.filters)
+    return twin
+
+
 def _where(exc: BaseException, name: str) -> tuple[str, int | None]:
     """The innermost template frame of ``exc``'s traceback: (file, line), else (name, None)."""
     found: tuple[str, int | None] = (name, None)

@@ -14,7 +14,7 @@ from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comment
 from protokit.core.errors import ProtokitError
 from protokit.core.manifest import Manifest, sha256
 from protokit.core.paths import read_regular
-from protokit.core.templates import environment, is_builtin, render
+from protokit.core.templates import builtin_twin, environment, is_builtin, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile
 from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
@@ -93,14 +93,15 @@ def render_stubs(
         if pending is None:
             pending = pool.submit(run_protoc_batches, image, names, modules=modules)
         grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
+        builtin = is_builtin(env, GRPC_TEMPLATE)
+        grpc_env = builtin_twin(env) if builtin else env
         own: dict[str, bytes] = {}
         for proto in protos:
             if proto.services:
-                text = render(env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
+                text = render(grpc_env, GRPC_TEMPLATE, file=proto, grpc_version=grpc_version)
                 own[f"{proto.grpc_module_path}.py"] = text.encode("utf-8")
         # protokit's own template places checked names and escaped docstrings: what its shape
         # proves intact needs no parse. A repository's own template is parsed whatever it gives.
-        builtin = is_builtin(env, GRPC_TEMPLATE)
         descriptors = {f.name: f for f in image.files}
         own_parsed = {
             f"{proto.grpc_module_path}.py"
