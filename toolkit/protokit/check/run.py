@@ -65,7 +65,10 @@ def run_check(
     options = options or CheckOptions()
 
     def generated(image: Future[Image]) -> list[Finding]:
-        found = gen_staleness(ws, image.result())
+        # Not handed the image: like `gen --check`, gen then stops early when nothing changed
+        # since its last run, and otherwise finds the image this run built in the cache.
+        image.result()
+        found = gen_staleness(ws)
         log("generated code checked (gen --check)")
         return found
 
