@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from protokit.check.lint import run_format_check, run_lint
@@ -64,22 +64,30 @@ def run_check(
 
     options = options or CheckOptions()
 
-    def generated_and_evolution() -> list[Finding]:
-        image = build_image(ws)  # once, for generation and every evolution check
-        found = gen_staleness(ws, image)
+    def generated(image: Future[Image]) -> list[Finding]:
+        # Not handed the image: like `gen --check`, gen then stops early when nothing changed
+        # since its last run, and otherwise finds the image this run built in the cache.
+        image.result()
+        found = gen_staleness(ws)
         log("generated code checked (gen --check)")
-        found.extend(run_evolution_checks(ws, options.against, options.all_releases, log, image))
-        found.extend(conversation_staleness(ws, image))
         return found
 
-    # buf format and buf lint run while the image is built and checked; findings keep this order.
-    with ThreadPoolExecutor(3) as pool:
+    def evolution(image: Future[Image]) -> list[Finding]:
+        found = run_evolution_checks(ws, options.against, options.all_releases, log, image.result())
+        return found + conversation_staleness(ws, image.result())
+
+    # Every check runs side by side, on one image built once; evolution starts `buf breaking`
+    # (the longest buf run) as soon as the image is there, while gen --check runs beside it.
+    # Results (and errors) are taken in this order, so findings keep it.
+    with ThreadPoolExecutor(5) as pool:
         formatted = pool.submit(run_format_check, ws)
         linted = pool.submit(run_lint, ws)
-        rest = pool.submit(generated_and_evolution)
+        image = pool.submit(build_image, ws)
+        evolved = pool.submit(evolution, image)
+        gen_found = pool.submit(generated, image)
         findings = [*formatted.result(), *linted.result()]
         log("format and lint checked (buf format, buf lint)")
-        return findings + rest.result()
+        return findings + gen_found.result() + evolved.result()
 
 
 def conversation_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:

@@ -89,12 +89,14 @@ def conversation_findings(
 ) -> list[Finding]:
     """Every conversation of the repository (and ``frozen``: releases' conversation folders as
     (version, folder) pairs) must parse under the current schema."""
-    schema = DynamicSchema(image)
-    sources = SourceMap(image)
     files = conversation_files(ws.root, conversations_root(ws))
     for _version, folder in frozen:
         files.extend(conversation_files(ws.root, folder))
     findings: list[Finding] = []
+    if not files:
+        return findings  # nothing to read: a big tree's schema and source map are not built
+    schema = DynamicSchema(image)
+    sources = SourceMap(image)
     for rel in files:
         try:
             read_conversation(ws.root, rel, schema)

@@ -27,9 +27,9 @@ from protokit.dist.wheel import download_spec, is_wheel_baseline, wheel_image
 from protokit.evolution.release import (
     IMAGE_FILE,
     Release,
+    ReleaseReader,
     latest_release,
     list_releases,
-    load_release,
     releases_root,
 )
 from protokit.tools.git import message, output, run_git
@@ -50,8 +50,14 @@ class Baseline:
 
 
 @contextmanager
-def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> Iterator[Baseline]:
-    """Resolve ``against`` to a baseline; temporary files live until the block ends."""
+def open_baseline(
+    ws: Workspace,
+    against: str,
+    current: Image | None = None,
+    releases: ReleaseReader | None = None,
+) -> Iterator[Baseline]:
+    """Resolve ``against`` to a baseline; temporary files live until the block ends.
+    ``releases``: where a release baseline is read (shared with the run's other checks)."""
     if not against.strip():
         raise UsageError("--against is empty; pass a release, an image file or a git ref")
     if len(against) > MAX_REF_LENGTH or any(ord(c) < 32 for c in against):
@@ -61,7 +67,7 @@ def open_baseline(ws: Workspace, against: str, current: Image | None = None) -> 
             "holding control characters)"
         )
     if against in list_releases(ws):
-        release = load_release(ws, against)
+        release = (releases or ReleaseReader(ws)).load(against)
         baseline = Baseline(
             f"release {against}",
             release.image,

@@ -26,6 +26,7 @@ from protokit.evolution.compat import Compat, Snapshot
 from protokit.evolution.compattests import check_compat_tests, write_compat_tests
 from protokit.evolution.config import BreakingConfig, breaking_config
 from protokit.evolution.release import (
+    ReleaseReader,
     Version,
     freeze_release,
     latest_release,
@@ -57,16 +58,33 @@ def run_evolution_checks(
         return compats[0]
 
     accepted = load_accepted(ws)
+    releases = ReleaseReader(ws)  # each release read and verified once
     unstable = ws.settings.unstable_packages
     findings: list[Finding] = unstable_imports(image, unstable)
     images = [image]  # every image, for the files of unstable packages (deleted ones too)
     changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
     latest = latest_release(ws)
+    versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
+
+    def releases_and_tests() -> list[Finding]:
+        """Fixtures of the frozen releases, and the generated tests' freshness."""
+        found: list[Finding] = []
+        for version in versions:
+            release = releases.load(version)
+            images.append(release.image)
+            log(f"fixture compatibility with release {version}")
+            changed = changed_targets(release.image, image)
+            found.extend(compat().check(Snapshot.of_release(release, changed), json_too))
+        log("compatibility tests up to date")
+        found.extend(check_compat_tests(ws, releases))
+        return found
+
+    later: list[Finding] | Exception | None = None
     base = against if against is not None else default_against(ws)
     if base is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
-        with open_baseline(ws, base, image) as baseline, ThreadPoolExecutor(1) as pool:
+        with open_baseline(ws, base, image, releases) as baseline, ThreadPoolExecutor(1) as pool:
             images.append(baseline.image)
             log(f"breaking changes against {baseline.label} ({config.category.value} category)")
             # buf breaking runs while the fixtures are checked
@@ -76,8 +94,12 @@ def run_evolution_checks(
                 log(f"fixture compatibility with {baseline.label}")
                 # Only messages whose schema (or a schema they use) changed can read differently.
                 changed = changed_targets(baseline.image, image)
-                pruned = replace(baseline.image, targets=tuple(sorted(changed)))
-                compat_found = compat().check(Snapshot.of_image(baseline.label, pruned), json_too)
+                snapshot = Snapshot.of_image(baseline.label, baseline.image, changed)
+                compat_found = compat().check(snapshot, json_too)
+            try:  # while buf breaking runs; an error is raised after buf's own, as before
+                later = releases_and_tests()
+            except Exception as exc:
+                later = exc
             found = breaking.result()
             # A PR base (a git ref or an image): pending breaks and the next version are named.
             pr_base = latest is not None and baseline.release is None
@@ -86,19 +108,15 @@ def run_evolution_checks(
                 found = _with_fixes(found, api)
                 changes.extend(api.changes)
                 if latest is not None and (accepted or pr_base):
-                    since = _since_release(ws, image, api, latest, config)
+                    since = _since_release(ws, image, api, latest, config, releases)
                     changes.extend(since.since_release or ())
                     if pr_base:
                         findings.extend(_pending_and_next(accept_changes(since, accepted)))
             findings.extend([*found, *compat_found])
-    versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
-    for version in versions:
-        release = load_release(ws, version)
-        images.append(release.image)
-        log(f"fixture compatibility with release {version}")
-        findings.extend(compat().check(Snapshot.of_release(release), json_too))
-    log("compatibility tests up to date")
-    findings.extend(check_compat_tests(ws))
+    later = releases_and_tests() if later is None else later
+    if isinstance(later, Exception):
+        raise later
+    findings.extend(later)
     findings = drop_unstable(
         findings, unstable_paths(images, unstable), (BREAKING_SOURCE, COMPAT_SOURCE)
     )
@@ -111,13 +129,18 @@ NEXT_VERSION_RULE = "NEXT_VERSION"
 
 
 def _since_release(
-    ws: Workspace, image: Image, api: ApiDiff, latest: str, config: BreakingConfig
+    ws: Workspace,
+    image: Image,
+    api: ApiDiff,
+    latest: str,
+    config: BreakingConfig,
+    releases: ReleaseReader,
 ) -> ApiDiff:
     """``api`` (against the PR base) with the changes since the latest release beside it."""
     if api.against == f"release {latest}":
         return replace(api, since_release=api.changes)
     since = diff_images(
-        load_release(ws, latest).image,
+        releases.load(latest).image,
         image,
         f"release {latest}",
         latest,

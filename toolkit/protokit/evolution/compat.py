@@ -16,13 +16,15 @@ These do not consult buf: a changed field type is caught from the payloads alone
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from google.protobuf import descriptor_pb2, json_format
 from google.protobuf.descriptor import FieldDescriptor
 
-from protokit.core.descriptors import Image
+from protokit.core.descriptors import Image, walk_messages
 from protokit.core.findings import Finding, dedupe
 from protokit.core.sourcemap import SourceMap
 from protokit.evolution.fixtures import (
@@ -31,6 +33,7 @@ from protokit.evolution.fixtures import (
     DynamicSchema,
     Fixture,
     make_fixtures,
+    message_fixtures,
 )
 from protokit.evolution.payloads import (
     diff_trees,
@@ -58,20 +61,45 @@ _WIRE_NAMES = {0: "varint", 1: "64-bit", 2: "length-delimited", 3: "group", 4: "
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A baseline schema and its payloads: a frozen release, or fixtures made from a git ref."""
+    """A baseline schema and its payloads: a frozen release, or fixtures made from a git ref.
+
+    ``same_schema`` names baseline messages declared exactly as in the current schema (their
+    file, and every file it imports, unchanged): a payload the current schema writes reads the
+    same in the baseline, so ``Compat.forward`` makes and reads none for them."""
 
     label: str
     image: Image
     fixtures: tuple[Fixture, ...]
     folder: str | None = None
+    same_schema: frozenset[str] = frozenset()
 
     @classmethod
-    def of_release(cls, release: Release) -> Snapshot:
-        return cls(f"release {release.version}", release.image, release.fixtures, release.folder)
+    def of_release(cls, release: Release, changed: Collection[str] | None = None) -> Snapshot:
+        """A frozen release with its stored payloads; ``changed`` as for ``of_image``, here
+        only sparing ``forward`` (the stored payloads are all read back, as they are on disk)."""
+        return cls(
+            f"release {release.version}",
+            release.image,
+            release.fixtures,
+            release.folder,
+            _same_schema(release.image, changed),
+        )
 
     @classmethod
-    def of_image(cls, label: str, image: Image) -> Snapshot:
-        return cls(label, image, tuple(make_fixtures(image)))
+    def of_image(cls, label: str, image: Image, changed: Collection[str] | None = None) -> Snapshot:
+        """Payloads made from ``image``. ``changed``: its targets whose schema differs from the
+        current one (``changed_targets``, importers included); only their messages can read
+        differently, so only they get payloads and the rest are ``same_schema``."""
+        if changed is None:
+            return cls(label, image, tuple(make_fixtures(image)))
+        pruned = replace(image, targets=tuple(sorted(changed)))
+        same = _same_schema(image, changed)
+        return cls(label, pruned, tuple(make_fixtures(pruned)), same_schema=same)
+
+    @cached_property
+    def schema(self) -> DynamicSchema:
+        """The baseline's message classes, built once for every check against it."""
+        return DynamicSchema(self.image)
 
     def where(self, fixture: Fixture, suffix: str = BINARY_SUFFIX) -> str:
         if self.folder is None:
@@ -80,6 +108,18 @@ class Snapshot:
 
     def messages(self) -> list[str]:
         return sorted({f.message for f in self.fixtures})
+
+
+def _same_schema(image: Image, changed: Collection[str] | None) -> frozenset[str]:
+    """The messages of ``image``'s targets outside ``changed``."""
+    if changed is None:
+        return frozenset()
+    return frozenset(
+        at.full_name
+        for file in image.target_files()
+        if file.name not in changed
+        for at in walk_messages(file)
+    )
 
 
 @dataclass(frozen=True)
@@ -96,17 +136,28 @@ class Compat:
 
     current: Image
     schema: DynamicSchema = field(init=False)
-    sources: SourceMap = field(init=False)
-    _fixtures: tuple[Fixture, ...] | None = field(init=False, default=None)
+    _fixtures: dict[str, list[Fixture]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.schema = DynamicSchema(self.current)
-        self.sources = SourceMap(self.current)
 
-    def current_fixtures(self) -> tuple[Fixture, ...]:
-        if self._fixtures is None:
-            self._fixtures = tuple(make_fixtures(self.current))
-        return self._fixtures
+    @cached_property
+    def sources(self) -> SourceMap:
+        """Where the current schema declares each element: built when a finding needs a place."""
+        return SourceMap(self.current)
+
+    @cached_property
+    def _messages(self) -> dict[str, None]:
+        """The current schema's own messages, sorted: the ones it writes payloads for."""
+        return dict.fromkeys(self.schema.messages())
+
+    def _current_fixtures(self, name: str) -> list[Fixture]:
+        """The payloads the current schema writes for one message, made on first use (a big
+        tree's unchanged messages are never made)."""
+        found = self._fixtures.get(name)
+        if found is None:
+            found = self._fixtures[name] = message_fixtures(self.schema, name)
+        return found
 
     def check(self, old: Snapshot, json_too: bool = True) -> list[Finding]:
         """Every check against one baseline; ``json_too`` False for the WIRE category, where
@@ -115,7 +166,7 @@ class Compat:
 
     def backward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The current schema reads the baseline's binary payloads."""
-        writer = DynamicSchema(old.image)
+        writer = old.schema
         findings: list[Finding] = []
         for fixture in old.fixtures:
             if only is not None and fixture.message != only:
@@ -131,21 +182,21 @@ class Compat:
 
     def forward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline schema reads payloads the current schema writes."""
-        reader = DynamicSchema(old.image)
+        reader = old.schema
         findings: list[Finding] = []
-        for fixture in self.current_fixtures():
-            if only is not None and fixture.message != only:
-                continue
-            if not reader.has_message(fixture.message):
-                continue  # a message the baseline never had has no old readers
-            where = f"{fixture.stem}{BINARY_SUFFIX} (current schema)"
-            for problem in _read(fixture.binary, fixture.message, self.schema, reader, False):
-                findings.append(self._finding(problem, "forward", where))
+        names = self._messages if only is None else [n for n in [only] if n in self._messages]
+        for name in names:
+            if name in old.same_schema or not reader.has_message(name):
+                continue  # read the same either way, or a message the baseline never had
+            for fixture in self._current_fixtures(name):
+                where = f"{fixture.stem}{BINARY_SUFFIX} (current schema)"
+                for problem in _read(fixture.binary, name, self.schema, reader, False):
+                    findings.append(self._finding(problem, "forward", where))
         return dedupe(findings)
 
     def json(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline's JSON payloads parse into the values its binary payloads hold."""
-        writer = DynamicSchema(old.image)
+        writer = old.schema
         findings: list[Finding] = []
         for fixture in old.fixtures:
             if only is not None and fixture.message != only:

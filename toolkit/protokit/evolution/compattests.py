@@ -23,7 +23,7 @@ from protokit.core.templates import render as render_template
 from protokit.core.workspace import Settings, Workspace, open_workspace
 from protokit.core.writer import Action, OutputFile, apply, clear_plan_leftovers, plan_outputs
 from protokit.evolution.compat import Compat, Snapshot
-from protokit.evolution.release import list_releases, load_release, releases_root
+from protokit.evolution.release import ReleaseReader, list_releases, load_release, releases_root
 from protokit.tools.image import build_image
 
 TEMPLATE = "compat/test_compat_releases.py.j2"
@@ -78,12 +78,13 @@ class _Case:
     message: str
 
 
-def render_compat_tests(ws: Workspace) -> str:
+def render_compat_tests(ws: Workspace, releases: ReleaseReader | None = None) -> str:
     """The test module's text for the releases frozen in ``ws``."""
     target = Path(ws.settings.compat_tests)
     cases: list[_Case] = []
+    releases = releases or ReleaseReader(ws)
     for version in list_releases(ws):
-        release = load_release(ws, version)
+        release = releases.load(version)
         for message in sorted({f.message for f in release.fixtures}):
             cases.append(_Case(json.dumps(version), json.dumps(message)))
     source = releases_root(ws).relative_to(ws.root).as_posix()
@@ -136,12 +137,12 @@ def _on_disk(ws: Workspace) -> bytes | None:
         return None
 
 
-def check_compat_tests(ws: Workspace) -> list[Finding]:
+def check_compat_tests(ws: Workspace, releases: ReleaseReader | None = None) -> list[Finding]:
     """A finding when the committed module differs from what the releases render."""
     path = ws.path(ws.settings.compat_tests)
     if not list_releases(ws) and not path.exists():
         return []
-    text = render_compat_tests(ws)
+    text = render_compat_tests(ws, releases)
     if _on_disk(ws) == text.encode("utf-8"):
         return []
     what = "is out of date" if path.exists() else "is missing"

@@ -111,6 +111,8 @@ class DynamicSchema:
 
 def make_fixtures(image: Image) -> list[Fixture]:
     """Every case of every message of ``image``, sorted by message then case."""
+    if not image.targets:
+        return []  # no messages of its own: no descriptor pool to build
     schema = DynamicSchema(image)
     fixtures: list[Fixture] = []
     for name in schema.messages():

@@ -268,6 +268,21 @@ def load_release(ws: Workspace, version: str) -> Release:
     return Release(version=version, folder=rel, image=image, fixtures=tuple(fixtures))
 
 
+class ReleaseReader:
+    """Frozen releases read and verified once per run: one that needs a release several times
+    (as the baseline, for fixture checks, for the compat test module) reads its files once."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._read: dict[str, Release] = {}
+
+    def load(self, version: str) -> Release:
+        found = self._read.get(version)
+        if found is None:
+            found = self._read[version] = load_release(self.ws, version)
+        return found
+
+
 def _rel(ws: Workspace, path: Path) -> str:
     try:
         return path.relative_to(ws.root).as_posix()
