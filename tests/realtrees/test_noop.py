@@ -73,3 +73,22 @@ def test_a_damaged_output_is_repaired_on_the_next_run(tmp_path: Path, recorded_b
     result = run_gen(open_workspace(root))
     assert result.applied
     assert target.read_bytes() == good
+
+
+def test_a_saved_snapshot_reads_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from protokit.gen import fingerprint
+
+    monkeypatch.setenv("PROTOKIT_CACHE_DIR", str(tmp_path / "cache"))
+    root = workspace(tmp_path / "ws", FILES)
+    ws = open_workspace(root)
+    snapshot = fingerprint.Snapshot(
+        fingerprint.Sources("facts", {"protos/a.proto": [1, 2]}),
+        "folders",
+        ["protos"],
+        {"gen/python/a_pb2.py": [3, 4]},
+        "6.33.0",
+        ["a warning"],
+        {"a.proto": "digest"},
+    )
+    fingerprint.save_snapshot(ws, "gen/python", snapshot)
+    assert fingerprint.load_snapshot(ws, "gen/python") == snapshot

@@ -374,9 +374,9 @@ def apply(plan: Plan, *, on_event: Event | None = None) -> None:
 
 def clear_plan_leftovers(plan: Plan) -> None:
     """Remove killed runs' temp files beside every path of ``plan`` (done by ``apply`` too)."""
-    folders = {(plan.root / c.path).parent for c in plan.changes}
+    names = {posixpath.dirname(c.path) for c in plan.changes}  # strings: thousands of paths
     if plan.manifest_path is not None:
-        folders.add((plan.root / plan.manifest_path).parent)
-    for folder in sorted(folders):
+        names.add(posixpath.dirname(plan.manifest_path))
+    for folder in sorted(plan.root / name for name in names):
         if folder.is_dir() and not folder.is_symlink():
             _remove_temps(sorted(folder.glob(f".*{TEMP_SUFFIX}")))

@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from protokit import __version__
@@ -188,9 +188,10 @@ class Snapshot:
     digests: dict[str, str] = field(default_factory=dict)  # file_digests of the run's image
 
     def outputs_intact(self, root: Path) -> bool:
+        base = str(root)
         for rel, (size, mtime) in self.outputs.items():
             try:
-                info = os.stat(root / rel)
+                info = os.stat(os.path.join(base, rel))
             except OSError:
                 return False
             if info.st_size != size or info.st_mtime_ns != mtime:
@@ -224,9 +225,10 @@ def load_snapshot(ws: Workspace, stubs_out: str) -> Snapshot | None:
 
 def stat_outputs(root: Path, paths: Iterable[str]) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
+    base = str(root)
     for rel in paths:
         try:
-            info = os.stat(root / rel)
+            info = os.stat(os.path.join(base, rel))
         except OSError:
             continue
         found[rel] = [info.st_size, info.st_mtime_ns]
@@ -238,7 +240,16 @@ def save_snapshot(ws: Workspace, stubs_out: str, snapshot: Snapshot) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(asdict(snapshot)), encoding="utf-8")
+        data = {  # not dataclasses.asdict: it deep-copies tens of thousands of entries
+            "sources": {"facts": snapshot.sources.facts, "protos": snapshot.sources.protos},
+            "folders": snapshot.folders,
+            "modules": snapshot.modules,
+            "outputs": snapshot.outputs,
+            "gencode": snapshot.gencode,
+            "warnings": snapshot.warnings,
+            "digests": snapshot.digests,
+        }
+        temp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(temp, path)
     except OSError:
         return  # an unwritable cache costs speed, never correctness
