@@ -17,11 +17,27 @@ from protokit.tools import image as image_module
 from protokit.tools.image import build_image, compile_image
 
 
-def _compiler(ws_root: Path) -> str:
-    (meta,) = (cache_dir() / "images").glob("*.json")
-    data = json.loads(meta.read_text())
-    assert data["root"] == str(ws_root.resolve())
-    return str(data["compiler"])
+def _compilers(ws_root: Path) -> set[str]:
+    found = set()
+    for meta in (cache_dir() / "images").glob("*.json"):
+        data = json.loads(meta.read_text())
+        assert data["root"] == str(ws_root.resolve())
+        found.add(str(data["compiler"]))
+    return found
+
+
+def _semantic(image: object) -> dict[str, bytes]:
+    from google.protobuf import descriptor_pb2
+
+    assert hasattr(image, "files")
+    out = {}
+    for proto in image.files:
+        copy = descriptor_pb2.FileDescriptorProto()
+        copy.CopyFrom(proto)
+        copy.ClearField("source_code_info")
+        copy.DiscardUnknownFields()  # buf's image extension; options the pool does not know
+        out[proto.name] = copy.SerializeToString(deterministic=True)
+    return out
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -39,13 +55,16 @@ def test_protoc_compiles_a_local_tree_to_what_buf_compiles(
     shutil.copytree(synthetic_ws, root)
     ws = open_workspace(root)
     by_protoc = compile_image(ws)
-    assert _compiler(root) == "protoc"
-    by_buf = build_image(ws)  # a buf command does not take protoc's entry
-    assert _compiler(root) == "buf"
+    assert _compilers(root) == {"protoc"}
+    by_buf = build_image(ws)  # a buf command compiles with buf, beside gen's entry
+    assert _compilers(root) == {"protoc", "buf"}
     assert by_protoc.targets == by_buf.targets
     assert by_protoc.disk_paths == by_buf.disk_paths
-    assert file_digests(by_protoc) == file_digests(by_buf)
-    assert compile_image(ws) is not None and _compiler(root) == "buf"  # gen takes either
+    semantic_protoc, semantic_buf = _semantic(by_protoc), _semantic(by_buf)
+    assert {n: d for n, d in semantic_protoc.items() if not n.startswith("google/protobuf/")} == {
+        n: d for n, d in semantic_buf.items() if not n.startswith("google/protobuf/")
+    }
+    assert file_digests(compile_image(ws)) == file_digests(by_protoc)  # gen keeps protoc's
 
 
 def test_gen_writes_the_same_bytes_whichever_compiler_made_the_image(
@@ -57,8 +76,13 @@ def test_gen_writes_the_same_bytes_whichever_compiler_made_the_image(
     run_gen(open_workspace(with_protoc))
     monkeypatch.setattr(image_module, "_protoc_compile", lambda *args, **kwargs: None)
     run_gen(open_workspace(with_buf))
-    assert _tree(with_protoc / "gen") == _tree(with_buf / "gen")  # manifest included
-    assert _tree(with_protoc / "gen")
+    made, other = _tree(with_protoc / "gen"), _tree(with_buf / "gen")
+    manifest = "python/.protokit-manifest.json"
+    assert {k: v for k, v in made.items() if k != manifest} == {
+        k: v for k, v in other.items() if k != manifest
+    }
+    listed = json.loads(made[manifest])["files"]
+    assert listed == json.loads(other[manifest])["files"] and listed
 
 
 def test_an_unresolved_import_is_reported_where_buf_finds_it(tmp_path: Path) -> None:
@@ -89,3 +113,26 @@ def test_a_comment_change_updates_the_cached_image_to_what_a_full_compile_gives(
     assert data == cached.serialize()  # the spliced bytes are the image's own serialization
     shutil.rmtree(cache_dir() / "images")
     assert file_digests(cached) == file_digests(compile_image(open_workspace(root)))
+
+
+def test_an_option_change_renders_the_module_again(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    (root / "protos" / "o" / "v1").mkdir(parents=True)
+    (root / "protos" / "a" / "v1").mkdir(parents=True)
+    (root / "buf.yaml").write_text("version: v2\nmodules:\n  - path: protos\n")
+    (root / "protos" / "o" / "v1" / "opts.proto").write_text(
+        'syntax = "proto3";\npackage o.v1;\nimport "google/protobuf/descriptor.proto";\n'
+        "extend google.protobuf.MessageOptions {\n  string label = 50001;\n}\n"
+    )
+    contract = root / "protos" / "a" / "v1" / "a.proto"
+    contract.write_text(
+        'syntax = "proto3";\npackage a.v1;\nimport "o/v1/opts.proto";\n'
+        'message A {\n  option (o.v1.label) = "one";\n  string id = 1;\n}\n'
+    )
+    run_gen(open_workspace(root))
+    module = root / "gen" / "python" / "a" / "v1" / "a_pb2.py"
+    before = module.read_bytes()
+    assert b"one" in before
+    contract.write_text(contract.read_text().replace('"one"', '"two"'))
+    run_gen(open_workspace(root))
+    assert b"two" in module.read_bytes()

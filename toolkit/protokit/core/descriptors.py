@@ -142,11 +142,12 @@ def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
 
 
 def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """What each file's descriptor says (name → digest), the same whichever compiler made it:
-    the descriptor without source info or unknown fields, and its comments by source path (not
-    spans, which compilers record differently for options). Imported well-known types count
-    by name only: each compiler bundles its own copy, chosen by its version. ``known``:
-    digests of files the caller knows to be unchanged since they were computed."""
+    """What each file's descriptor says (name → digest): the descriptor without source info,
+    options included (they are compiled into the ``_pb2.py``), and its comments by source path
+    (not spans: a change that only moves lines renders nothing again). Imported well-known
+    types count by name only: they come with the compiler, whose version is an input of its
+    own. ``known``: digests of files the caller knows to be unchanged since they were
+    computed."""
     own = set(image.targets)
     digests: dict[str, str] = {}
     for proto in image.files:
@@ -155,9 +156,7 @@ def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[s
             continue
         digest = hashlib.sha256(proto.name.encode() + b"\0")
         if not proto.name.startswith("google/protobuf/") or proto.name in own:
-            copy = _stripped(proto)
-            copy.DiscardUnknownFields()
-            digest.update(copy.SerializeToString(deterministic=True))
+            digest.update(_stripped(proto).SerializeToString(deterministic=True))
             comments = sorted(
                 (
                     list(loc.path),

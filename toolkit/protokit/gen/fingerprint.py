@@ -3,8 +3,8 @@
 Two fingerprints:
 
 - ``inputs_digest``: the content of everything that shapes the generated stubs (what the compiled
-  descriptors say, whichever compiler made them; the generator versions, protokit's own
-  generator code, the templates and the options). It is recorded in the manifest: same digest
+  descriptors say, comments by path rather than by span; the generator versions, protokit's
+  own generator code, the templates and the options). It is recorded in the manifest: same digest
   and intact outputs, nothing to render.
 - ``Snapshot``: the stats (path, size, mtime) of every file a run reads — the ``.proto``
   files, buf's and protokit's configuration, templates, the servicer folders, the generator

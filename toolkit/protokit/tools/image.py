@@ -8,8 +8,9 @@ which gives the same descriptors as ``buf build`` for the module's files in well
 buf's CPU time. Anything else (dependencies from buf.lock, a file protoc rejects) is compiled
 by buf, whose message is the one the user sees.
 
-Cache entries record their compiler. Commands that ship or freeze an image (``build``,
-``release``) take only buf's; ``gen`` takes either.
+The cache keeps one entry per workspace and compiler. ``gen`` uses the protoc-made one when
+protoc can compile the tree (so its output, manifest included, never depends on which other
+command ran before it), buf's otherwise; every other command uses buf's.
 """
 
 from __future__ import annotations
@@ -44,18 +45,15 @@ HALVES_FROM = 400
 WELL_KNOWN = "google/protobuf/"
 
 
-def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
+def build_image(ws: Workspace) -> Image:
     """Compile the workspace with buf, keeping source info (comments and spans).
 
     The compiled image is kept in a cache (one entry per workspace), keyed by buf's version,
     its configuration and every ``.proto`` file of the workspace's modules: unchanged sources
-    are not compiled again (a googleapis-sized tree takes buf seconds). ``protoc_ok``: a cached
-    image ``compile_image`` made with protoc will do (the same descriptors for the module's
-    files; not for commands that ship or freeze the image's bytes).
+    are not compiled again (a googleapis-sized tree takes buf seconds).
     """
     key = _key_or_none(ws)
-    accepted = (BUF, PROTOC) if protoc_ok else (BUF,)
-    cached = _cached_image(ws, key, accepted) if key is not None else None
+    cached = _cached_image(ws, key, (BUF,)) if key is not None else None
     if cached is not None:
         return cached
     with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
@@ -69,7 +67,7 @@ def compile_image(ws: Workspace) -> Image:
     """The workspace compiled for code generation: by protoc when buf's modules allow it (see
     the module's docstring), else by buf; cached like ``build_image``."""
     key = _key_or_none(ws)
-    cached = _cached_image(ws, key, (BUF, PROTOC)) if key is not None else None
+    cached = _cached_image(ws, key, (PROTOC,)) if key is not None else None
     if cached is not None:
         return cached
     try:
@@ -81,7 +79,9 @@ def compile_image(ws: Workspace) -> Image:
         compiled = _protoc_compile(ws, listing.roots, listing.targets, imports=True)
         if compiled is not None:
             return _finish(ws, key, compiled, listing, PROTOC)
-    return _finish(ws, key, _buf_build(ws), listing, BUF)
+    # buf's image, as every other command uses it (cached, or built now)
+    cached = _cached_image(ws, key, (BUF,)) if key is not None else None
+    return cached or _finish(ws, key, _buf_build(ws), listing, BUF)
 
 
 def _key_or_none(ws: Workspace) -> str | None:
@@ -202,7 +202,7 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     descriptor depends on its own text and on the names its imports define, so with those
     names unchanged every other file's descriptor is what a full build gives.
     """
-    entry = _cached_entry(ws, None, (BUF, PROTOC))
+    entry = _cached_entry(ws, None, (PROTOC, BUF))  # the one gen compiled, if it compiled
     if entry is None:
         return None
     previous, compiler, roots, data = entry
@@ -301,10 +301,13 @@ def _source_key(ws: Workspace) -> str:
     return digest.hexdigest()
 
 
-def _cache_paths(ws: Workspace) -> tuple[Path, Path]:
+def _cache_paths(ws: Workspace, compiler: str) -> tuple[Path, Path]:
+    """One entry per workspace and compiler: gen's protoc-made image and the buf image other
+    commands use do not push each other out."""
     slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
     folder = cache_dir() / "images"
-    return folder / f"{slot}.json", folder / f"{slot}.binpb"
+    suffix = "" if compiler == BUF else f".{compiler}"
+    return folder / f"{slot}{suffix}.json", folder / f"{slot}{suffix}.binpb"
 
 
 def _entry_digest(
@@ -331,7 +334,17 @@ def _cached_entry(
 
     Only regular files are read, and an entry is used only when it matches its own content
     hash: a damaged or edited entry is compiled again, never trusted."""
-    meta_path, data_path = _cache_paths(ws)
+    for compiler in compilers:
+        entry = _slot_entry(ws, key, compiler)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _slot_entry(
+    ws: Workspace, key: str | None, wanted: str
+) -> tuple[Image, str, list[str] | None, bytes] | None:
+    meta_path, data_path = _cache_paths(ws, wanted)
     try:
         meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
         if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
@@ -340,7 +353,7 @@ def _cached_entry(
             return None
         targets, disk = meta["targets"], meta["disk_paths"]
         compiler, roots = meta.get("compiler", BUF), meta.get("roots")
-        if compiler not in compilers:
+        if compiler != wanted:
             return None
         if not (
             isinstance(targets, list)
@@ -368,7 +381,7 @@ def _strings(value: object) -> bool:
 def _store_image(
     ws: Workspace, key: str, data: bytes, image: Image, compiler: str, roots: list[str] | None
 ) -> None:
-    meta_path, data_path = _cache_paths(ws)
+    meta_path, data_path = _cache_paths(ws, compiler)
     targets, disk = list(image.targets), dict(image.disk_paths)
     roots = roots if compiler == PROTOC else None
     meta = {
