@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from protokit.core.descriptors import file_digests
+from protokit.core.descriptors import changed_targets, file_digests
 from protokit.core.errors import ProtokitError
 from protokit.core.paths import cache_dir
 from protokit.core.workspace import open_workspace
@@ -65,6 +65,8 @@ def test_protoc_compiles_a_local_tree_to_what_buf_compiles(
         n: d for n, d in semantic_buf.items() if not n.startswith("google/protobuf/")
     }
     assert file_digests(compile_image(ws)) == file_digests(by_protoc)  # gen keeps protoc's
+    # a check of gen's image against a baseline buf built finds nothing to check again
+    assert changed_targets(by_buf, by_protoc) == set() == changed_targets(by_protoc, by_buf)
 
 
 def test_gen_writes_the_same_bytes_whichever_compiler_made_the_image(

@@ -82,7 +82,7 @@ def run_check(
     with ThreadPoolExecutor(5) as pool:
         formatted = pool.submit(run_format_check, ws)
         linted = pool.submit(run_lint, ws)
-        image = pool.submit(build_image, ws)
+        image = pool.submit(build_image, ws, protoc_ok=True)
         evolved = pool.submit(evolution, image)
         gen_found = pool.submit(generated, image)
         findings = [*formatted.result(), *linted.result()]
@@ -101,5 +101,5 @@ def conversation_staleness(ws: Workspace, image: Image | None = None) -> list[Fi
         (v, (releases_root(ws) / v / CONVERSATIONS_DIR).relative_to(ws.root).as_posix())
         for v in list_releases(ws)
     ]
-    found = image if image is not None else build_image(ws)
+    found = image if image is not None else build_image(ws, protoc_ok=True)
     return conversation_findings(ws, found, frozen)

@@ -182,14 +182,26 @@ def without_source_info(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
     return _stripped(proto).SerializeToString(deterministic=True)
 
 
+def _payload_shape(proto: descriptor_pb2.FileDescriptorProto) -> bytes:
+    """What of a file can change how its messages read: the descriptor without comments and
+    without unknown fields (a compiler's own additions, such as buf's image extension, and
+    custom options, which no payload carries), whichever compiler made it."""
+    copy = _stripped(proto)
+    copy.DiscardUnknownFields()
+    return copy.SerializeToString(deterministic=True)
+
+
 def changed_targets(before: Image, after: Image) -> set[str]:
-    """Targets of ``before`` whose descriptor (comments aside) differs in ``after`` or is gone
-    from it, and every target of ``before`` importing one of them, directly or not."""
+    """Targets of ``before`` whose messages may read differently in ``after`` (their
+    descriptor, comments and custom options aside, differs or is gone), and every target of
+    ``before`` importing one of them, directly or not. Well-known types count as unchanged:
+    each compiler bundles its own copy, and their messages are the runtime's."""
     now = {f.name: f for f in after.files}
     changed = {
         f.name
         for f in before.target_files()
-        if f.name not in now or without_source_info(f) != without_source_info(now[f.name])
+        if not f.name.startswith("google/protobuf/")
+        and (f.name not in now or _payload_shape(f) != _payload_shape(now[f.name]))
     }
     importers: dict[str, list[str]] = {}
     for f in before.files:

@@ -47,7 +47,7 @@ def run_evolution_checks(
 ) -> list[Finding]:
     """``buf breaking`` against the baseline, fixtures of the baseline and of the latest (or every)
     frozen release read by the current schema and back, and the generated tests' freshness."""
-    image = image if image is not None else build_image(ws)
+    image = image if image is not None else build_image(ws, protoc_ok=True)
     config = breaking_config(ws)
     json_too = config.category is not Category.WIRE
     compats: list[Compat] = []
@@ -217,7 +217,7 @@ def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
             "no baseline: no release is frozen yet; pass --against a git ref, a tag or an image "
             "file, or freeze one with `protokit release 1.0.0`"
         )
-    image = build_image(ws)
+    image = build_image(ws, protoc_ok=True)
     config = breaking_config(ws)
     with open_baseline(ws, base, image) as baseline:
         api = diff_images(

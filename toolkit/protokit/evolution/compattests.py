@@ -164,7 +164,7 @@ class ReleaseSuite:
 
     def __init__(self, root: Path) -> None:
         self.ws = open_workspace(root)
-        self.compat = Compat(build_image(self.ws))
+        self.compat = Compat(build_image(self.ws, protoc_ok=True))
         self._snapshots: dict[str, Snapshot] = {}
 
     def snapshot(self, version: str) -> Snapshot:

@@ -10,7 +10,8 @@ by buf, whose message is the one the user sees.
 
 The cache keeps one entry per workspace and compiler. ``gen`` uses the protoc-made one when
 protoc can compile the tree (so its output, manifest included, never depends on which other
-command ran before it), buf's otherwise; every other command uses buf's.
+command ran before it), buf's otherwise. The checks take gen's when it is cached; every other
+command uses buf's.
 """
 
 from __future__ import annotations
@@ -45,15 +46,18 @@ HALVES_FROM = 400
 WELL_KNOWN = "google/protobuf/"
 
 
-def build_image(ws: Workspace) -> Image:
+def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
     """Compile the workspace with buf, keeping source info (comments and spans).
 
     The compiled image is kept in a cache (one entry per workspace), keyed by buf's version,
     its configuration and every ``.proto`` file of the workspace's modules: unchanged sources
-    are not compiled again (a googleapis-sized tree takes buf seconds).
+    are not compiled again (a googleapis-sized tree takes buf seconds). ``protoc_ok``: the
+    image ``gen`` compiled with protoc will do when it is cached (the same descriptors; for
+    checks, not for commands that ship or freeze the image's bytes).
     """
     key = _key_or_none(ws)
-    cached = _cached_image(ws, key, (BUF,)) if key is not None else None
+    compilers = (PROTOC, BUF) if protoc_ok else (BUF,)
+    cached = _cached_image(ws, key, compilers) if key is not None else None
     if cached is not None:
         return cached
     with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
