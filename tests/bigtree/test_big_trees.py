@@ -12,7 +12,8 @@ import pytest
 from protokit.core.workspace import open_workspace
 from protokit.gen.pipeline import run_gen
 from protokit.gen.stubs import run_protoc_batches
-from protokit.tools.image import CACHE_ENTRIES, build_image
+from protokit.tools.image import build_image
+from protokit.tools.image_cache import CACHE_ENTRIES
 
 IMPORT_CHECK = """
 import google.protobuf

@@ -15,6 +15,7 @@ from protokit.core.workspace import open_workspace
 from protokit.gen.pipeline import run_gen
 from protokit.tools import image as image_module
 from protokit.tools.image import build_image, compile_image
+from protokit.tools.image_cache import cached_entry
 
 
 def _compilers(ws_root: Path) -> set[str]:
@@ -109,7 +110,7 @@ def test_a_comment_change_updates_the_cached_image_to_what_a_full_compile_gives(
     proto.write_text("// A new first line.\n" + proto.read_text())
     result = run_gen(open_workspace(root))
     assert len(result.regenerated) == 1  # only the edited file's stubs were rendered
-    entry = image_module._cached_entry(open_workspace(root), None, ("protoc",))
+    entry = cached_entry(open_workspace(root), None, ("protoc",))
     assert entry is not None
     cached, _, _, data = entry
     assert data == cached.serialize()  # the spliced bytes are the image's own serialization

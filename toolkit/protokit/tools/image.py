@@ -16,7 +16,6 @@ command uses buf's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
@@ -26,19 +25,21 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pb2
 
-from protokit.core.atomic import write_atomic
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
-from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import buf_version, module_paths, parse_compile_errors, run_buf
+from protokit.tools.buf import parse_compile_errors, run_buf
+from protokit.tools.image_cache import (
+    BUF,
+    PROTOC,
+    cached_entry,
+    cached_image,
+    source_key,
+    splice,
+    store_image,
+)
 from protokit.tools.process import first_line, json_lines
 from protokit.tools.toolchain import run_protoc
-
-MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
-
-BUF, PROTOC = "buf", "protoc"
-"""The compilers an image may come from (recorded in its cache entry)."""
 
 HALVES_FROM = 400
 """From this many files on, protoc compiles the module in two halves side by side."""
@@ -57,7 +58,7 @@ def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
     """
     key = _key_or_none(ws)
     compilers = (PROTOC, BUF) if protoc_ok else (BUF,)
-    cached = _cached_image(ws, key, compilers) if key is not None else None
+    cached = cached_image(ws, key, compilers) if key is not None else None
     if cached is not None:
         return cached
     with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
@@ -71,7 +72,7 @@ def compile_image(ws: Workspace) -> Image:
     """The workspace compiled for code generation: by protoc when buf's modules allow it (see
     the module's docstring), else by buf; cached like ``build_image``."""
     key = _key_or_none(ws)
-    cached = _cached_image(ws, key, (PROTOC,)) if key is not None else None
+    cached = cached_image(ws, key, (PROTOC,)) if key is not None else None
     if cached is not None:
         return cached
     try:
@@ -84,13 +85,13 @@ def compile_image(ws: Workspace) -> Image:
         if compiled is not None:
             return _finish(ws, key, compiled, listing, PROTOC)
     # buf's image, as every other command uses it (cached, or built now)
-    cached = _cached_image(ws, key, (BUF,)) if key is not None else None
+    cached = cached_image(ws, key, (BUF,)) if key is not None else None
     return cached or _finish(ws, key, _buf_build(ws), listing, BUF)
 
 
 def _key_or_none(ws: Workspace) -> str | None:
     try:
-        return _source_key(ws)
+        return source_key(ws)
     except (ProtokitError, OSError, RecursionError):
         return None  # the compiler itself reports the problem, as it would without a cache
 
@@ -191,7 +192,7 @@ def _finish(
         )
     image = Image(files=tuple(files), targets=tuple(listing.targets), disk_paths=listing.disk)
     if key is not None:
-        _store_image(ws, key, image.serialize(), image, compiler, listing.roots)
+        store_image(ws, key, image.serialize(), image, compiler, listing.roots)
     return image
 
 
@@ -206,7 +207,7 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     descriptor depends on its own text and on the names its imports define, so with those
     names unchanged every other file's descriptor is what a full build gives.
     """
-    entry = _cached_entry(ws, None, (PROTOC, BUF))  # the one gen compiled, if it compiled
+    entry = cached_entry(ws, None, (PROTOC, BUF))  # the one gen compiled, if it compiled
     if entry is None:
         return None
     previous, compiler, roots, data = entry
@@ -235,188 +236,11 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
     image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
     try:
-        key = _source_key(ws)
+        key = source_key(ws)
     except (ProtokitError, OSError):
         return image, wanted
-    _store_image(ws, key, _splice(data, previous.files, fresh), image, compiler, roots)
+    store_image(ws, key, splice(data, previous.files, fresh), image, compiler, roots)
     return image, wanted
-
-
-def _splice(
-    data: bytes,
-    files: Sequence[descriptor_pb2.FileDescriptorProto],
-    fresh: dict[str, descriptor_pb2.FileDescriptorProto],
-) -> bytes:
-    """``data`` (a serialized descriptor set of ``files``, in order) with the entries of the
-    files named in ``fresh`` replaced by theirs; the other entries are copied as they are
-    rather than serialized again."""
-    parts: list[bytes] = []
-    pos = 0
-    for proto in files:
-        tag, start = data[pos], pos
-        if tag != 0x0A:  # FileDescriptorSet.file, length-delimited: nothing else is written
-            return descriptor_pb2.FileDescriptorSet(
-                file=[fresh.get(f.name, f) for f in files]
-            ).SerializeToString(deterministic=True)
-        length, shift, pos = 0, 0, pos + 1
-        while True:
-            byte = data[pos]
-            pos += 1
-            length |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                break
-        pos += length
-        if proto.name in fresh:
-            entry = fresh[proto.name].SerializeToString(deterministic=True)
-            parts.append(b"\x0a" + _varint(len(entry)) + entry)
-        else:
-            parts.append(data[start:pos])
-    return b"".join(parts)
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        low, value = value & 0x7F, value >> 7
-        out.append(low | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-_CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
-
-
-def _source_key(ws: Workspace) -> str:
-    """What ``buf build`` reads: buf's version, its config files, and every ``.proto`` file
-    (path and bytes) under the workspace's modules."""
-    digest = hashlib.sha256()
-    digest.update(buf_version().encode() + b"\0")
-    for name in _CONFIG_FILES:
-        path = ws.root / name
-        data = path.read_bytes() if path.is_file() else b""
-        digest.update(f"{name}\0{len(data)}\0".encode() + data)
-    for module in sorted(set(module_paths(ws))):
-        base = ws.root / module
-        for path in files_under(base, ".proto"):
-            data = path.read_bytes()
-            rel = path.relative_to(ws.root).as_posix()
-            digest.update(f"{rel}\0{len(data)}\0".encode() + data)
-    return digest.hexdigest()
-
-
-def _cache_paths(ws: Workspace, compiler: str) -> tuple[Path, Path]:
-    """One entry per workspace and compiler: gen's protoc-made image and the buf image other
-    commands use do not push each other out."""
-    slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
-    folder = cache_dir() / "images"
-    suffix = "" if compiler == BUF else f".{compiler}"
-    return folder / f"{slot}{suffix}.json", folder / f"{slot}{suffix}.binpb"
-
-
-def _entry_digest(
-    key: str, data: bytes, targets: list[str], disk: dict[str, str], made: list[object]
-) -> str:
-    """A cache entry's own content hash: its key, image bytes, targets, disk paths and how it
-    was compiled."""
-    digest = hashlib.sha256(key.encode() + b"\0" + data)
-    digest.update(json.dumps([targets, disk, made], sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def _cached_image(ws: Workspace, key: str | None, compilers: Sequence[str]) -> Image | None:
-    entry = _cached_entry(ws, key, compilers)
-    return entry[0] if entry is not None else None
-
-
-def _cached_entry(
-    ws: Workspace, key: str | None, compilers: Sequence[str]
-) -> tuple[Image, str, list[str] | None, bytes] | None:
-    """The cached image for ``key`` (None: whatever is cached) if one of ``compilers`` made
-    it, with its compiler, protoc's include folders and its bytes; or None (absent, stale, another
-    compiler's, or damaged: then the compiler runs).
-
-    Only regular files are read, and an entry is used only when it matches its own content
-    hash: a damaged or edited entry is compiled again, never trusted."""
-    for compiler in compilers:
-        entry = _slot_entry(ws, key, compiler)
-        if entry is not None:
-            return entry
-    return None
-
-
-def _slot_entry(
-    ws: Workspace, key: str | None, wanted: str
-) -> tuple[Image, str, list[str] | None, bytes] | None:
-    meta_path, data_path = _cache_paths(ws, wanted)
-    try:
-        meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
-        if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
-            return None
-        if key is not None and meta["key"] != key:
-            return None
-        targets, disk = meta["targets"], meta["disk_paths"]
-        compiler, roots = meta.get("compiler", BUF), meta.get("roots")
-        if compiler != wanted:
-            return None
-        if not (
-            isinstance(targets, list)
-            and all(isinstance(t, str) for t in targets)
-            and isinstance(disk, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in disk.items())
-            and (roots is None or _strings(roots))
-        ):
-            return None
-        data = read_regular(data_path, limit=MAX_IMAGE_BYTES)
-        made = [compiler, roots]
-        if _entry_digest(meta["key"], data, targets, disk, made) != meta.get("sha256"):
-            return None
-        files = descriptor_pb2.FileDescriptorSet.FromString(data)
-    except Exception:  # any damage to a cache entry only means compiling again
-        return None
-    image = Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
-    return image, compiler, roots, data
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _store_image(
-    ws: Workspace, key: str, data: bytes, image: Image, compiler: str, roots: list[str] | None
-) -> None:
-    meta_path, data_path = _cache_paths(ws, compiler)
-    targets, disk = list(image.targets), dict(image.disk_paths)
-    roots = roots if compiler == PROTOC else None
-    meta = {
-        "key": key,
-        "root": str(ws.root.resolve()),
-        "sha256": _entry_digest(key, data, targets, disk, [compiler, roots]),
-        "targets": targets,
-        "disk_paths": disk,
-        "compiler": compiler,
-        "roots": roots,
-    }
-    try:
-        write_atomic(data_path, data)
-        write_atomic(meta_path, json.dumps(meta).encode())
-    except ProtokitError:
-        return  # an unwritable cache costs speed, never correctness
-    _prune(meta_path.parent)
-
-
-CACHE_ENTRIES = 32
-
-
-def _prune(folder: Path) -> None:
-    """Keep the most recently written ``CACHE_ENTRIES`` workspaces' images; drop the rest."""
-    try:
-        metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for meta in metas[CACHE_ENTRIES:]:
-            meta.unlink(missing_ok=True)
-            meta.with_suffix(".binpb").unlink(missing_ok=True)
-    except OSError:
-        return  # another process pruned first, or the folder went away: nothing to do
 
 
 def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
