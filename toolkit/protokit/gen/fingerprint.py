@@ -46,6 +46,7 @@ __all__ = [
 # between releases) counts as a changed input, like a new protokit version does.
 _GENERATOR_MODULES = (
     "gen/pipeline.py",
+    "gen/rerun.py",
     "gen/model.py",
     "gen/model_build.py",
     "gen/stubs.py",

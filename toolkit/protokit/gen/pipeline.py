@@ -12,9 +12,9 @@
 5. plan   — ``writer.plan_outputs`` against disk and the manifest;
 6. write  — ``writer.apply``.
 
-Nothing to do is proven as early as possible (``fingerprint``): when no file the previous run
-read or wrote has changed, the run stops before stage 1 (no buf, no protoc); when only comments
-of some files changed, only their stubs are rendered again.
+Nothing to do is proven as early as possible (``rerun``, on ``fingerprint``'s snapshot): when
+no file the previous run read or wrote has changed, the run stops before stage 1 (no buf, no
+protoc); when only comments of some files changed, only their stubs are rendered again.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.manifest import Manifest, read_manifest
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Action, Change, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.core.writer import Action, OutputFile, Owner, Plan, apply, plan_outputs
 from protokit.gen import fingerprint
 from protokit.gen.distribution import PYTHON_FLOOR, distribution_name
 from protokit.gen.model import Model, ProtoFile
@@ -49,6 +49,7 @@ from protokit.gen.render import (
     stub_targets,
     template_source,
 )
+from protokit.gen.rerun import Unchanged, remember, unchanged
 from protokit.gen.servicers import missing_methods, skeleton_files
 from protokit.gen.skeletons import (
     TESTS_FOLDER,
@@ -289,74 +290,6 @@ def _write(
     return True
 
 
-# --- nothing to do ---------------------------------------------------------------------------
-
-
-def _watched(options: GenOptions, ws: Workspace) -> list[str]:
-    folders = [ws.settings.templates]
-    if options.skeletons:
-        folders += [options.services, TESTS_FOLDER]
-    return folders
-
-
-def _unchanged(
-    ws: Workspace, options: GenOptions, snapshot: fingerprint.Snapshot | None
-) -> GenResult | fingerprint.Sources | None:
-    """The previous run's result, when nothing it read or wrote has changed since (by stat).
-    Else, when the previous outputs are intact and only ``.proto`` files may have changed, what
-    the run reads now (``Sources``; buf's module folders are the previous run's, as its
-    configuration is unchanged); else None."""
-    if options.force or snapshot is None or not snapshot.outputs_intact(ws.root):
-        return None
-    sources = fingerprint.read_sources(ws, snapshot.modules, options.facts())
-    if sources.facts != snapshot.sources.facts:
-        return None
-    if sources != snapshot.sources:
-        return sources
-    if fingerprint.folder_stamp(ws, _watched(options, ws)) != snapshot.folders:
-        return None
-    changes = tuple(
-        Change(rel, Action.IDENTICAL, Owner.GENERATED)
-        for rel in sorted(snapshot.outputs)
-        if rel != options.manifest
-    )
-    plan = Plan(ws.root, changes, options.manifest)
-    warnings = list(snapshot.warnings)
-    runtime = dist_version("protobuf")
-    if snapshot.gencode and runtime:
-        warnings.extend(runtime_problems(snapshot.gencode, runtime))
-    return GenResult(plan, False, 0, tuple(warnings))
-
-
-def _remember(
-    ws: Workspace,
-    options: GenOptions,
-    plan: Plan,
-    rendered: _Rendered,
-    sources: fingerprint.Sources,
-    modules: list[str],
-) -> None:
-    """Record a clean write-mode run, so an unchanged re-run can stop before any work."""
-    if rendered.missing or plan.manifest is None:
-        fingerprint.forget_snapshot(ws, options.stubs)  # findings are recomputed every run
-        return
-    paths = [*plan.manifest.files, options.manifest]
-    outputs = fingerprint.stat_outputs(ws.root, paths)
-    if len(outputs) != len(paths):
-        return
-    folders = fingerprint.folder_stamp(ws, _watched(options, ws))
-    snapshot = fingerprint.Snapshot(
-        sources,
-        folders,
-        modules,
-        outputs,
-        rendered.gencode,
-        list(rendered.warnings),
-        rendered.digests,
-    )
-    fingerprint.save_snapshot(ws, options.stubs, snapshot)
-
-
 def run_gen(
     ws: Workspace,
     *,
@@ -388,9 +321,9 @@ def run_gen(
     changed: list[str] | None = None
     if from_workspace:
         snapshot = fingerprint.load_snapshot(ws, options.stubs)
-        done = _unchanged(ws, options, snapshot)
-        if isinstance(done, GenResult):
-            return done
+        done = unchanged(ws, options, snapshot)
+        if isinstance(done, Unchanged):
+            return GenResult(done.plan, False, 0, done.warnings)
         if done is not None and snapshot is not None:  # only .proto files changed, if any
             modules, sources = snapshot.modules, done
             changed = sources.changed(snapshot.sources)
@@ -412,7 +345,17 @@ def run_gen(
     plan = _plan(ws, rendered, options, previous)
     applied = _write(ws, plan, options, on_event) if options.writes else False
     if options.writes and from_workspace:
-        _remember(ws, options, plan, rendered, sources, modules)
+        remember(
+            ws,
+            options,
+            plan,
+            clean=not rendered.missing,
+            gencode=rendered.gencode,
+            warnings=rendered.warnings,
+            digests=rendered.digests,
+            sources=sources,
+            modules=modules,
+        )
     runtime = dist_version("protobuf")
     if rendered.gencode and runtime:
         rendered.warnings.extend(runtime_problems(rendered.gencode, runtime))

@@ -1,0 +1,88 @@
+"""What proves a ``gen`` run has nothing (or little) to do, and what a clean run records so the
+next one can tell: the stat snapshot of ``fingerprint``, read before any compile and written
+after the write stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from protokit.core.workspace import Workspace
+from protokit.core.writer import Action, Change, Owner, Plan
+from protokit.gen import fingerprint
+from protokit.gen.options import GenOptions
+from protokit.gen.skeletons import TESTS_FOLDER
+from protokit.tools.toolchain import dist_version, runtime_problems
+
+__all__ = ["Unchanged", "remember", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The previous run's result holds: every output identical, its warnings again."""
+
+    plan: Plan
+    warnings: tuple[str, ...]
+
+
+def _watched(options: GenOptions, ws: Workspace) -> list[str]:
+    folders = [ws.settings.templates]
+    if options.skeletons:
+        folders += [options.services, TESTS_FOLDER]
+    return folders
+
+
+def unchanged(
+    ws: Workspace, options: GenOptions, snapshot: fingerprint.Snapshot | None
+) -> Unchanged | fingerprint.Sources | None:
+    """The previous run's result, when nothing it read or wrote has changed since (by stat).
+    Else, when the previous outputs are intact and only ``.proto`` files may have changed, what
+    the run reads now (``Sources``; buf's module folders are the previous run's, as its
+    configuration is unchanged); else None."""
+    if options.force or snapshot is None or not snapshot.outputs_intact(ws.root):
+        return None
+    sources = fingerprint.read_sources(ws, snapshot.modules, options.facts())
+    if sources.facts != snapshot.sources.facts:
+        return None
+    if sources != snapshot.sources:
+        return sources
+    if fingerprint.folder_stamp(ws, _watched(options, ws)) != snapshot.folders:
+        return None
+    changes = tuple(
+        Change(rel, Action.IDENTICAL, Owner.GENERATED)
+        for rel in sorted(snapshot.outputs)
+        if rel != options.manifest
+    )
+    warnings = list(snapshot.warnings)
+    runtime = dist_version("protobuf")
+    if snapshot.gencode and runtime:
+        warnings.extend(runtime_problems(snapshot.gencode, runtime))
+    return Unchanged(Plan(ws.root, changes, options.manifest), tuple(warnings))
+
+
+def remember(
+    ws: Workspace,
+    options: GenOptions,
+    plan: Plan,
+    *,
+    clean: bool,
+    gencode: str,
+    warnings: Sequence[str],
+    digests: Mapping[str, str],
+    sources: fingerprint.Sources,
+    modules: list[str],
+) -> None:
+    """Record a write-mode run, so an unchanged re-run can stop before any work; a run that
+    is not ``clean`` (servicers miss methods: findings are recomputed every run) forgets."""
+    if not clean or plan.manifest is None:
+        fingerprint.forget_snapshot(ws, options.stubs)
+        return
+    paths = [*plan.manifest.files, options.manifest]
+    outputs = fingerprint.stat_outputs(ws.root, paths)
+    if len(outputs) != len(paths):
+        return
+    folders = fingerprint.folder_stamp(ws, _watched(options, ws))
+    snapshot = fingerprint.Snapshot(
+        sources, folders, modules, outputs, gencode, list(warnings), dict(digests)
+    )
+    fingerprint.save_snapshot(ws, options.stubs, snapshot)
