@@ -155,10 +155,13 @@ def _run_python(folder: str, index: int, image: bytes, batch: list[str]) -> _Bat
     files: dict[str, bytes] = {}
     if proc.returncode != 0:
         return _BatchResult(proc.returncode, proc.stderr, files, frozenset())
-    with zipfile.ZipFile(out) as archive:
-        for info in archive.infolist():
-            if not info.is_dir():
-                files[PurePosixPath(info.filename).as_posix()] = archive.read(info)
+    try:
+        with zipfile.ZipFile(out) as archive:
+            for info in archive.infolist():
+                if not info.is_dir():
+                    files[PurePosixPath(info.filename).as_posix()] = archive.read(info)
+    except (OSError, zipfile.BadZipFile) as exc:  # protoc said it succeeded; it did not
+        return _BatchResult(1, f"protoc wrote no readable modules ({exc})", {}, frozenset())
     out.unlink()
     parsed = frozenset(rel for rel, data in files.items() if _verified(rel, data))
     return _BatchResult(proc.returncode, proc.stderr, files, parsed)

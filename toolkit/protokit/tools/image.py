@@ -173,7 +173,11 @@ def _protoc_compile(
     files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
     for data in results:
         assert data is not None
-        for proto in descriptor_pb2.FileDescriptorSet.FromString(data).file:
+        try:
+            parsed = descriptor_pb2.FileDescriptorSet.FromString(data)
+        except Exception:  # protobuf raises DecodeError (and others) on garbage: buf compiles
+            return None
+        for proto in parsed.file:
             files.setdefault(proto.name, proto)  # each half in dependency order: so is the union
     return list(files.values())
 
