@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from protokit.core.atomic import leftover_temps
 from protokit.core.errors import ProtokitError
-from protokit.core.manifest import Manifest, read_manifest, sha256
+from protokit.core.manifest import MANIFEST_VERSION, Manifest, read_manifest, sha256
 from protokit.core.writer import Action, OutputFile, Owner, apply, plan_outputs
 
 MANIFEST = "out/manifest.json"
@@ -178,6 +179,41 @@ def test_manifest_bytes_are_deterministic() -> None:
     two = Manifest(files={"a": a, "b": b}, inputs="x", notes={"y": "2", "z": "1"})
     assert one.dumps() == two.dumps()
     assert Manifest.loads(one.dumps(), path="m") == two
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        Manifest(),
+        Manifest(files={"a.py": sha256(b"a")}),
+        Manifest(
+            files={'odd "name"\\é\n.py': sha256(b"x"), "b/c.py": sha256(b"y")},
+            inputs='quote " and \u2028',
+            notes={"gencode": "6.31.1", "": "empty key"},
+            created=("z.py", "a.py", "z.py"),
+        ),
+        Manifest(created=("only.py",)),
+    ],
+)
+def test_manifest_bytes_are_json_indented_by_two(manifest: Manifest) -> None:
+    data = {
+        "version": MANIFEST_VERSION,
+        "generator": "protokit",
+        "inputs": manifest.inputs,
+        "notes": dict(sorted(manifest.notes.items())),
+        "files": dict(sorted(manifest.files.items())),
+        "created": sorted(set(manifest.created)),
+    }
+    assert manifest.dumps() == (json.dumps(data, indent=2) + "\n").encode()
+
+
+def test_plain_relative_paths_are_kept_and_others_normalised_or_refused() -> None:
+    assert OutputFile.text("gen/python/a_pb2.py", "").path == "gen/python/a_pb2.py"
+    assert OutputFile.text("gen//python/./a.py", "").path == "gen/python/a.py"
+    assert OutputFile.text("gen/python/", "").path == "gen/python"
+    for bad in ["gen/../../a.py", "gen\\a.py", "/gen/a.py", "."]:
+        with pytest.raises(ProtokitError, match="outside the output root"):
+            OutputFile.text(bad, "")
 
 
 def test_a_conflict_can_show_what_would_have_changed(tmp_path: Path) -> None:

@@ -28,10 +28,20 @@ TEMP_SUFFIX = ".protokit-tmp"
 
 
 def _check_relative(path: str) -> str:
+    if _plain_relative(path):
+        return path  # already what the checks below would return: no parsing needed
     pure = PurePosixPath(path)
     if pure.is_absolute() or not pure.parts or ".." in pure.parts or "\\" in path:
         raise ProtokitError(f"refusing to write outside the output root: {path!r}")
     return pure.as_posix()
+
+
+def _plain_relative(path: str) -> bool:
+    """Whether ``path`` is a relative POSIX path in its normal form: no empty, ``.`` or ``..``
+    part, no leading or trailing slash, no backslash."""
+    if not path or path[0] == "/" or path[-1] == "/" or "\\" in path or "//" in path:
+        return False
+    return all(part not in (".", "..") for part in path.split("/"))
 
 
 def _temp_for(target: Path) -> Path:
@@ -153,13 +163,15 @@ def _stage(target: Path, data: bytes, folders: _Folders, *, sync: bool = True) -
     return temp
 
 
-def write_atomic(path: Path, data: bytes, *, shown: str | None = None) -> None:
+def write_atomic(path: Path, data: bytes, *, shown: str | None = None, sync: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (temp file, fsync, rename): readers see the old
     file or the new one, never a half. For files outside a workspace (a cache); files in the
-    workspace are outputs of ``plan_outputs`` + ``apply``."""
+    workspace are outputs of ``plan_outputs`` + ``apply``. ``sync=False`` skips the fsyncs, for
+    a file whose reader checks it and can do without it (a cache entry holding its own hash):
+    still atomic for readers, but a crash of the machine may lose it."""
     folders = _Folders()
     try:
-        temp = _stage(path, data, folders)
+        temp = _stage(path, data, folders, sync=sync)
         os.replace(temp, path)
     except ProtokitError:
         raise
@@ -168,7 +180,8 @@ def write_atomic(path: Path, data: bytes, *, shown: str | None = None) -> None:
         raise ProtokitError(
             f"cannot write: {exc.strerror or exc}", path=shown or str(path)
         ) from exc
-    _fsync_dir(path.parent)
+    if sync:
+        _fsync_dir(path.parent)
 
 
 def write_tree_atomic(root: Path, rel: str, files: Mapping[str, bytes]) -> Path:

@@ -3,6 +3,7 @@ is read back, and how a generated file is recognised (``carries_marker``)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -43,6 +44,15 @@ def carries_marker(data: bytes) -> bool:
     return _GENERATED_MARKS.search(data[:2048]) is not None
 
 
+def _indented(value: Mapping[str, str] | list[str]) -> str:
+    """A flat mapping of strings or list of strings at the second level of an ``indent=2``
+    JSON document, exactly as ``json.dumps`` indents it."""
+    if not value:
+        return json.dumps(value)
+    inner = json.dumps(value, separators=(",\n    ", ": "))  # the C encoder: no indent
+    return f"{inner[0]}\n    {inner[1:-1]}\n  {inner[-1]}"
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What a previous run generated: path → sha256, plus an input fingerprint and notes.
@@ -59,15 +69,24 @@ class Manifest:
     created: tuple[str, ...] = ()
 
     def dumps(self) -> bytes:
-        data = {
-            "version": MANIFEST_VERSION,
-            "generator": "protokit",
-            "inputs": self.inputs,
-            "notes": dict(sorted(self.notes.items())),
-            "files": dict(sorted(self.files.items())),
-            "created": sorted(set(self.created)),
-        }
-        return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
+        """The manifest as ``json.dumps(..., indent=2)`` writes it, one entry per line (diffs
+        stay readable), built from C-encoded parts: Python's indenting encoder takes a tenth of
+        a second on a tree of 19,000 outputs. Made once: a plan compares it, ``apply`` writes it."""
+        return self._bytes
+
+    @functools.cached_property
+    def _bytes(self) -> bytes:
+        head = json.dumps(
+            {"version": MANIFEST_VERSION, "generator": "protokit", "inputs": self.inputs},
+            indent=2,
+        )
+        parts: list[tuple[str, Mapping[str, str] | list[str]]] = [
+            ("notes", dict(sorted(self.notes.items()))),
+            ("files", dict(sorted(self.files.items()))),
+            ("created", sorted(set(self.created))),
+        ]
+        body = "".join(f',\n  "{key}": {_indented(value)}' for key, value in parts)
+        return (head[:-2] + body + "\n}\n").encode("utf-8")
 
     @classmethod
     def loads(cls, data: bytes, *, path: str) -> Manifest:
