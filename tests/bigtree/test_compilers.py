@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from protokit.core.paths import cache_dir
 from protokit.core.workspace import open_workspace
 from protokit.gen.pipeline import run_gen
 from protokit.tools import image as image_module
+from protokit.tools import image_cache
 from protokit.tools.image import build_image, compile_image
-from protokit.tools.image_cache import cached_entry
+from protokit.tools.image_cache import cached_entry, source_key
 
 
 def _compilers(ws_root: Path) -> set[str]:
@@ -139,3 +141,51 @@ def test_an_option_change_renders_the_module_again(tmp_path: Path) -> None:
     contract.write_text(contract.read_text().replace('"one"', '"two"'))
     run_gen(open_workspace(root))
     assert b"two" in module.read_bytes()
+
+
+def _one_file_ws(root: Path) -> Path:
+    (root / "protos" / "a" / "v1").mkdir(parents=True)
+    (root / "buf.yaml").write_text("version: v2\nmodules:\n  - path: protos\n")
+    proto = root / "protos" / "a" / "v1" / "a.proto"
+    proto.write_text('syntax = "proto3";\npackage a.v1;\nmessage A {\n  string id = 1;\n}\n')
+    return proto
+
+
+def test_a_file_changed_just_now_is_read_again_and_never_recorded(tmp_path: Path) -> None:
+    proto = _one_file_ws(tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    first = source_key(ws)
+    assert not list((cache_dir() / "sources").glob("*.json")) or all(
+        json.loads(p.read_text()) == {} for p in (cache_dir() / "sources").glob("*.json")
+    )
+    proto.write_text(proto.read_text().replace("id", "ab"))  # same size, same second
+    assert source_key(ws) != first
+
+
+def test_an_edit_that_keeps_size_and_mtime_still_changes_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(image_cache, "SETTLE_NS", 0)  # record every file at once
+    proto = _one_file_ws(tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    before = proto.stat()
+    first = source_key(ws)
+    (record,) = [json.loads(p.read_text()) for p in (cache_dir() / "sources").glob("*.json")]
+    assert list(record) == ["protos/a/v1/a.proto"]
+    assert source_key(ws) == first  # taken from the record
+    proto.write_text(proto.read_text().replace("id", "ab"))
+    os.utime(proto, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or tar leave it
+    assert (proto.stat().st_size, proto.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert source_key(ws) != first
+
+
+def test_a_damaged_source_record_only_means_reading_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(image_cache, "SETTLE_NS", 0)
+    _one_file_ws(tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    first = source_key(ws)
+    for path in (cache_dir() / "sources").glob("*.json"):
+        path.write_text('{"protos/a/v1/a.proto": [1, 2, "x"]')
+    assert source_key(ws) == first

@@ -205,26 +205,26 @@ def cache_dir() -> Path:
 def files_under(base: Path, suffix: str) -> list[Path]:
     """Regular files named ``*suffix`` under ``base``, sorted; walked with a stack (a tree
     thousands of folders deep is no recursion), each real folder once (no symlink loops)."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    stack = [base]
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [str(base)]
     while stack:
         folder = stack.pop()
         try:
-            real = folder.resolve()
-            if real in seen:
+            info = os.stat(folder)  # the folder a link leads to: each is walked once
+            if (info.st_dev, info.st_ino) in seen:
                 continue
-            seen.add(real)
+            seen.add((info.st_dev, info.st_ino))
             entries = list(os.scandir(folder))
         except (OSError, RuntimeError):
             continue
         for entry in entries:
-            path = folder / entry.name
             try:
                 if entry.is_dir():
-                    stack.append(path)
+                    stack.append(entry.path)
                 elif entry.name.endswith(suffix) and entry.is_file():
-                    found.append(path)
+                    found.append(entry.path)
             except OSError:
                 continue
-    return sorted(found)
+    # Sorted part by part, as paths compare (``a/b`` before ``a-c``).
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]

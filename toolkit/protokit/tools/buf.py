@@ -170,9 +170,27 @@ def _number(value: object) -> int:
     return value if isinstance(value, int) and 0 <= value < 10**9 else 0
 
 
+_VERSIONS: dict[tuple[str, int, int], str] = {}
+
+
 def buf_version() -> str:
-    """The version the buf binary reports about itself."""
+    """The version the buf binary reports about itself (asked once per binary and process: a
+    binary replaced on disk is asked again)."""
     buf = find_buf()
+    try:
+        info = os.stat(buf)
+    except OSError:
+        info = None
+    stamp = (str(buf), info.st_size, info.st_mtime_ns) if info is not None else None
+    if stamp is not None and stamp in _VERSIONS:
+        return _VERSIONS[stamp]
+    version = _ask_version(buf)
+    if stamp is not None:
+        _VERSIONS[stamp] = version
+    return version
+
+
+def _ask_version(buf: Path) -> str:
     try:
         proc = run_tool("buf", [str(buf), "--version"], cwd=Path.cwd(), env=buf_environment())
     except ToolMissingError as exc:

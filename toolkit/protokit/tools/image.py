@@ -68,10 +68,11 @@ def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
     return _finish(ws, key, image, listing, BUF)
 
 
-def compile_image(ws: Workspace) -> Image:
+def compile_image(ws: Workspace, modules: Sequence[str] | None = None) -> Image:
     """The workspace compiled for code generation: by protoc when buf's modules allow it (see
-    the module's docstring), else by buf; cached like ``build_image``."""
-    key = _key_or_none(ws)
+    the module's docstring), else by buf; cached like ``build_image`` (``modules``: buf's module
+    folders, when the caller has them for the same configuration)."""
+    key = _key_or_none(ws, modules)
     cached = cached_image(ws, key, (PROTOC,)) if key is not None else None
     if cached is not None:
         return cached
@@ -89,9 +90,9 @@ def compile_image(ws: Workspace) -> Image:
     return cached or _finish(ws, key, _buf_build(ws), listing, BUF)
 
 
-def _key_or_none(ws: Workspace) -> str | None:
+def _key_or_none(ws: Workspace, modules: Sequence[str] | None = None) -> str | None:
     try:
-        return source_key(ws)
+        return source_key(ws, modules)
     except (ProtokitError, OSError, RecursionError):
         return None  # the compiler itself reports the problem, as it would without a cache
 
@@ -200,11 +201,14 @@ def _finish(
     return image
 
 
-def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[str]] | None:
+def rebuild_image(
+    ws: Workspace, changed: Sequence[str], modules: Sequence[str] | None = None
+) -> tuple[Image, list[str]] | None:
     """The cached image with only the ``changed`` files (workspace-relative paths) compiled
     again, and their import paths; None when that cannot stand for a full build: no cached
     image, a file it does not know, or a change beyond comments (a changed file's descriptor
     without its source info differs, so files importing it may compile differently).
+    ``modules``: buf's module folders, when the caller has them for the same configuration.
 
     The compiler that made the cached image compiles just those files (protoc: the files
     alone; buf: ``buf build --path``, which also compiles what they import); a file's
@@ -240,7 +244,7 @@ def rebuild_image(ws: Workspace, changed: Sequence[str]) -> tuple[Image, list[st
     files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
     image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
     try:
-        key = source_key(ws)
+        key = source_key(ws, modules)
     except (ProtokitError, OSError):
         return image, wanted
     store_image(ws, key, splice(data, previous.files, fresh), image, compiler, roots)

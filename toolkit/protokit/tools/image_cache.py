@@ -9,8 +9,11 @@ files' entries into the stored bytes rather than serializing the whole image aga
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,22 +86,75 @@ def _varint(value: int) -> bytes:
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
-def source_key(ws: Workspace) -> str:
+def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
     """What ``buf build`` reads: buf's version, its config files, and every ``.proto`` file
-    (path and bytes) under the workspace's modules."""
+    (path and content hash) under the workspace's modules (``modules``: their folders, when the
+    caller has them from ``buf config ls-modules`` for the same configuration).
+
+    A file's content hash is taken from the last run's record when the file's stat (size,
+    mtime, ctime, inode) is the one recorded; only files whose stat changed are read. A file
+    changed within ``SETTLE_NS`` of being hashed is not recorded (its stat may not show a
+    change made in the same clock tick), so it is read again next time."""
     digest = hashlib.sha256()
     digest.update(buf_version().encode() + b"\0")
     for name in _CONFIG_FILES:
         path = ws.root / name
         data = path.read_bytes() if path.is_file() else b""
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
-    for module in sorted(set(module_paths(ws))):
-        base = ws.root / module
-        for path in files_under(base, ".proto"):
-            data = path.read_bytes()
-            rel = path.relative_to(ws.root).as_posix()
-            digest.update(f"{rel}\0{len(data)}\0".encode() + data)
+    memo_path = _memo_path(ws)
+    memo, record = _read_memo(memo_path), {}
+    settled = time.time_ns() - SETTLE_NS
+    cut = len(os.path.join(str(ws.root), ""))
+    for module in sorted(set(module_paths(ws) if modules is None else modules)):
+        for path in files_under(ws.root / module, ".proto"):
+            name = str(path)
+            info = os.stat(name)  # before reading: a change after it shows next time
+            stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            rel = name[cut:].replace(os.sep, "/") if name.startswith(str(ws.root)) else name
+            known = memo.get(rel)
+            if known is not None and known[:4] == stamp:
+                sha = str(known[4])
+            else:
+                with open(name, "rb") as handle:
+                    sha = hashlib.sha256(handle.read()).hexdigest()
+            if max(info.st_mtime_ns, info.st_ctime_ns) < settled:
+                record[rel] = [*stamp, sha]
+            digest.update(f"{rel}\0{sha}\0".encode())
+    if record != memo:
+        with contextlib.suppress(ProtokitError):  # unwritable: the files are read next time
+            write_atomic(memo_path, json.dumps(record).encode(), sync=False)
+            _prune(memo_path.parent)
     return digest.hexdigest()
+
+
+SETTLE_NS = 2_000_000_000
+"""How long after its last change a file's stat is trusted to tell its content (see
+``source_key``)."""
+
+
+def _memo_path(ws: Workspace) -> Path:
+    slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
+    return cache_dir() / "sources" / f"{slot}.json"
+
+
+def _read_memo(path: Path) -> dict[str, list[int | str]]:
+    """The content hashes recorded by the last ``source_key`` (rel → size, mtime, ctime,
+    inode, sha256); empty when absent or damaged."""
+    try:
+        raw = json.loads(read_regular(path, limit=MAX_STATE_BYTES).decode("utf-8"))
+    except Exception:  # absent or damaged: every file is read
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        rel: entry
+        for rel, entry in raw.items()
+        if isinstance(rel, str)
+        and isinstance(entry, list)
+        and len(entry) == 5
+        and all(isinstance(n, int) for n in entry[:4])
+        and isinstance(entry[4], str)
+    }
 
 
 def _cache_paths(ws: Workspace, compiler: str) -> tuple[Path, Path]:
@@ -194,8 +250,11 @@ def store_image(
         "roots": roots,
     }
     try:
-        write_atomic(data_path, data)
-        write_atomic(meta_path, json.dumps(meta).encode())
+        # No fsync: an entry is used only when it matches its own hash (a crash of the
+        # machine costs a compile, never a wrong image), and syncing 40 MB costs a one-file
+        # run a tenth of a second.
+        write_atomic(data_path, data, sync=False)
+        write_atomic(meta_path, json.dumps(meta).encode(), sync=False)
     except ProtokitError:
         return  # an unwritable cache costs speed, never correctness
     _prune(meta_path.parent)
@@ -205,7 +264,8 @@ CACHE_ENTRIES = 32
 
 
 def _prune(folder: Path) -> None:
-    """Keep the most recently written ``CACHE_ENTRIES`` workspaces' images; drop the rest."""
+    """Keep the most recently written ``CACHE_ENTRIES`` entries of ``folder`` (images, or
+    source records); drop the rest."""
     try:
         metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for meta in metas[CACHE_ENTRIES:]:
