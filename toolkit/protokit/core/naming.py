@@ -179,10 +179,9 @@ def find_collisions(scope: str, names: Iterable[tuple[str, str]]) -> list[Collis
         seen = by_python.setdefault(python_name, [])
         if source not in seen:
             seen.append(source)
+    shared = sorted((py, sources) for py, sources in by_python.items() if len(sources) > 1)
     return [
-        Collision(scope=scope, python_name=py, sources=tuple(sources))
-        for py, sources in sorted(by_python.items())
-        if len(sources) > 1
+        Collision(scope=scope, python_name=py, sources=tuple(sources)) for py, sources in shared
     ]
 
 

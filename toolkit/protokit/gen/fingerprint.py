@@ -114,7 +114,9 @@ def _stat_line(path: Path, rel: str) -> str:
 def _walk(root: Path, folder: str, suffix: str | None) -> dict[str, list[int]]:
     """``rel → [size, mtime_ns]`` for every regular file under ``root/folder``."""
     found: dict[str, list[int]] = {}
-    stack = [root / folder]
+    base = str(root)
+    cut = len(os.path.join(base, ""))  # entry paths are base/rel: strings, no parsing
+    stack = [os.path.normpath(os.path.join(base, folder))]
     while stack:
         current = stack.pop()
         try:
@@ -124,10 +126,10 @@ def _walk(root: Path, folder: str, suffix: str | None) -> dict[str, list[int]]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
             elif entry.is_file() and (suffix is None or entry.name.endswith(suffix)):
                 info = entry.stat()
-                rel = Path(entry.path).relative_to(root).as_posix()
+                rel = entry.path[cut:].replace(os.sep, "/")
                 found[rel] = [info.st_size, info.st_mtime_ns]
     return found
 

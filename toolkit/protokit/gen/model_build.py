@@ -69,12 +69,51 @@ def _comment(index: SourceIndex, path: Sequence[int]) -> Comment:
     return Comment(read)
 
 
-def _type_index(files: Iterable[d.FileDescriptorProto]) -> dict[str, TypeRef]:
-    return {
-        msg.full_name: TypeRef(msg.full_name, proto.name, python_module(proto.name), msg.local_name)
-        for proto in files
-        for msg in walk_messages(proto)
-    }
+class _Types:
+    """Message types by full name, looked up where protoc finds a name a file uses: the file
+    itself, the files it imports, and what those import publicly. Only the files a lookup
+    visits have their messages indexed (a service's types are rarely in more than a few);
+    a name found nowhere there is looked up in every file, as a last resort."""
+
+    def __init__(self, files: Iterable[d.FileDescriptorProto]) -> None:
+        self._files = {proto.name: proto for proto in files}
+        self._indexed: dict[str, dict[str, TypeRef]] = {}
+
+    def _of(self, name: str) -> dict[str, TypeRef]:
+        found = self._indexed.get(name)
+        if found is None:
+            proto = self._files[name]
+            module = python_module(proto.name)
+            found = {
+                msg.full_name: TypeRef(msg.full_name, proto.name, module, msg.local_name)
+                for msg in walk_messages(proto)
+            }
+            self._indexed[name] = found
+        return found
+
+    def find(self, proto: d.FileDescriptorProto, type_name: str) -> TypeRef | None:
+        full = type_name.lstrip(".")
+        queue, seen = [proto.name], {proto.name}
+        while queue:
+            name = queue.pop(0)
+            ref = self._of(name).get(full)
+            if ref is not None:
+                return ref
+            current = self._files[name]
+            following = (
+                current.dependency
+                if name == proto.name
+                else [current.dependency[i] for i in current.public_dependency]
+            )
+            for dep in following:
+                if dep in self._files and dep not in seen:
+                    seen.add(dep)
+                    queue.append(dep)
+        for name in self._files:
+            ref = self._of(name).get(full)
+            if ref is not None:
+                return ref
+        return None
 
 
 def _syntax(proto: d.FileDescriptorProto) -> str:
@@ -112,7 +151,7 @@ def _method(
     service: d.ServiceDescriptorProto,
     index: int,
     locations: SourceIndex,
-    types: dict[str, TypeRef],
+    types: _Types,
     service_path: tuple[int, ...],
     disk: str,
 ) -> Method:
@@ -120,7 +159,7 @@ def _method(
     path = (*service_path, _SERVICE_METHOD, index)
     refs: list[TypeRef] = []
     for type_name in (method.input_type, method.output_type):
-        ref = types.get(type_name.lstrip("."))
+        ref = types.find(proto, type_name)
         if ref is None:
             raise ProtokitError(
                 f"method {service.name}.{method.name} uses unknown type {type_name}",
@@ -143,7 +182,7 @@ def _service(
     proto: d.FileDescriptorProto,
     index: int,
     locations: SourceIndex,
-    types: dict[str, TypeRef],
+    types: _Types,
     disk: str,
 ) -> Service:
     service = proto.service[index]
@@ -203,7 +242,10 @@ def _grpc_module_names(
     proto: d.FileDescriptorProto, services: Sequence[Service], disk: str
 ) -> None:
     """Module-level names of the ``_pb2_grpc`` module must not collide (``AStub`` the service
-    and ``A``'s stub, a service called ``_grpc``...)."""
+    and ``A``'s stub, a service called ``_grpc``...). A file without services has no such
+    module."""
+    if not services:
+        return
     pairs: list[tuple[str, str]] = [(f"<protokit: {n}>", n) for n in sorted(GRPC_MODULE_RESERVED)]
     modules = {r.module for s in services for m in s.methods for r in (m.input, m.output)}
     pairs.extend((f"<import {m}>", module_alias(m)) for m in sorted(modules))
@@ -223,7 +265,7 @@ def _runtime_has(proto_name: str) -> bool:
 
 def build_model(image: Image) -> Model:
     """The model of the image's target files (well-known types excluded: the runtime has them)."""
-    types = _type_index(image.files)
+    types = _Types(image.files)
     files: list[ProtoFile] = []
     modules: dict[str, str] = {}
     for proto in sorted(image.target_files(), key=lambda f: f.name):

@@ -20,7 +20,7 @@ protoc); when only comments of some files changed, only their stubs are rendered
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +105,11 @@ class _Rendered:
 
 
 def _load(
-    ws: Workspace, image_path: Path | None, image: Image | None, changed: list[str] | None
+    ws: Workspace,
+    image_path: Path | None,
+    image: Image | None,
+    changed: list[str] | None,
+    modules: Sequence[str] | None = None,
 ) -> tuple[Image, frozenset[str] | None]:
     """The descriptors to generate from, and (when only some ``.proto`` files' contents
     changed, and only in comments, so no other file's outputs can differ) the import paths
@@ -120,12 +124,12 @@ def _load(
                 path=str(image_path),
             )
     elif image is None:
-        rebuilt = rebuild_image(ws, changed) if changed else None
+        rebuilt = rebuild_image(ws, changed, modules) if changed else None
         if rebuilt is not None:
             image, names = rebuilt
             regenerate = frozenset(map_file(n, ws.settings.python_package_map) for n in names)
         else:
-            image = compile_image(ws)
+            image = compile_image(ws, modules)
     return map_image(image, ws.settings.python_package_map), regenerate
 
 
@@ -200,6 +204,8 @@ def _render_some(
         return None
     # A comment-only change leaves a file's descriptor without comments as it was, and the
     # _pb2.py is made from exactly that: it is kept; the stubs holding comments are rendered.
+    # The package files and pyproject.toml follow from the files' names and the gencode
+    # version, which did not change either: kept too.
     files, gencode, runs, parsed = render_stubs(
         ws,
         image,
@@ -209,6 +215,7 @@ def _render_some(
         only=regenerate,
         modules=False,
         gencode=previous.notes.get("gencode") or None,
+        package_files=False,
     )
     redone = {f.path for f in files}
     for proto in model.files:
@@ -319,6 +326,7 @@ def run_gen(
     )
     from_workspace = image is None and image_path is None
     changed: list[str] | None = None
+    modules: list[str] = []
     if from_workspace:
         snapshot = fingerprint.load_snapshot(ws, options.stubs)
         done = unchanged(ws, options, snapshot)
@@ -331,7 +339,7 @@ def run_gen(
             modules = module_paths(ws)
             sources = fingerprint.read_sources(ws, modules, options.facts())
     previous = read_manifest(ws.root, options.manifest)
-    image, regenerate = _load(ws, image_path, image, changed)
+    image, regenerate = _load(ws, image_path, image, changed, modules or None)
     with ThreadPoolExecutor(1) as pool:
         early = None
         if regenerate is None and (previous is None or options.force or bool(changed)):
@@ -355,6 +363,11 @@ def run_gen(
             digests=rendered.digests,
             sources=sources,
             modules=modules,
+            kept={
+                rel: snapshot.outputs[rel] for rel in rendered.unchanged if rel in snapshot.outputs
+            }
+            if snapshot is not None
+            else None,
         )
     runtime = dist_version("protobuf")
     if rendered.gencode and runtime:

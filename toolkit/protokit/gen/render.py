@@ -77,12 +77,14 @@ def render_stubs(
     modules: bool = True,
     gencode: str | None = None,
     pending: Future[ProtocOutput] | None = None,
+    package_files: bool = True,
 ) -> tuple[list[OutputFile], str, int, frozenset[str]]:
     """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
     (``only``: the stubs of just these files, with the package files of all; ``modules=False``:
     not their ``_pb2.py``, which the caller keeps, with the ``gencode`` version they carry;
     ``pending``: the batches of ``stub_targets(image)``, started by the caller before it built
-    the model)."""
+    the model; ``package_files=False``: not the package files and ``pyproject.toml``, which the
+    caller keeps)."""
     protos = [f for f in model.files if only is None or f.name in only]
     names = [f.name for f in protos]
     if pending is not None and (only is not None or not modules or names != stub_targets(image)):
@@ -130,16 +132,17 @@ def render_stubs(
     outputs.update(own)
     gencode = protoc.gencode or gencode or gencode_version()
     files = [OutputFile(f"{stubs_out}/{rel}", data) for rel, data in sorted(outputs.items())]
-    files.extend(
-        distribution_files(
-            env,
-            model,
-            stubs_out,
-            name=ws.settings.stubs_distribution,
-            gencode=gencode,
-            grpc_version=grpc_version,
+    if package_files:
+        files.extend(
+            distribution_files(
+                env,
+                model,
+                stubs_out,
+                name=ws.settings.stubs_distribution,
+                gencode=gencode,
+                grpc_version=grpc_version,
+            )
         )
-    )
     parsed = frozenset(f"{stubs_out}/{rel}" for rel in protoc.parsed | own_parsed)
     return files, gencode, protoc.runs, parsed
 

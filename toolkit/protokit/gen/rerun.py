@@ -71,16 +71,20 @@ def remember(
     digests: Mapping[str, str],
     sources: fingerprint.Sources,
     modules: list[str],
+    kept: Mapping[str, list[int]] | None = None,
 ) -> None:
     """Record a write-mode run, so an unchanged re-run can stop before any work; a run that
-    is not ``clean`` (servicers miss methods: findings are recomputed every run) forgets."""
+    is not ``clean`` (servicers miss methods: findings are recomputed every run) forgets.
+    ``kept``: the stats of outputs this run proved intact by stat and did not touch."""
     if not clean or plan.manifest is None:
         fingerprint.forget_snapshot(ws, options.stubs)
         return
-    paths = [*plan.manifest.files, options.manifest]
+    kept = kept or {}
+    paths = [rel for rel in [*plan.manifest.files, options.manifest] if rel not in kept]
     outputs = fingerprint.stat_outputs(ws.root, paths)
     if len(outputs) != len(paths):
         return
+    outputs.update((rel, kept[rel]) for rel in plan.manifest.files if rel in kept)
     folders = fingerprint.folder_stamp(ws, _watched(options, ws))
     snapshot = fingerprint.Snapshot(
         sources, folders, modules, outputs, gencode, list(warnings), dict(digests)
