@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
+import click
 import pytest
 
 from protokit import __version__
@@ -23,7 +24,7 @@ def test_version_prints_the_package_version(protokit: Run) -> None:
     assert result.stdout.strip() == f"protokit {__version__}"
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("command", cli.list_commands(click.Context(cli)))
 def test_every_command_has_help(protokit: Run, command: str) -> None:
     result = protokit(command, "--help", cwd=REPO)
     assert result.returncode == 0, result.stderr

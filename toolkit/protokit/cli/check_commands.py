@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import format_option, progress, report, root_option, workspace
 from protokit.core.errors import ExitCode
 
 
-@cli.command()
+@click.command()
 @root_option
 @format_option
 def lint(root: Path | None, output_format: str) -> int:
@@ -21,7 +20,7 @@ def lint(root: Path | None, output_format: str) -> int:
     return report(run_lint(workspace(root)), output_format, what="lint")
 
 
-@cli.command()
+@click.command()
 @root_option
 @format_option
 @click.option("--write", is_flag=True, help="Rewrite unformatted files in place.")
@@ -37,7 +36,7 @@ def fmt(root: Path | None, output_format: str, write: bool) -> int:
     return report(run_format_check(ws), output_format, what="format")
 
 
-@cli.command()
+@click.command()
 @root_option
 @format_option
 @click.option(
@@ -57,7 +56,7 @@ def check(root: Path | None, output_format: str, against: str | None, all_releas
     return report(findings, output_format, what="check")
 
 
-@cli.command()
+@click.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def doctor(output_format: str) -> int:
     """Report the versions of buf, grpcio-tools, protobuf and grpcio, and any mismatch."""

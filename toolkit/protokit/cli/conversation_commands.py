@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import progress, root_option, workspace
 from protokit.core.errors import ExitCode, ProtokitError
 
 
-@cli.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @root_option
 @click.option(
     "--server", required=True, metavar="HOST:PORT", help="The running server to record against."

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import progress, root_option, workspace
 from protokit.core.errors import ExitCode
 
 
-@cli.command()
+@click.command()
 @root_option
 @click.option(
     "--version",
@@ -34,7 +33,7 @@ def build(root: Path | None, version: str | None, out: str | None, local: bool) 
     return ExitCode.CLEAN
 
 
-@cli.command()
+@click.command()
 @root_option
 @click.argument(
     "files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[FILES]..."

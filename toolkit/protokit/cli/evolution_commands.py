@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import format_option, progress, report, root_option, workspace
 from protokit.core.errors import ExitCode
 
 
-@cli.command()
+@click.command()
 @root_option
 @click.argument("version")
 def release(root: Path | None, version: str) -> int:
@@ -31,7 +30,7 @@ def release(root: Path | None, version: str) -> int:
     return ExitCode.CLEAN
 
 
-@cli.command("compat-tests")
+@click.command("compat-tests")
 @root_option
 @click.option("--check", "check_only", is_flag=True, help="Only report whether it is stale.")
 @format_option
@@ -54,7 +53,7 @@ def compat_tests(root: Path | None, check_only: bool, output_format: str) -> int
     return ExitCode.CLEAN
 
 
-@cli.command()
+@click.command()
 @root_option
 @click.option(
     "--against",

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import root_option, workspace
 from protokit.core.errors import ExitCode
 from protokit.core.findings import OutputFormat, render
-from protokit.gen.pipeline import GenResult, describe
+
+if TYPE_CHECKING:
+    from protokit.gen.pipeline import GenResult
 
 
-@cli.command()
+@click.command()
 @root_option
 @click.option("--check", is_flag=True, help="Write nothing; list stale generated files, exit 100.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what would change.")
@@ -76,6 +78,8 @@ def _print_result(
     with ``check`` the stale files go to stdout and the exit code is 100 when any exist;
     with ``as_json`` one JSON document (plan, stale files, warnings, missing methods) on stdout."""
     if as_json:
+        from protokit.gen.pipeline import describe
+
         data = describe(result)
         data["missing"] = json.loads(render(list(result.missing), OutputFormat.JSON))
         click.echo(json.dumps(data, indent=2))

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from protokit.core.errors import ExitCode
 from protokit.core.findings import Finding, OutputFormat, Severity, render, sort_findings
-from protokit.core.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from protokit.core.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +57,8 @@ def report(findings: Sequence[Finding], output_format: str, *, what: str) -> int
 
 
 def workspace(root: Path | None) -> Workspace:
+    from protokit.core.workspace import open_workspace  # not needed for `--help`
+
     return open_workspace(root)
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from protokit.cli.app import cli
 from protokit.cli.options import progress, root_option, workspace
 from protokit.core.errors import ExitCode
 from protokit.core.findings import OutputFormat, render
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from protokit.scaffold import new_service as ns
 
 
-@cli.command("new-service")
+@click.command("new-service")
 @root_option
 @click.argument("name")
 @click.option("--unary", multiple=True, metavar="RPC", help="A unary RPC (repeatable).")
@@ -98,7 +97,7 @@ def new_service(
     return _print_result(result, dry_run=dry_run)
 
 
-@cli.command("new-version")
+@click.command("new-version")
 @root_option
 @click.argument("package")
 @click.argument("version")
