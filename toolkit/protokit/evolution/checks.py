@@ -48,8 +48,6 @@ def run_evolution_checks(
     """``buf breaking`` against the baseline, fixtures of the baseline and of the latest (or every)
     frozen release read by the current schema and back, and the generated tests' freshness."""
     image = image if image is not None else build_image(ws, protoc_ok=True)
-    config = breaking_config(ws)
-    json_too = config.category is not Category.WIRE
     compats: list[Compat] = []
 
     def compat() -> Compat:  # built once, and only when there is something to check against
@@ -65,6 +63,10 @@ def run_evolution_checks(
     changes: list[Change] = []  # protokit's own reading of the breaks, to place accepted ones
     latest = latest_release(ws)
     versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
+    base = against if against is not None else default_against(ws)
+    # buf's breaking configuration is asked for only when there is something to check against
+    config = breaking_config(ws) if base is not None or versions else None
+    json_too = config is not None and config.category is not Category.WIRE
 
     def releases_and_tests() -> list[Finding]:
         """Fixtures of the frozen releases, and the generated tests' freshness."""
@@ -80,8 +82,7 @@ def run_evolution_checks(
         return found
 
     later: list[Finding] | Exception | None = None
-    base = against if against is not None else default_against(ws)
-    if base is None:
+    if base is None or config is None:
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
         with open_baseline(ws, base, image, releases) as baseline, ThreadPoolExecutor(1) as pool:

@@ -170,18 +170,15 @@ def _number(value: object) -> int:
     return value if isinstance(value, int) and 0 <= value < 10**9 else 0
 
 
-_VERSIONS: dict[tuple[str, int, int], str] = {}
+_VERSIONS: dict[tuple[object, ...], str] = {}
 
 
 def buf_version() -> str:
     """The version the buf binary reports about itself (asked once per binary and process: a
     binary replaced on disk is asked again)."""
     buf = find_buf()
-    try:
-        info = os.stat(buf)
-    except OSError:
-        info = None
-    stamp = (str(buf), info.st_size, info.st_mtime_ns) if info is not None else None
+    info = _stat_stamp(buf)
+    stamp = (str(buf), *info) if info is not None else None
     if stamp is not None and stamp in _VERSIONS:
         return _VERSIONS[stamp]
     version = _ask_version(buf)
@@ -201,8 +198,42 @@ def _ask_version(buf: Path) -> str:
     return version
 
 
+_MODULES: dict[tuple[object, ...], list[str]] = {}
+_MODULE_CONFIG = ("buf.yaml", "buf.work.yaml")
+
+
+def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1024 * 1024 + 1)
+    except OSError:
+        return None
+
+
 def module_paths(ws: Workspace) -> list[str]:
-    """The module folders buf.yaml declares, as buf itself reads them."""
+    """The module folders buf.yaml declares, as buf itself reads them (asked once per process
+    while the binary keeps its stat and the configuration files their bytes)."""
+    stamp = (
+        str(ws.root),
+        _stat_stamp(find_buf()),
+        *(_content(ws.root / name) for name in _MODULE_CONFIG),
+    )
+    if stamp in _MODULES:
+        return list(_MODULES[stamp])
+    paths = _ask_module_paths(ws)
+    _MODULES[stamp] = list(paths)
+    return paths
+
+
+def _ask_module_paths(ws: Workspace) -> list[str]:
     result = run_buf(["config", "ls-modules", "--format", "json"], ws.root)
     paths: list[str] = []
     for item in json_lines(result.stdout, what="buf config ls-modules"):
