@@ -7,9 +7,7 @@ import re
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
-from protokit.core.writer import OutputFile, apply, plan_outputs
 from protokit.tools.buf import parse_compile_errors, parse_json_findings, run_buf
-from protokit.tools.image import build_image
 
 FORMAT_RULE = "FORMAT"
 BINARY_RULE = "FORMAT_BINARY"
@@ -81,6 +79,11 @@ def write_format(ws: Workspace) -> list[str]:
             )
     changed = [f.path for f in findings]
     if changed:
+        # Imported here: `check` starts buf format and buf lint before loading the compiler
+        # and the writer, which only fixing needs.
+        from protokit.core.writer import OutputFile, apply, plan_outputs
+        from protokit.tools.image import build_image
+
         # buf format also rewrites a file it cannot compile (re-nesting everything after a
         # stray brace); refuse, so a broken file keeps the user's own layout.
         try:

@@ -59,10 +59,24 @@ def run_check(
     options: CheckOptions | None = None,
     log: Callable[[str], None] = _quiet,
 ) -> list[Finding]:
+    options = options or CheckOptions()
+    with ThreadPoolExecutor(5) as pool:
+        # buf format and buf lint start first, while the rest of protokit is still loading
+        formatted = pool.submit(run_format_check, ws)
+        linted = pool.submit(run_lint, ws)
+        return _run_rest(ws, options, log, pool, formatted, linted)
+
+
+def _run_rest(
+    ws: Workspace,
+    options: CheckOptions,
+    log: Callable[[str], None],
+    pool: ThreadPoolExecutor,
+    formatted: Future[list[Finding]],
+    linted: Future[list[Finding]],
+) -> list[Finding]:
     from protokit.evolution.checks import run_evolution_checks
     from protokit.tools.image import build_image
-
-    options = options or CheckOptions()
 
     def generated(image: Future[Image]) -> list[Finding]:
         # Not handed the image: like `gen --check`, gen then stops early when nothing changed
@@ -79,15 +93,12 @@ def run_check(
     # Every check runs side by side, on one image built once; evolution starts `buf breaking`
     # (the longest buf run) as soon as the image is there, while gen --check runs beside it.
     # Results (and errors) are taken in this order, so findings keep it.
-    with ThreadPoolExecutor(5) as pool:
-        formatted = pool.submit(run_format_check, ws)
-        linted = pool.submit(run_lint, ws)
-        image = pool.submit(build_image, ws, protoc_ok=True)
-        evolved = pool.submit(evolution, image)
-        gen_found = pool.submit(generated, image)
-        findings = [*formatted.result(), *linted.result()]
-        log("format and lint checked (buf format, buf lint)")
-        return findings + gen_found.result() + evolved.result()
+    image = pool.submit(build_image, ws, protoc_ok=True)
+    evolved = pool.submit(evolution, image)
+    gen_found = pool.submit(generated, image)
+    findings = [*formatted.result(), *linted.result()]
+    log("format and lint checked (buf format, buf lint)")
+    return findings + gen_found.result() + evolved.result()
 
 
 def conversation_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:

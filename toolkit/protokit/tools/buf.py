@@ -6,6 +6,8 @@ The binary comes from the ``buf-bin`` wheel, installed beside the Python interpr
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -15,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from protokit.core.atomic import write_atomic
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.core.findings import Finding
-from protokit.core.paths import cache_dir
+from protokit.core.paths import cache_dir, read_regular
 from protokit.core.workspace import Workspace
 from protokit.tools.process import command_text, first_line, json_lines, run_tool
 
@@ -173,18 +176,42 @@ def _number(value: object) -> int:
 _VERSIONS: dict[tuple[object, ...], str] = {}
 
 
+_KNOWN_VERSIONS = 16
+
+
 def buf_version() -> str:
-    """The version the buf binary reports about itself (asked once per binary and process: a
-    binary replaced on disk is asked again)."""
+    """The version the buf binary reports about itself: asked once per binary, and remembered
+    (in this process and in the cache folder) while the binary keeps its stat (path, size,
+    mtime, ctime, inode); a binary replaced on disk is asked again."""
     buf = find_buf()
     info = _stat_stamp(buf)
     stamp = (str(buf), *info) if info is not None else None
     if stamp is not None and stamp in _VERSIONS:
         return _VERSIONS[stamp]
-    version = _ask_version(buf)
+    record = cache_dir() / "tools" / "buf-versions.json"
+    known = _read_versions(record)
+    key = json.dumps(stamp)
+    version = known.get(key) if stamp is not None else None
+    if version is None:
+        version = _ask_version(buf)
+        if stamp is not None:
+            known = {k: v for k, v in known.items() if k != key}
+            kept = dict(list(known.items())[-(_KNOWN_VERSIONS - 1) :])
+            with contextlib.suppress(ProtokitError):  # unwritable: asked again next time
+                write_atomic(record, json.dumps({**kept, key: version}).encode(), sync=False)
     if stamp is not None:
         _VERSIONS[stamp] = version
     return version
+
+
+def _read_versions(path: Path) -> dict[str, str]:
+    try:
+        raw = json.loads(read_regular(path, limit=1024 * 1024).decode("utf-8"))
+    except Exception:  # absent or damaged: buf is asked
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _ask_version(buf: Path) -> str:
