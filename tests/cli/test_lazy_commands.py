@@ -8,6 +8,8 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 import pytest
@@ -85,3 +87,18 @@ def test_the_command_table_lists_every_command_the_command_modules_define() -> N
 
 def test_an_unknown_command_resolves_to_nothing() -> None:
     assert cli.get_command(click.Context(cli), "frobnicate") is None
+
+
+def test_a_gen_with_nothing_to_do_loads_no_compiler_template_or_protobuf(
+    tiny_ws: Callable[..., Path],
+) -> None:
+    root = tiny_ws()
+    run = (
+        "from protokit.cli import main\n"
+        "try:\n    main(['gen', '--root', {root!r}])\nexcept SystemExit:\n    pass\n"
+    )
+    _modules_loaded_by(run.format(root=str(root)))  # the first run renders and records
+    loaded = _modules_loaded_by(run.format(root=str(root)))
+    assert "protokit.gen.rerun" in loaded  # the run did get as far as the snapshot
+    heavy = ("protokit.gen.stages", "protokit.tools.image", "jinja2", "google.protobuf")
+    assert _within(loaded, heavy) == []

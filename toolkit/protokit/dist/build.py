@@ -27,8 +27,9 @@ from protokit.core.workspace import PYPROJECT, Workspace
 from protokit.core.writer import OutputFile, apply, plan_outputs
 from protokit.dist.metadata import IMAGE_NAME, DistPlan, plan_distributions
 from protokit.dist.version import DerivedVersion, derive_version
+from protokit.gen.distribution import PYTHON_FLOOR
 from protokit.gen.model_build import build_model
-from protokit.gen.pipeline import PYTHON_FLOOR, run_gen
+from protokit.gen.pipeline import run_gen
 from protokit.tools import git, pypa
 from protokit.tools.image import build_image
 from protokit.tools.toolchain import parse_version

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import PYPROJECT, Workspace
+from protokit.gen.distribution import distribution_name
 from protokit.gen.model import Model, ProtoFile, RpcKind
-from protokit.gen.pipeline import distribution_name
 from protokit.tools.toolchain import parse_version
 
 IMAGE_NAME = "image.binpb"

@@ -22,13 +22,16 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protokit import __version__
-from protokit.core.descriptors import Image, content_digest
 from protokit.core.paths import cache_dir
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import find_buf
 from protokit.tools.toolchain import dist_version
+
+if TYPE_CHECKING:
+    from protokit.core.descriptors import Image
 
 __all__ = [
     "Snapshot",
@@ -46,6 +49,7 @@ __all__ = [
 # between releases) counts as a changed input, like a new protokit version does.
 _GENERATOR_MODULES = (
     "gen/pipeline.py",
+    "gen/stages.py",
     "gen/rerun.py",
     "gen/model.py",
     "gen/model_build.py",
@@ -83,6 +87,8 @@ def inputs_digest(
 ) -> str:
     """The manifest's ``inputs``: descriptors (``digests``: the image's ``file_digests``),
     generators, templates (name → source) and options, by content."""
+    from protokit.core.descriptors import content_digest  # protobuf: only for a run that renders
+
     digest = hashlib.sha256()
     digest.update(content_digest(digests).encode())
     facts = {

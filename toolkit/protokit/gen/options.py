@@ -12,9 +12,11 @@ from protokit.core.workspace import Workspace
 if TYPE_CHECKING:
     from protokit.gen.skeletons import Flavour
 
-__all__ = ["MANIFEST_NAME", "GenOptions", "output_folder"]
+__all__ = ["MANIFEST_NAME", "TESTS_FOLDER", "GenOptions", "output_folder"]
 
 MANIFEST_NAME = ".protokit-manifest.json"
+TESTS_FOLDER = "tests/services"
+"""Where the starter tests of servicer skeletons go."""
 
 
 @dataclass(frozen=True)

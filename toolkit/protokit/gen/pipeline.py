@@ -14,56 +14,33 @@
 
 Nothing to do is proven as early as possible (``rerun``, on ``fingerprint``'s snapshot): when
 no file the previous run read or wrote has changed, the run stops before stage 1 (no buf, no
-protoc); when only comments of some files changed, only their stubs are rendered again.
+protoc, and the stages, in ``stages``, are not even imported); when only comments of some
+files changed, only their stubs are rendered again.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from protokit.core.atomic import remove_leftovers
-from protokit.core.descriptors import Image, file_digests, load_image_file
-from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
-from protokit.core.manifest import Manifest, read_manifest
+from protokit.core.manifest import read_manifest
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Action, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.core.writer import Action, Owner, Plan
 from protokit.gen import fingerprint
-from protokit.gen.distribution import PYTHON_FLOOR, distribution_name
-from protokit.gen.model import Model, ProtoFile
-from protokit.gen.model_build import build_model
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
-from protokit.gen.package_map import map_file, map_image
-from protokit.gen.render import (
-    STUB_TEMPLATES,
-    intact_outputs,
-    render_stubs,
-    stub_environment,
-    stub_targets,
-    template_source,
-)
 from protokit.gen.rerun import Unchanged, remember, unchanged
-from protokit.gen.servicers import missing_methods, skeleton_files
-from protokit.gen.skeletons import (
-    TESTS_FOLDER,
-    Flavour,
-    own_rule,
-    service_packages,
-    several_orgs_note,
-)
-from protokit.gen.stubs import ProtocOutput, run_protoc_batches
 from protokit.tools.buf import module_paths
-from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version, runtime_problems
 
-__all__ = ["MANIFEST_NAME", "PYTHON_FLOOR", "GenResult", "describe", "distribution_name", "run_gen"]
+if TYPE_CHECKING:
+    from protokit.core.descriptors import Image
+    from protokit.gen.skeletons import Flavour
+
+__all__ = ["MANIFEST_NAME", "GenResult", "describe", "run_gen"]
 
 
 @dataclass(frozen=True)
@@ -84,217 +61,6 @@ class GenResult:
             for c in self.plan.changes
             if c.owner is Owner.GENERATED and c.action is not Action.IDENTICAL
         ]
-
-
-@dataclass
-class _Rendered:
-    outputs: list[OutputFile]
-    gencode: str
-    runs: int
-    generated: bool
-    inputs: str  # the manifest's input fingerprint
-    parsed: set[str] = field(default_factory=set)  # outputs already parsed
-    warnings: list[str] = field(default_factory=list)
-    missing: tuple[Finding, ...] = ()
-    regenerated: tuple[str, ...] = ()  # the .proto files whose stubs were rendered
-    unchanged: dict[str, str] = field(default_factory=dict)  # kept as on disk: path → digest
-    digests: dict[str, str] = field(default_factory=dict)  # the image's file_digests
-
-
-# --- stage 1: load ---------------------------------------------------------------------------
-
-
-def _load(
-    ws: Workspace,
-    image_path: Path | None,
-    image: Image | None,
-    changed: list[str] | None,
-    modules: Sequence[str] | None = None,
-) -> tuple[Image, frozenset[str] | None]:
-    """The descriptors to generate from, and (when only some ``.proto`` files' contents
-    changed, and only in comments, so no other file's outputs can differ) the import paths
-    whose stubs must be rendered again; None: all of them."""
-    regenerate: frozenset[str] | None = None
-    if image is None and image_path is not None:
-        image = load_image_file(image_path)
-        if not image.targets:
-            raise ProtokitError(
-                "the image holds no .proto files; nothing to generate (and the generated "
-                "stubs were left as they are)",
-                path=str(image_path),
-            )
-    elif image is None:
-        rebuilt = rebuild_image(ws, changed, modules) if changed else None
-        if rebuilt is not None:
-            image, names = rebuilt
-            regenerate = frozenset(map_file(n, ws.settings.python_package_map) for n in names)
-        else:
-            image = compile_image(ws, modules)
-    return map_image(image, ws.settings.python_package_map), regenerate
-
-
-# --- stage 3: render -------------------------------------------------------------------------
-
-
-def _render(
-    ws: Workspace,
-    image: Image,
-    model: Model,
-    options: GenOptions,
-    previous: Manifest | None,
-    regenerate: frozenset[str] | None = None,
-    known: Mapping[str, str] | None = None,
-    early: Future[ProtocOutput] | None = None,
-) -> _Rendered:
-    """``known``: file digests of the previous run, for a run that compiled only
-    ``regenerate`` again (every other file's descriptor is the previous run's). ``early``:
-    the batches of every file, already running (used if everything is rendered)."""
-    env = stub_environment(ws)
-    templates = {name: template_source(env, name) for name in STUB_TEMPLATES}
-    facts = {"stubs_out": options.stubs, "distribution": ws.settings.stubs_distribution}
-    if regenerate is not None and known is not None:
-        known = {name: digest for name, digest in known.items() if name not in regenerate}
-    digests = file_digests(image, known if regenerate is not None else None)
-    inputs = fingerprint.inputs_digest(image, digests, templates, facts)
-    intact = None
-    if not options.force and previous is not None and previous.inputs == inputs:
-        intact = intact_outputs(ws, previous)
-    if intact is not None and previous is not None:
-        rendered = _Rendered(intact, previous.notes.get("gencode", ""), 0, False, inputs)
-        rendered.parsed.update(item.path for item in intact)  # parsed when they were written
-    elif (
-        partial := _render_some(ws, image, model, env, options, previous, regenerate)
-    ) is not None:
-        partial.inputs = inputs
-        rendered = partial
-    else:
-        files, gencode, runs, parsed = render_stubs(
-            ws, image, model, env, options.stubs, pending=early
-        )
-        rendered = _Rendered(files, gencode, runs, True, inputs, set(parsed))
-        rendered.regenerated = tuple(f.name for f in model.files)
-    rendered.digests = digests
-    if options.skeletons:
-        rule = own_rule(model, org=ws.settings.org, implement=ws.settings.implement)
-        packages = service_packages(
-            model, options.services, options.flavours, keep=rule or (lambda _package: False)
-        )
-        note = several_orgs_note(model) if rule is None else None
-        if note:
-            rendered.warnings.append(note)
-        created = () if options.force or previous is None else previous.created
-        rendered.outputs.extend(skeleton_files(ws, env, packages, options.services, created))
-        rendered.missing = tuple(missing_methods(ws.root, packages))
-    return rendered
-
-
-def _render_some(
-    ws: Workspace,
-    image: Image,
-    model: Model,
-    env: jinja2.Environment,
-    options: GenOptions,
-    previous: Manifest | None,
-    regenerate: frozenset[str] | None,
-) -> _Rendered | None:
-    """The stubs of ``regenerate`` rendered again, every other previous output kept as it is
-    on disk (not read again: the stat snapshot proved the previous outputs intact before
-    ``regenerate`` was worked out); None when there is no such previous run."""
-    if regenerate is None or previous is None or options.force:
-        return None
-    # A comment-only change leaves a file's descriptor without comments as it was, and the
-    # _pb2.py is made from exactly that: it is kept; the stubs holding comments are rendered.
-    # The package files and pyproject.toml follow from the files' names and the gencode
-    # version, which did not change either: kept too.
-    files, gencode, runs, parsed = render_stubs(
-        ws,
-        image,
-        model,
-        env,
-        options.stubs,
-        only=regenerate,
-        modules=False,
-        gencode=previous.notes.get("gencode") or None,
-        package_files=False,
-    )
-    redone = {f.path for f in files}
-    for proto in model.files:
-        if proto.name in regenerate:
-            redone.add(f"{options.stubs}/{proto.module_path}.pyi")
-            stem = proto.grpc_module_path
-            redone.update(f"{options.stubs}/{stem}{suffix}" for suffix in (".py", ".pyi"))
-    rendered = _Rendered(files, gencode, runs, True, "", set(parsed))
-    rendered.unchanged = {rel: d for rel, d in previous.files.items() if rel not in redone}
-    rendered.regenerated = tuple(sorted(regenerate))
-    return rendered
-
-
-# --- stage 4: verify -------------------------------------------------------------------------
-
-
-def _verify(rendered: _Rendered, model: Model, stubs_out: str) -> None:
-    """Generated code is parsed before it is written: no output may be invalid Python."""
-    by_module_path = {f"{stubs_out}/{f.module_path}": f for f in model.files}
-    for item in rendered.outputs:
-        if not item.path.endswith((".py", ".pyi")) or item.path in rendered.parsed:
-            continue
-        try:
-            ast.parse(item.content, filename=item.path)
-        except (SyntaxError, ValueError) as exc:
-            if item.owner is Owner.USER:
-                raise ProtokitError(
-                    f"a skeleton template gave invalid Python: {exc}", path=item.path
-                ) from exc
-            rel = item.path.removeprefix(f"{stubs_out}/")
-            stem = item.path.removesuffix(".pyi").removesuffix(".py").removesuffix("_grpc")
-            proto: ProtoFile | None = by_module_path.get(stem)
-            raise ProtokitError(
-                f"the generated {rel} is not valid Python ({exc}); nothing was written",
-                path=proto.disk_path if proto else rel,
-                line=1,
-            ) from exc
-
-
-# --- stage 5: plan ---------------------------------------------------------------------------
-
-
-def _plan(
-    ws: Workspace, rendered: _Rendered, options: GenOptions, previous: Manifest | None
-) -> Plan:
-    notes = {"gencode": rendered.gencode, "grpcio-tools": dist_version("grpcio-tools") or ""}
-    plan = plan_outputs(
-        ws.root,
-        rendered.outputs,
-        manifest_path=options.manifest,
-        previous=previous,
-        inputs=rendered.inputs,
-        notes=notes,
-        unchanged=rendered.unchanged,
-    )
-    rendered.warnings.extend(plan.kept)
-    foreign = [c for c in plan.conflicts if c.owner is Owner.GENERATED]
-    more = len(foreign) - 1
-    if foreign:
-        raise ProtokitError(
-            "exists and was not written by a generator; refusing to overwrite it (move it, or "
-            "generate into another folder with --out)"
-            + (f" ({more} more such file{'s' if more > 1 else ''})" if more else ""),
-            path=foreign[0].path,
-        )
-    return plan
-
-
-# --- stage 6: write --------------------------------------------------------------------------
-
-
-def _write(
-    ws: Workspace, plan: Plan, options: GenOptions, on_event: Callable[[str, str], None] | None
-) -> bool:
-    remove_leftovers(ws.root, [options.stubs, options.services, TESTS_FOLDER])
-    if plan.up_to_date:
-        return False
-    apply(plan, on_event=on_event)
-    return True
 
 
 def run_gen(
@@ -338,8 +104,14 @@ def run_gen(
         else:
             modules = module_paths(ws)
             sources = fingerprint.read_sources(ws, modules, options.facts())
+    # Something to do: the compiler, the templates and the generators are loaded only now.
+    from protokit.gen import stages
+    from protokit.gen.model_build import build_model
+    from protokit.gen.render import stub_targets
+    from protokit.gen.stubs import run_protoc_batches
+
     previous = read_manifest(ws.root, options.manifest)
-    image, regenerate = _load(ws, image_path, image, changed, modules or None)
+    image, regenerate = stages.load(ws, image_path, image, changed, modules or None)
     with ThreadPoolExecutor(1) as pool:
         early = None
         if regenerate is None and (previous is None or options.force or bool(changed)):
@@ -348,10 +120,10 @@ def run_gen(
             early = pool.submit(run_protoc_batches, image, stub_targets(image))
         model = build_model(image)
         known = snapshot.digests if from_workspace and snapshot is not None else None
-        rendered = _render(ws, image, model, options, previous, regenerate, known, early)
-    _verify(rendered, model, options.stubs)
-    plan = _plan(ws, rendered, options, previous)
-    applied = _write(ws, plan, options, on_event) if options.writes else False
+        rendered = stages.render(ws, image, model, options, previous, regenerate, known, early)
+    stages.verify(rendered, model, options.stubs)
+    plan = stages.plan(ws, rendered, options, previous)
+    applied = stages.write(ws, plan, options, on_event) if options.writes else False
     if options.writes and from_workspace:
         remember(
             ws,

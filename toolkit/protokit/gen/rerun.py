@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from protokit.core.workspace import Workspace
 from protokit.core.writer import Action, Change, Owner, Plan
 from protokit.gen import fingerprint
-from protokit.gen.options import GenOptions
-from protokit.gen.skeletons import TESTS_FOLDER
+from protokit.gen.options import TESTS_FOLDER, GenOptions
 from protokit.tools.toolchain import dist_version, runtime_problems
 
 __all__ = ["Unchanged", "remember", "unchanged"]

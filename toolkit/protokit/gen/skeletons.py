@@ -17,6 +17,7 @@ from enum import Enum
 
 from protokit.core.naming import snake_case
 from protokit.gen.model import Method, Model, RpcKind, Service, TypeRef, service_folder
+from protokit.gen.options import TESTS_FOLDER
 
 __all__ = [
     "Flavour",
@@ -79,7 +80,6 @@ def serving_paths(services_out: str) -> dict[str, str]:
     return {f"{base}/{name}.py": f"gen/serving/{name}.py.j2" for name in SERVING_FILES}
 
 
-TESTS_FOLDER = "tests/services"
 SKELETON_WIDTH = 100  # the formatter's line length: skeletons are user code, linted as such
 
 
