@@ -141,6 +141,54 @@ def walk_enums(file: descriptor_pb2.FileDescriptorProto) -> Iterator[EnumAt]:
             yield EnumAt(f"{at.full_name}.{enum.name}", (*at.path, _MESSAGE_ENUM, i), enum)
 
 
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def _skip(data: bytes, pos: int, wire: int, number: int) -> int:
+    if wire == 0:
+        return _varint(data, pos)[1]
+    if wire == 1:
+        return pos + 8
+    if wire == 5:
+        return pos + 4
+    if wire == 2:
+        length, pos = _varint(data, pos)
+        return pos + length
+    if wire == 3:  # a group: skip to its end tag
+        while True:
+            tag, pos = _varint(data, pos)
+            if tag >> 3 == number and tag & 7 == 4:
+                return pos
+            pos = _skip(data, pos, tag & 7, tag >> 3)
+    raise ValueError(f"unexpected wire type {wire}")
+
+
+def strip_fields(data: bytes, numbers: range) -> bytes:
+    """``data`` (one serialized message) without its top-level fields numbered in ``numbers``."""
+    kept: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        start = pos
+        tag, pos = _varint(data, pos)
+        pos = _skip(data, pos, tag & 7, tag >> 3)
+        if tag >> 3 not in numbers:
+            kept.append(data[start:pos])
+    return b"".join(kept)
+
+
+BUF_IMAGE_FIELDS = range(8042, 8043)
+"""``FileDescriptorProto`` fields buf adds to every file of its images (``buf_extension``:
+whether it is an import, whether its syntax was unspecified); protoc adds none."""
+
+
 def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[str, str]:
     """What each file's descriptor says (name → digest): the descriptor without source info,
     options included (they are compiled into the ``_pb2.py``), and its comments by source path
@@ -156,7 +204,8 @@ def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[s
             continue
         digest = hashlib.sha256(proto.name.encode() + b"\0")
         if not proto.name.startswith("google/protobuf/") or proto.name in own:
-            digest.update(_stripped(proto).SerializeToString(deterministic=True))
+            data = _stripped(proto).SerializeToString(deterministic=True)
+            digest.update(strip_fields(data, BUF_IMAGE_FIELDS))  # the same whichever compiled
             comments = sorted(
                 (
                     list(loc.path),

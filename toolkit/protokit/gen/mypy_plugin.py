@@ -31,7 +31,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2 as d
 from google.protobuf.compiler import plugin_pb2
 
-from protokit.core.descriptors import walk_messages
+from protokit.core.descriptors import strip_fields, walk_messages
 from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comments
 
 __all__ = ["FOREIGN_RANGE", "PLUGIN_NAMES", "declares_foreign_options", "main", "strip_fields"]
@@ -59,49 +59,6 @@ def declares_foreign_options(files: Iterable[d.FileDescriptorProto]) -> bool:
         if proto.name != MYPY_EXTENSIONS_FILE
         for ext in _extensions(proto)
     )
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-
-
-def _skip(data: bytes, pos: int, wire: int, number: int) -> int:
-    if wire == 0:
-        return _varint(data, pos)[1]
-    if wire == 1:
-        return pos + 8
-    if wire == 5:
-        return pos + 4
-    if wire == 2:
-        length, pos = _varint(data, pos)
-        return pos + length
-    if wire == 3:  # a group: skip to its end tag
-        while True:
-            tag, pos = _varint(data, pos)
-            if tag >> 3 == number and tag & 7 == 4:
-                return pos
-            pos = _skip(data, pos, tag & 7, tag >> 3)
-    raise ValueError(f"unexpected wire type {wire}")
-
-
-def strip_fields(data: bytes, numbers: range) -> bytes:
-    """``data`` (one serialized message) without its top-level fields numbered in ``numbers``."""
-    kept: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        start = pos
-        tag, pos = _varint(data, pos)
-        pos = _skip(data, pos, tag & 7, tag >> 3)
-        if tag >> 3 not in numbers:
-            kept.append(data[start:pos])
-    return b"".join(kept)
 
 
 def _fields(proto: d.FileDescriptorProto) -> Iterator[d.FieldDescriptorProto]:

@@ -160,8 +160,10 @@ def _run_python(folder: str, index: int, image: bytes, batch: list[str]) -> _Bat
             for info in archive.infolist():
                 if not info.is_dir():
                     files[PurePosixPath(info.filename).as_posix()] = archive.read(info)
-    except (OSError, zipfile.BadZipFile) as exc:  # protoc said it succeeded; it did not
-        return _BatchResult(1, f"protoc wrote no readable modules ({exc})", {}, frozenset())
+    except Exception as exc:  # protoc said it succeeded; it did not (zipfile raises many kinds)
+        detail = str(exc).replace(str(out), out.name) or type(exc).__name__
+        message = f"it exited 0 but left no readable modules ({detail})"
+        return _BatchResult(1, message, {}, frozenset())
     out.unlink()
     parsed = frozenset(rel for rel, data in files.items() if _verified(rel, data))
     return _BatchResult(proc.returncode, proc.stderr, files, parsed)
