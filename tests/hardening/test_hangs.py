@@ -63,6 +63,41 @@ def test_a_fifo_in_the_image_cache_only_means_compiling_again(case: Case, tmp_pa
     assert all(stat.S_ISREG(p.lstat().st_mode) for p in (cache / "images").iterdir())
 
 
+@pytest.mark.parametrize("args", [("gen", "--force"), ("check",)])
+def test_a_fifo_beside_buf_yaml_is_left_to_buf(case: Case, args: tuple[str, ...]) -> None:
+    case.fifo("buf.work.yaml")  # read to know buf's modules: never opened for a blocking read
+
+    proc = case.run(*args, env=SHORT)
+
+    assert proc.returncode in (0, 100), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_fifos_in_the_source_snapshot_and_tool_records_only_mean_reading_again(
+    case: Case, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    env = {"PROTOKIT_CACHE_DIR": str(cache), **SHORT}
+    assert case.run("gen", env=env).returncode == 0
+    (slot,) = {entry.name[:32] for entry in (cache / "images").iterdir()}  # one workspace
+    (cache / "sources").mkdir(exist_ok=True)  # files this new are not recorded: make one
+    records = [
+        cache / "sources" / f"{slot}.json",
+        *(cache / "gen").glob("*.json"),
+        cache / "tools" / "buf-versions.json",
+    ]
+    assert len(records) == 3
+    for record in records:
+        record.unlink(missing_ok=True)
+        os.mkfifo(record)
+    case.freeze()
+
+    proc = case.run("gen", env=env)
+
+    assert proc.returncode == 0, proc.stderr
+    case.unchanged()
+
+
 def _script(path: Path, body: str) -> Path:
     path.write_text(body, encoding="utf-8")
     path.chmod(0o755)

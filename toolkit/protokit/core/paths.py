@@ -24,8 +24,10 @@ __all__ = [
     "check_write_target",
     "files_under",
     "load_json",
+    "read_record",
     "read_regular",
     "resolve_inside",
+    "stat_stamp",
     "workspace_relative",
 ]
 
@@ -158,6 +160,17 @@ def read_regular(
         os.close(fd)
 
 
+def stat_stamp(path: Path | str) -> tuple[int, int, int, int] | None:
+    """``(size, mtime_ns, ctime_ns, inode)`` of ``path`` (links followed), or None when it
+    cannot be read: what tells that a file was not changed or replaced since it was last seen
+    (ctime and inode also catch an edit that restores size and mtime)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -181,6 +194,15 @@ def load_json(data: bytes, *, shown: str, what: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtokitError(f"{what} is not valid JSON ({exc})", path=shown) from exc
+
+
+def read_record(path: Path, *, limit: int = MAX_STATE_BYTES) -> Any:
+    """The JSON of one of protokit's own cache records, or None when it is absent or damaged
+    (not a regular file, too big, not UTF-8 JSON): a record only ever saves work."""
+    try:
+        return load_json(read_regular(path, limit=limit), shown=str(path), what="record")
+    except (OSError, ProtokitError):
+        return None
 
 
 def cache_dir() -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from protokit import __version__
-from protokit.core.paths import cache_dir
+from protokit.core.paths import cache_dir, read_record
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import find_buf
 from protokit.tools.toolchain import dist_version
@@ -218,7 +218,7 @@ def _snapshot_path(ws: Workspace, stubs_out: str) -> Path:
 
 def load_snapshot(ws: Workspace, stubs_out: str) -> Snapshot | None:
     try:
-        raw = json.loads(_snapshot_path(ws, stubs_out).read_text(encoding="utf-8"))
+        raw = read_record(_snapshot_path(ws, stubs_out))
         return Snapshot(
             sources=Sources(
                 str(raw["sources"]["facts"]),

@@ -20,7 +20,7 @@ from pathlib import Path
 from protokit.core.atomic import write_atomic
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.core.findings import Finding
-from protokit.core.paths import cache_dir, read_regular
+from protokit.core.paths import MAX_STATE_BYTES, cache_dir, read_record, read_regular, stat_stamp
 from protokit.core.workspace import Workspace
 from protokit.tools.process import command_text, first_line, json_lines, run_tool
 
@@ -184,7 +184,7 @@ def buf_version() -> str:
     (in this process and in the cache folder) while the binary keeps its stat (path, size,
     mtime, ctime, inode); a binary replaced on disk is asked again."""
     buf = find_buf()
-    info = _stat_stamp(buf)
+    info = stat_stamp(buf)
     stamp = (str(buf), *info) if info is not None else None
     if stamp is not None and stamp in _VERSIONS:
         return _VERSIONS[stamp]
@@ -205,10 +205,7 @@ def buf_version() -> str:
 
 
 def _read_versions(path: Path) -> dict[str, str]:
-    try:
-        raw = json.loads(read_regular(path, limit=1024 * 1024).decode("utf-8"))
-    except Exception:  # absent or damaged: buf is asked
-        return {}
+    raw = read_record(path, limit=1024 * 1024)  # absent or damaged: buf is asked
     if not isinstance(raw, dict):
         return {}
     return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
@@ -229,19 +226,12 @@ _MODULES: dict[tuple[object, ...], list[str]] = {}
 _MODULE_CONFIG = ("buf.yaml", "buf.work.yaml")
 
 
-def _stat_stamp(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
-
-
 def _content(path: Path) -> bytes | None:
+    """A configuration file's bytes; None when absent or not a regular file (a FIFO is never
+    opened for reading: buf, asked under its timeout, says what is wrong)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(1024 * 1024 + 1)
-    except OSError:
+        return read_regular(path, limit=MAX_STATE_BYTES)
+    except (OSError, ProtokitError):
         return None
 
 
@@ -250,7 +240,7 @@ def module_paths(ws: Workspace) -> list[str]:
     while the binary keeps its stat and the configuration files their bytes)."""
     stamp = (
         str(ws.root),
-        _stat_stamp(find_buf()),
+        stat_stamp(find_buf()),
         *(_content(ws.root / name) for name in _MODULE_CONFIG),
     )
     if stamp in _MODULES:

@@ -22,7 +22,14 @@ from google.protobuf import descriptor_pb2
 from protokit.core.atomic import write_atomic
 from protokit.core.descriptors import MAX_IMAGE_BYTES, Image
 from protokit.core.errors import ProtokitError
-from protokit.core.paths import MAX_STATE_BYTES, cache_dir, files_under, read_regular
+from protokit.core.paths import (
+    MAX_STATE_BYTES,
+    cache_dir,
+    files_under,
+    read_record,
+    read_regular,
+    stat_stamp,
+)
 from protokit.core.workspace import Workspace
 from protokit.tools.buf import buf_version, module_paths
 
@@ -108,8 +115,10 @@ def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
     for module in sorted(set(module_paths(ws) if modules is None else modules)):
         for path in files_under(ws.root / module, ".proto"):
             name = str(path)
-            info = os.stat(name)  # before reading: a change after it shows next time
-            stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            found = stat_stamp(name)  # before reading: a change after it shows next time
+            if found is None:
+                raise OSError(f"{name} went away while it was read")
+            stamp = list(found)
             rel = name[cut:].replace(os.sep, "/") if name.startswith(str(ws.root)) else name
             known = memo.get(rel)
             if known is not None and known[:4] == stamp:
@@ -117,7 +126,7 @@ def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
             else:
                 with open(name, "rb") as handle:
                     sha = hashlib.sha256(handle.read()).hexdigest()
-            if max(info.st_mtime_ns, info.st_ctime_ns) < settled:
+            if max(stamp[1], stamp[2]) < settled:
                 record[rel] = [*stamp, sha]
             digest.update(f"{rel}\0{sha}\0".encode())
     if record != memo:
@@ -140,10 +149,7 @@ def _memo_path(ws: Workspace) -> Path:
 def _read_memo(path: Path) -> dict[str, list[int | str]]:
     """The content hashes recorded by the last ``source_key`` (rel → size, mtime, ctime,
     inode, sha256); empty when absent or damaged."""
-    try:
-        raw = json.loads(read_regular(path, limit=MAX_STATE_BYTES).decode("utf-8"))
-    except Exception:  # absent or damaged: every file is read
-        return {}
+    raw = read_record(path)  # absent or damaged: every file is read
     if not isinstance(raw, dict):
         return {}
     return {
