@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from protokit.core.workspace import open_workspace
+from protokit.gen import fingerprint
 from protokit.gen.pipeline import run_gen
 from tests.realtrees.trees import workspace
 
@@ -50,6 +51,9 @@ def test_a_comment_change_in_an_imported_file_regenerates_that_file_only(tmp_pat
     result = run_gen(open_workspace(root))
     assert result.regenerated == ("shop/base/v1/money.proto",)
     assert [c.path for c in result.plan.pending] == ["gen/python/shop/base/v1/money_pb2.pyi"]
+    # the stats it recorded (the kept outputs' taken over, not read again) are the disk's
+    snapshot = fingerprint.load_snapshot(open_workspace(root), "gen/python")
+    assert snapshot is not None and snapshot.outputs_intact(root)
     fresh = workspace(tmp_path / "fresh", FILES)
     shutil.copy(money, fresh / MONEY)
     run_gen(open_workspace(fresh))

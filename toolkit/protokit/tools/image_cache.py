@@ -119,7 +119,7 @@ def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
             if found is None:
                 raise OSError(f"{name} went away while it was read")
             stamp = list(found)
-            rel = name[cut:].replace(os.sep, "/") if name.startswith(str(ws.root)) else name
+            rel = name[cut:].replace(os.sep, "/")  # under ws.root: strings, no parsing
             known = memo.get(rel)
             if known is not None and known[:4] == stamp:
                 sha = str(known[4])
@@ -141,9 +141,13 @@ SETTLE_NS = 2_000_000_000
 ``source_key``)."""
 
 
+def _slot(ws: Workspace) -> str:
+    """A workspace's name in the cache folders."""
+    return hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
+
+
 def _memo_path(ws: Workspace) -> Path:
-    slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
-    return cache_dir() / "sources" / f"{slot}.json"
+    return cache_dir() / "sources" / f"{_slot(ws)}.json"
 
 
 def _read_memo(path: Path) -> dict[str, list[int | str]]:
@@ -166,7 +170,7 @@ def _read_memo(path: Path) -> dict[str, list[int | str]]:
 def _cache_paths(ws: Workspace, compiler: str) -> tuple[Path, Path]:
     """One entry per workspace and compiler: gen's protoc-made image and the buf image other
     commands use do not push each other out."""
-    slot = hashlib.sha256(str(ws.root.resolve()).encode()).hexdigest()[:32]
+    slot = _slot(ws)
     folder = cache_dir() / "images"
     suffix = "" if compiler == BUF else f".{compiler}"
     return folder / f"{slot}{suffix}.json", folder / f"{slot}{suffix}.binpb"
