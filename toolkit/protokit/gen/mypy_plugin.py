@@ -33,6 +33,7 @@ from google.protobuf.compiler import plugin_pb2
 
 from protokit.core.descriptors import strip_fields, walk_messages
 from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comments
+from protokit.gen.typed_worker import SERVE
 
 __all__ = ["FOREIGN_RANGE", "PLUGIN_NAMES", "declares_foreign_options", "main", "strip_fields"]
 
@@ -141,8 +142,15 @@ def _failed(kind: str, proto: str, message: str) -> plugin_pb2.CodeGeneratorResp
 
 def main(argv: list[str] | None = None) -> int:
     """``REQUEST RESPONSE [--strip]``: read a serialized ``CodeGeneratorRequest`` from the file
-    ``REQUEST``, write the ``CodeGeneratorResponse`` to the file ``RESPONSE``."""
+    ``REQUEST``, write the ``CodeGeneratorResponse`` to the file ``RESPONSE``. With ``--serve``
+    alone, the same arguments come on stdin, so the process can be started (and load all it
+    needs) before its request exists."""
     args = sys.argv[1:] if argv is None else argv
+    if args == [SERVE]:
+        line = sys.stdin.buffer.readline()
+        if not line:
+            return 0  # not needed after all
+        args = line.rstrip(b"\n").decode("utf-8", "surrogateescape").split("\0")
     paths = [arg for arg in args if not arg.startswith("--")]
     if len(paths) != 2:
         sys.stderr.write("usage: python -m protokit.gen.mypy_plugin REQUEST RESPONSE [--strip]\n")

@@ -20,12 +20,14 @@ files changed, only their stubs are rendered again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.manifest import read_manifest
 from protokit.core.workspace import Workspace
@@ -33,7 +35,7 @@ from protokit.core.writer import Action, Owner, Plan
 from protokit.gen import fingerprint
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.rerun import Unchanged, remember, unchanged
-from protokit.tools.buf import module_paths
+from protokit.tools.buf import buf_version, list_files, module_paths
 from protokit.tools.toolchain import dist_version, runtime_problems
 
 if TYPE_CHECKING:
@@ -92,39 +94,54 @@ def run_gen(
     )
     from_workspace = image is None and image_path is None
     changed: list[str] | None = None
-    modules: list[str] = []
+    snapshot: fingerprint.Snapshot | None = None
+    known_sources: fingerprint.Sources | None = None
     if from_workspace:
         snapshot = fingerprint.load_snapshot(ws, options.stubs)
         done = unchanged(ws, options, snapshot)
         if isinstance(done, Unchanged):
             return GenResult(done.plan, False, 0, done.warnings)
         if done is not None and snapshot is not None:  # only .proto files changed, if any
-            modules, sources = snapshot.modules, done
-            changed = sources.changed(snapshot.sources)
-        else:
-            modules = module_paths(ws)
-            sources = fingerprint.read_sources(ws, modules, options.facts())
-    # Something to do: the compiler, the templates and the generators are loaded only now.
-    from protokit.gen import stages
-    from protokit.gen.model_build import build_model
-    from protokit.gen.render import stub_targets
-    from protokit.gen.stubs import run_protoc_batches
+            known_sources = done
+            changed = done.changed(snapshot.sources)
+    # Something to do. A typed-stub worker starts loading now, on the other core, and a full
+    # compile starts in a thread (buf and protoc run in their own processes) while the
+    # compiler, the templates and the generators are loaded here.
+    from protokit.gen.typed_worker import TypedWorker
 
-    previous = read_manifest(ws.root, options.manifest)
-    image, regenerate = stages.load(ws, image_path, image, changed, modules or None)
-    with ThreadPoolExecutor(1) as pool:
+    with TypedWorker() as worker, ThreadPoolExecutor(3) as pool:
+        ahead = None
+        if from_workspace and not changed:
+            given = (snapshot.modules, known_sources) if snapshot and known_sources else None
+            ahead = pool.submit(_compile_ahead, ws, options, given, pool)
+        from protokit.gen import stages
+        from protokit.gen.model_build import build_model
+        from protokit.gen.render import stub_targets
+        from protokit.gen.stubs import run_protoc_batches
+
+        previous = read_manifest(ws.root, options.manifest)
+        sources: fingerprint.Sources | None
+        if ahead is not None:
+            modules, sources, compiled = ahead.result()
+            image, regenerate = stages.load(ws, None, compiled, None)
+        else:
+            modules = snapshot.modules if snapshot is not None else []
+            sources = known_sources
+            image, regenerate = stages.load(ws, image_path, image, changed, modules or None)
         early = None
         if regenerate is None and (previous is None or options.force or bool(changed)):
             # Everything will most likely be rendered: protoc and mypy-protobuf start now, on
             # the other core, while the model and the digests are worked out here.
-            early = pool.submit(run_protoc_batches, image, stub_targets(image))
+            early = pool.submit(run_protoc_batches, image, stub_targets(image), worker=worker)
         model = build_model(image)
         known = snapshot.digests if from_workspace and snapshot is not None else None
-        rendered = stages.render(ws, image, model, options, previous, regenerate, known, early)
+        rendered = stages.render(
+            ws, image, model, options, previous, regenerate, known, early, worker
+        )
     stages.verify(rendered, model, options.stubs)
     plan = stages.plan(ws, rendered, options, previous)
     applied = stages.write(ws, plan, options, on_event) if options.writes else False
-    if options.writes and from_workspace:
+    if options.writes and sources is not None:
         remember(
             ws,
             options,
@@ -153,6 +170,31 @@ def run_gen(
         applied=applied,
         regenerated=rendered.regenerated,
     )
+
+
+def _compile_ahead(
+    ws: Workspace,
+    options: GenOptions,
+    given: tuple[list[str], fingerprint.Sources] | None,
+    pool: ThreadPoolExecutor,
+) -> tuple[list[str], fingerprint.Sources, Image]:
+    """buf's module folders, the stats of what the run reads, and the compiled image (from
+    the cache, or compiled now); ``given``: the folders and stats the caller already has."""
+    if given is not None:
+        from protokit.tools.image import compile_image
+
+        return (*given, compile_image(ws, given[0]))
+    # buf lists the files and tells its version (for the cache key) while it lists the
+    # modules here; the compiler is imported only once all three run.
+    listed = pool.submit(list_files, ws, imports=True)
+    version = pool.submit(buf_version)
+    modules = module_paths(ws)
+    sources = fingerprint.read_sources(ws, modules, options.facts())
+    with contextlib.suppress(ProtokitError, OSError):  # the key then asks again, and fails
+        version.result()
+    from protokit.tools.image import compile_image
+
+    return modules, sources, compile_image(ws, modules, listed)
 
 
 def describe(result: GenResult) -> dict[str, Any]:

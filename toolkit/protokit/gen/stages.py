@@ -33,6 +33,7 @@ from protokit.gen.render import (
 from protokit.gen.servicers import missing_methods, skeleton_files
 from protokit.gen.skeletons import own_rule, service_packages, several_orgs_note
 from protokit.gen.stubs import ProtocOutput
+from protokit.gen.typed_worker import TypedWorker
 from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version
 
@@ -98,11 +99,16 @@ def render(
     regenerate: frozenset[str] | None = None,
     known: Mapping[str, str] | None = None,
     early: Future[ProtocOutput] | None = None,
+    worker: TypedWorker | None = None,
 ) -> Rendered:
     """``known``: file digests of the previous run, for a run that compiled only
     ``regenerate`` again (every other file's descriptor is the previous run's). ``early``:
-    the batches of every file, already running (used if everything is rendered)."""
+    the batches of every file, already running (used if everything is rendered); ``worker``:
+    a typed-stub worker started ahead, for batches this stage starts."""
     env = stub_environment(ws)
+    # Skeletons first: they need only the model, so they render (and ruff formats them) while
+    # the stub batches started ``early`` still run in their own processes.
+    skeletons, missing, note = _skeletons(ws, model, env, options, previous)
     templates = {name: template_source(env, name) for name in STUB_TEMPLATES}
     facts = {"stubs_out": options.stubs, "distribution": ws.settings.stubs_distribution}
     if regenerate is not None and known is not None:
@@ -116,29 +122,43 @@ def render(
         rendered = Rendered(intact, previous.notes.get("gencode", ""), 0, False, inputs)
         rendered.parsed.update(item.path for item in intact)  # parsed when they were written
     elif (
-        partial := _render_some(ws, image, model, env, options, previous, regenerate)
+        partial := _render_some(ws, image, model, env, options, previous, regenerate, worker)
     ) is not None:
         partial.inputs = inputs
         rendered = partial
     else:
         files, gencode, runs, parsed = render_stubs(
-            ws, image, model, env, options.stubs, pending=early
+            ws, image, model, env, options.stubs, pending=early, worker=worker
         )
         rendered = Rendered(files, gencode, runs, True, inputs, set(parsed))
         rendered.regenerated = tuple(f.name for f in model.files)
     rendered.digests = digests
-    if options.skeletons:
-        rule = own_rule(model, org=ws.settings.org, implement=ws.settings.implement)
-        packages = service_packages(
-            model, options.services, options.flavours, keep=rule or (lambda _package: False)
-        )
-        note = several_orgs_note(model) if rule is None else None
-        if note:
-            rendered.warnings.append(note)
-        created = () if options.force or previous is None else previous.created
-        rendered.outputs.extend(skeleton_files(ws, env, packages, options.services, created))
-        rendered.missing = tuple(missing_methods(ws.root, packages))
+    if note:
+        rendered.warnings.append(note)
+    rendered.outputs.extend(skeletons)
+    rendered.missing = missing
     return rendered
+
+
+def _skeletons(
+    ws: Workspace,
+    model: Model,
+    env: jinja2.Environment,
+    options: GenOptions,
+    previous: Manifest | None,
+) -> tuple[list[OutputFile], tuple[Finding, ...], str | None]:
+    """Skeleton files for the services the rule keeps, the RPCs their servicers lack, and the
+    note to show when no rule could tell the repository's own services apart."""
+    if not options.skeletons:
+        return [], (), None
+    rule = own_rule(model, org=ws.settings.org, implement=ws.settings.implement)
+    packages = service_packages(
+        model, options.services, options.flavours, keep=rule or (lambda _package: False)
+    )
+    note = several_orgs_note(model) if rule is None else None
+    created = () if options.force or previous is None else previous.created
+    files = skeleton_files(ws, env, packages, options.services, created)
+    return files, tuple(missing_methods(ws.root, packages)), note
 
 
 def _render_some(
@@ -149,6 +169,7 @@ def _render_some(
     options: GenOptions,
     previous: Manifest | None,
     regenerate: frozenset[str] | None,
+    worker: TypedWorker | None = None,
 ) -> Rendered | None:
     """The stubs of ``regenerate`` rendered again, every other previous output kept as it is
     on disk (not read again: the stat snapshot proved the previous outputs intact before
@@ -169,6 +190,7 @@ def _render_some(
         modules=False,
         gencode=previous.notes.get("gencode") or None,
         package_files=False,
+        worker=worker,
     )
     redone = {f.path for f in files}
     for proto in model.files:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -33,8 +32,9 @@ from google.protobuf.compiler import plugin_pb2
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.gen.mypy_plugin import declares_foreign_options
+from protokit.gen.typed_worker import TypedWorker, run_worker
 from protokit.tools.buf import COMPILE_ERROR_LINE
-from protokit.tools.process import first_line, run_tool
+from protokit.tools.process import Started, first_line
 from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
@@ -173,14 +173,15 @@ TYPED_PARAMETER = "quiet"
 """mypy-protobuf's options: none but quiet (the generator's defaults are the stubs' shape)."""
 
 
-def _run_typed(folder: str, index: int, request: bytes, strip: bool, files: int) -> _BatchResult:
+def _run_typed(
+    folder: str, index: int, request: bytes, strip: bool, files: int, started: Started | None
+) -> _BatchResult:
     """mypy-protobuf's typed stubs for one batch of ``files`` files (``request``: a serialized
-    ``CodeGeneratorRequest``), from a worker process."""
+    ``CodeGeneratorRequest``), from a worker process (``started``: one started ahead)."""
     base = Path(folder)
     request_path, response_path = base / f"request-{index}.binpb", base / f"response-{index}.binpb"
     request_path.write_bytes(request)
-    argv = [sys.executable, "-m", "protokit.gen.mypy_plugin", str(request_path), str(response_path)]
-    proc = run_tool("mypy-protobuf", [*argv, *(["--strip"] if strip else [])], cwd=base)
+    proc = run_worker(started, request_path, response_path, strip, base)
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode < 0:
         return _BatchResult(1, _killed("mypy-protobuf", proc.returncode, files), {}, frozenset())
@@ -214,9 +215,11 @@ def run_protoc_batches(
     batch_size: int | None = None,
     workers: int | None = None,
     modules: bool = True,
+    worker: TypedWorker | None = None,
 ) -> ProtocOutput:
     """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``
-    (``modules=False``: the typed stubs only).
+    (``modules=False``: the typed stubs only; ``worker``: a typed-stub worker started ahead,
+    for the first batch, if no one took it yet).
 
     A big tree is cut into batches; each batch is one protoc run and one mypy-protobuf worker,
     ``workers + 1`` processes at once (each holds only its batch's descriptors, not the whole
@@ -238,7 +241,9 @@ def run_protoc_batches(
             jobs = []  # (typed?, job)
             for i, batch in enumerate(batches):  # the longer job of each batch first
                 request = _typed_request(image, batch)
-                jobs.append((True, pool.submit(_run_typed, tmp, i, request, strip, len(batch))))
+                ahead = worker.take() if worker is not None and i == 0 else None
+                job = pool.submit(_run_typed, tmp, i, request, strip, len(batch), ahead)
+                jobs.append((True, job))
                 if modules:
                     data = image.serialize_closure(batch, source_info=False)
                     jobs.append((False, pool.submit(_run_python, tmp, i, data, batch)))

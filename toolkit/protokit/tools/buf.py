@@ -7,15 +7,18 @@ The binary comes from the ``buf-bin`` wheel, installed beside the Python interpr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
 import sys
 import sysconfig
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from protokit.core.atomic import write_atomic
 from protokit.core.errors import ProtokitError, ToolMissingError
@@ -173,10 +176,28 @@ def _number(value: object) -> int:
     return value if isinstance(value, int) and 0 <= value < 10**9 else 0
 
 
+T = TypeVar("T")
+
 _VERSIONS: dict[tuple[object, ...], str] = {}
 
+_KNOWN_ANSWERS = 16
+"""Answers kept per record in the cache folder (the latest ones)."""
 
-_KNOWN_VERSIONS = 16
+
+def _remembered(record: str, key: str, ask: Callable[[], T], valid: Callable[[object], bool]) -> T:
+    """``ask()``'s answer for ``key``, remembered in the cache folder's ``tools/<record>`` (a
+    damaged or unwritable record only means asking again)."""
+    path = cache_dir() / "tools" / record
+    raw = read_record(path, limit=1024 * 1024)
+    known = {k: v for k, v in raw.items() if valid(v)} if isinstance(raw, dict) else {}
+    if key in known:
+        return cast(T, known[key])
+    answer = ask()
+    known.pop(key, None)
+    kept = dict(list(known.items())[-(_KNOWN_ANSWERS - 1) :])
+    with contextlib.suppress(ProtokitError):
+        write_atomic(path, json.dumps({**kept, key: answer}).encode(), sync=False)
+    return answer
 
 
 def buf_version() -> str:
@@ -185,30 +206,17 @@ def buf_version() -> str:
     mtime, ctime, inode); a binary replaced on disk is asked again."""
     buf = find_buf()
     info = stat_stamp(buf)
-    stamp = (str(buf), *info) if info is not None else None
-    if stamp is not None and stamp in _VERSIONS:
-        return _VERSIONS[stamp]
-    record = cache_dir() / "tools" / "buf-versions.json"
-    known = _read_versions(record)
-    key = json.dumps(stamp)
-    version = known.get(key) if stamp is not None else None
-    if version is None:
-        version = _ask_version(buf)
-        if stamp is not None:
-            known = {k: v for k, v in known.items() if k != key}
-            kept = dict(list(known.items())[-(_KNOWN_VERSIONS - 1) :])
-            with contextlib.suppress(ProtokitError):  # unwritable: asked again next time
-                write_atomic(record, json.dumps({**kept, key: version}).encode(), sync=False)
-    if stamp is not None:
-        _VERSIONS[stamp] = version
-    return version
-
-
-def _read_versions(path: Path) -> dict[str, str]:
-    raw = read_record(path, limit=1024 * 1024)  # absent or damaged: buf is asked
-    if not isinstance(raw, dict):
-        return {}
-    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+    if info is None:
+        return _ask_version(buf)
+    stamp = (str(buf), *info)
+    if stamp not in _VERSIONS:
+        _VERSIONS[stamp] = _remembered(
+            "buf-versions.json",
+            json.dumps(stamp),
+            lambda: _ask_version(buf),
+            lambda v: isinstance(v, str) and bool(v),
+        )
+    return _VERSIONS[stamp]
 
 
 def _ask_version(buf: Path) -> str:
@@ -224,6 +232,7 @@ def _ask_version(buf: Path) -> str:
 
 _MODULES: dict[tuple[object, ...], list[str]] = {}
 _MODULE_CONFIG = ("buf.yaml", "buf.work.yaml")
+_MODULES_LOCK = threading.Lock()
 
 
 def _content(path: Path) -> bytes | None:
@@ -236,18 +245,36 @@ def _content(path: Path) -> bytes | None:
 
 
 def module_paths(ws: Workspace) -> list[str]:
-    """The module folders buf.yaml declares, as buf itself reads them (asked once per process
-    while the binary keeps its stat and the configuration files their bytes)."""
-    stamp = (
-        str(ws.root),
-        stat_stamp(find_buf()),
-        *(_content(ws.root / name) for name in _MODULE_CONFIG),
-    )
+    """The module folders buf.yaml declares, as buf itself reads them: asked once, and
+    remembered (in this process and in the cache folder) while the binary keeps its stat and
+    the configuration files their bytes."""
+    buf = stat_stamp(find_buf())
+    configs = [_content(ws.root / name) for name in _MODULE_CONFIG]
+    stamp = (str(ws.root), buf, *configs)
+    with _MODULES_LOCK:  # callers side by side wait for one answer
+        return _module_paths(ws, stamp, buf, configs)
+
+
+def _module_paths(
+    ws: Workspace,
+    stamp: tuple[object, ...],
+    buf: tuple[int, ...] | None,
+    configs: list[bytes | None],
+) -> list[str]:
     if stamp in _MODULES:
         return list(_MODULES[stamp])
-    paths = _ask_module_paths(ws)
+    if buf is None:
+        paths = _ask_module_paths(ws)
+    else:
+        digests = [hashlib.sha256(c).hexdigest() if c is not None else None for c in configs]
+        paths = _remembered(
+            "buf-modules.json",
+            json.dumps([str(ws.root), str(find_buf()), *buf, *digests]),
+            lambda: _ask_module_paths(ws),
+            lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v),
+        )
     _MODULES[stamp] = list(paths)
-    return paths
+    return list(paths)
 
 
 def _ask_module_paths(ws: Workspace) -> list[str]:
@@ -261,3 +288,41 @@ def _ask_module_paths(ws: Workspace) -> list[str]:
             )
         paths.append(path)
     return paths
+
+
+WELL_KNOWN = "google/protobuf/"
+
+
+@dataclass(frozen=True)
+class Listing:
+    targets: list[str]  # import paths of the module's own files
+    disk: dict[str, str]  # import path -> workspace-relative path
+    roots: list[str] | None  # the folders to give protoc as -I; None: protoc cannot stand in
+
+
+def list_files(ws: Workspace, *, imports: bool) -> Listing:
+    """The module's files as ``buf ls-files`` lists them (``imports``: and whether protoc can
+    compile them: every import is one of the module's files or a well-known type)."""
+    args = ["ls-files", "--format", "json", *(["--include-imports"] if imports else [])]
+    listed = run_buf(args, ws.root)
+    targets: list[str] = []
+    disk: dict[str, str] = {}
+    roots: list[str] | None = [] if imports else None
+    for item in json_lines(listed.stdout, what="buf ls-files"):
+        import_path, path = item.get("import_path"), item.get("path")
+        if not isinstance(import_path, str) or not isinstance(path, str):
+            raise ProtokitError(
+                f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
+            )
+        if item.get("is_import"):
+            if not import_path.startswith(WELL_KNOWN) or item.get("module"):
+                roots = None  # a dependency only buf knows where to find
+            continue
+        targets.append(import_path)
+        disk[import_path] = path
+        root = path.removesuffix(import_path).rstrip("/") or "."
+        if roots is not None and (not path.endswith(import_path) or root.startswith("/")):
+            roots = None
+        elif roots is not None and root not in roots:
+            roots.append(root)
+    return Listing(sorted(targets), disk, roots)

@@ -19,8 +19,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
@@ -28,7 +27,7 @@ from google.protobuf import descriptor_pb2
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import parse_compile_errors, run_buf
+from protokit.tools.buf import Listing, list_files, parse_compile_errors, run_buf
 from protokit.tools.image_cache import (
     BUF,
     PROTOC,
@@ -38,13 +37,11 @@ from protokit.tools.image_cache import (
     splice,
     store_image,
 )
-from protokit.tools.process import first_line, json_lines
+from protokit.tools.process import first_line
 from protokit.tools.toolchain import run_protoc
 
 HALVES_FROM = 400
 """From this many files on, protoc compiles the module in two halves side by side."""
-
-WELL_KNOWN = "google/protobuf/"
 
 
 def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
@@ -63,24 +60,32 @@ def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
         return cached
     with ThreadPoolExecutor(2) as pool:  # two buf processes side by side
         build = pool.submit(_buf_build, ws)
-        listing = _listing(ws, imports=False)
+        listing = list_files(ws, imports=False)
         image = build.result()
     return _finish(ws, key, image, listing, BUF)
 
 
-def compile_image(ws: Workspace, modules: Sequence[str] | None = None) -> Image:
+def compile_image(
+    ws: Workspace,
+    modules: Sequence[str] | None = None,
+    listed: Future[Listing] | None = None,
+) -> Image:
     """The workspace compiled for code generation: by protoc when buf's modules allow it (see
     the module's docstring), else by buf; cached like ``build_image`` (``modules``: buf's module
-    folders, when the caller has them for the same configuration)."""
-    key = _key_or_none(ws, modules)
-    cached = cached_image(ws, key, (PROTOC,)) if key is not None else None
-    if cached is not None:
-        return cached
-    try:
-        listing = _listing(ws, imports=True)
-    except ProtokitError:  # an import that cannot be resolved: buf's build names where
-        built = _buf_build(ws)
-        return _finish(ws, key, built, _listing(ws, imports=False), BUF)
+    folders, when the caller has them for the same configuration; ``listed``: ``list_files(ws,
+    imports=True)``, when the caller started it)."""
+    with ThreadPoolExecutor(1) as pool:
+        if listed is None:  # buf lists the files while the key is worked out
+            listed = pool.submit(list_files, ws, imports=True)
+        key = _key_or_none(ws, modules)
+        cached = cached_image(ws, key, (PROTOC,)) if key is not None else None
+        if cached is not None:
+            return cached
+        try:
+            listing = listed.result()
+        except ProtokitError:  # an import that cannot be resolved: buf's build names where
+            built = _buf_build(ws)
+            return _finish(ws, key, built, list_files(ws, imports=False), BUF)
     if listing.roots is not None and listing.targets:
         compiled = _protoc_compile(ws, listing.roots, listing.targets, imports=True)
         if compiled is not None:
@@ -95,41 +100,6 @@ def _key_or_none(ws: Workspace, modules: Sequence[str] | None = None) -> str | N
         return source_key(ws, modules)
     except (ProtokitError, OSError, RecursionError):
         return None  # the compiler itself reports the problem, as it would without a cache
-
-
-@dataclass(frozen=True)
-class _Listing:
-    targets: list[str]  # import paths of the module's own files
-    disk: dict[str, str]  # import path -> workspace-relative path
-    roots: list[str] | None  # the folders to give protoc as -I; None: protoc cannot stand in
-
-
-def _listing(ws: Workspace, *, imports: bool) -> _Listing:
-    """The module's files as ``buf ls-files`` lists them (``imports``: and whether protoc can
-    compile them: every import is one of the module's files or a well-known type)."""
-    args = ["ls-files", "--format", "json", *(["--include-imports"] if imports else [])]
-    listed = run_buf(args, ws.root)
-    targets: list[str] = []
-    disk: dict[str, str] = {}
-    roots: list[str] | None = [] if imports else None
-    for item in json_lines(listed.stdout, what="buf ls-files"):
-        import_path, path = item.get("import_path"), item.get("path")
-        if not isinstance(import_path, str) or not isinstance(path, str):
-            raise ProtokitError(
-                f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
-            )
-        if item.get("is_import"):
-            if not import_path.startswith(WELL_KNOWN) or item.get("module"):
-                roots = None  # a dependency only buf knows where to find
-            continue
-        targets.append(import_path)
-        disk[import_path] = path
-        root = path.removesuffix(import_path).rstrip("/") or "."
-        if roots is not None and (not path.endswith(import_path) or root.startswith("/")):
-            roots = None
-        elif roots is not None and root not in roots:
-            roots.append(root)
-    return _Listing(sorted(targets), disk, roots)
 
 
 def _buf_build(ws: Workspace) -> list[descriptor_pb2.FileDescriptorProto]:
@@ -187,7 +157,7 @@ def _finish(
     ws: Workspace,
     key: str | None,
     files: list[descriptor_pb2.FileDescriptorProto],
-    listing: _Listing,
+    listing: Listing,
     compiler: str,
 ) -> Image:
     if not files or not listing.targets:

@@ -14,12 +14,21 @@ import os
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 
-__all__ = ["TIMEOUT_ENV", "first_line", "json_lines", "run_tool", "tool_timeout"]
+__all__ = [
+    "TIMEOUT_ENV",
+    "Started",
+    "first_line",
+    "json_lines",
+    "run_tool",
+    "start_tool",
+    "tool_timeout",
+]
 
 TIMEOUT_ENV = "PROTOKIT_TOOL_TIMEOUT"
 DEFAULT_TIMEOUT = 600.0
@@ -67,13 +76,27 @@ def run_tool(
     """Run ``argv`` (``argv[0]`` the executable) in ``cwd``; the exit code is the caller's to
     judge. A tool that cannot start raises ``ToolMissingError``; one that outlives the timeout
     is killed (with its children) and raises ``ProtokitError`` naming ``label``."""
-    timeout = tool_timeout() if timeout is None else timeout
-    shown = label or command_text(tool, argv[1:])
+    started = start_tool(tool, argv, cwd=cwd, stdin=input_bytes is not None, env=env, label=label)
+    return started.finish(input_bytes, timeout=timeout)
+
+
+def start_tool(
+    tool: str,
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    stdin: bool = False,
+    env: Mapping[str, str] | None = None,
+    label: str | None = None,
+) -> Started:
+    """``run_tool`` in two steps: the process starts now (``stdin``: with a pipe to give it its
+    input later), and ``Started.finish`` gives it its input and waits, with the timeout counted
+    from then; a process that is never finished is stopped by ``Started.stop``."""
     try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
-            stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(env) if env is not None else None,
@@ -81,18 +104,38 @@ def run_tool(
         )
     except OSError as exc:
         raise ToolMissingError(f"could not run {tool} ({argv[0]}): {exc.strerror or exc}") from exc
-    try:
-        stdout, stderr = proc.communicate(input_bytes, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        raise ProtokitError(
-            f"`{shown}` did not finish within {timeout:g} s and was stopped (set "
-            f"{TIMEOUT_ENV} to allow longer)"
-        ) from None
-    except BaseException:
-        _kill(proc)
-        raise
-    return subprocess.CompletedProcess(list(argv), proc.returncode, stdout, stderr)
+    return Started(list(argv), label or command_text(tool, argv[1:]), proc)
+
+
+@dataclass
+class Started:
+    """A tool process started by ``start_tool``."""
+
+    argv: list[str]
+    shown: str
+    proc: subprocess.Popen[bytes]
+
+    def finish(
+        self, input_bytes: bytes | None = None, *, timeout: float | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        timeout = tool_timeout() if timeout is None else timeout
+        try:
+            stdout, stderr = self.proc.communicate(input_bytes, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(self.proc)
+            raise ProtokitError(
+                f"`{self.shown}` did not finish within {timeout:g} s and was stopped (set "
+                f"{TIMEOUT_ENV} to allow longer)"
+            ) from None
+        except BaseException:
+            _kill(self.proc)
+            raise
+        return subprocess.CompletedProcess(self.argv, self.proc.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        """Stop the process (with its children) if it still runs."""
+        if self.proc.returncode is None:
+            _kill(self.proc)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

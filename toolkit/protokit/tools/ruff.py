@@ -8,24 +8,39 @@ itself goes through here; protoc's and mypy-protobuf's output is kept byte for b
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.tools.process import first_line, run_tool
-from protokit.tools.toolchain import dist_version
 
 __all__ = ["LINE_LENGTH", "format_python"]
 
 LINE_LENGTH = 100
 
 
+@cache
+def _binary() -> str:
+    """ruff's executable, found as ``python -m ruff`` finds it (run directly: not through a
+    second Python process that only starts it)."""
+    try:
+        from ruff import find_ruff_bin  # type: ignore[import-untyped]
+    except ImportError:
+        message = "ruff is not installed; install it with `pip install ruff`"
+        raise ToolMissingError(message) from None
+    try:
+        return str(find_ruff_bin())
+    except FileNotFoundError:
+        raise ToolMissingError(
+            "ruff's Python package is installed but its binary is missing; reinstall it with "
+            "`pip install --force-reinstall ruff`"
+        ) from None
+
+
 def _ruff(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    if dist_version("ruff") is None:
-        raise ToolMissingError("ruff is not installed; install it with `pip install ruff`")
-    proc = run_tool("ruff", [sys.executable, "-m", "ruff", *args], cwd=cwd)
+    proc = run_tool("ruff", [_binary(), *args], cwd=cwd)
     return subprocess.CompletedProcess(
         proc.args,
         proc.returncode,
