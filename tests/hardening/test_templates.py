@@ -6,8 +6,12 @@ nothing runs outside the sandbox and nothing is written.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import jinja2
 import pytest
 
+from protokit.core import templates
 from tests.hardening.conftest import Case
 
 GRPC = "templates/gen/pb2_grpc.py.j2"
@@ -41,3 +45,19 @@ def test_a_hostile_template_is_one_error_naming_it(case: Case, template: str, at
     assert not (case.outside / "pwned").exists()
     if attack in ("bug", "undefined"):
         assert f"{template}:{body.count(chr(10)) + 1}:" in line
+
+
+def test_a_template_stopped_outside_its_own_code_is_still_named_by_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The time budget's timer can fire while jinja itself runs (under load, say): no frame of
+    # the template is then on the traceback, and the error still names the file, not the name.
+    (tmp_path / "templates" / "gen").mkdir(parents=True)
+    (tmp_path / "templates" / "gen" / "x.py.j2").write_text("x\n")
+    monkeypatch.chdir(tmp_path)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path / "templates")))
+
+    assert templates._where(RuntimeError("stopped"), "gen/x.py.j2", env) == (
+        "templates/gen/x.py.j2",
+        None,
+    )

@@ -139,21 +139,30 @@ def builtin_twin(env: jinja2.Environment) -> jinja2.Environment:
     return twin
 
 
-def _where(exc: BaseException, name: str) -> tuple[str, int | None]:
-    """The innermost template frame of ``exc``'s traceback: (file, line), else (name, None)."""
-    found: tuple[str, int | None] = (name, None)
-    tb = exc.__traceback__
+def _shown(filename: str) -> str:
+    """A template file as messages name it: ``protokit:templates/...`` for a built-in, else
+    relative to the current folder where it can be."""
     builtin = str(_builtin_root())
+    if filename.startswith(builtin):
+        return "protokit:templates" + filename[len(builtin) :]
+    with contextlib.suppress(ValueError):
+        return Path(filename).relative_to(Path.cwd()).as_posix()
+    return filename
+
+
+def _where(exc: BaseException, name: str, env: jinja2.Environment) -> tuple[str, int | None]:
+    """The innermost template frame of ``exc``'s traceback: (file, line); without one (a
+    timer that fired outside the template's own code), the template's file."""
+    found: tuple[str, int | None] = (name, None)
+    with contextlib.suppress(Exception):  # a loader that cannot say: the name alone
+        filename = env.loader.get_source(env, name)[1] if env.loader is not None else None
+        if filename:
+            found = (_shown(filename), None)
+    tb = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(".j2") or filename == "<template>":
-            shown = filename
-            if filename.startswith(builtin):
-                shown = "protokit:templates" + filename[len(builtin) :]
-            else:
-                with contextlib.suppress(ValueError):
-                    shown = Path(filename).relative_to(Path.cwd()).as_posix()
-            found = (shown, tb.tb_lineno)
+            found = (_shown(filename), tb.tb_lineno)
         tb = tb.tb_next
     return found
 
@@ -198,12 +207,12 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
     except UnicodeDecodeError as exc:
         raise ProtokitError(f"template {name!r} is not UTF-8 text") from exc
     except jinja2.UndefinedError as exc:
-        path, line = _where(exc, name)
+        path, line = _where(exc, name, env)
         raise ProtokitError(
             f"template {name!r} used an undefined value: {exc.message}", path=path, line=line
         ) from exc
     except _Budget as exc:
-        path, line = _where(exc, name)
+        path, line = _where(exc, name, env)
         raise ProtokitError(
             f"template {name!r} ran longer than {seconds:g} s and was stopped (an endless "
             f"loop?; set {TIME_ENV} to allow longer)",
@@ -211,7 +220,7 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
             line=line,
         ) from None
     except RecursionError as exc:
-        path, line = _where(exc, name)
+        path, line = _where(exc, name, env)
         raise ProtokitError(
             f"template {name!r} recursed too deeply (an include, extends or macro that calls "
             "itself?)",
@@ -219,12 +228,12 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
             line=line,
         ) from None
     except SecurityError as exc:
-        path, line = _where(exc, name)
+        path, line = _where(exc, name, env)
         raise ProtokitError(
             f"template {name!r} did something templates may not: {exc}", path=path, line=line
         ) from exc
     except Exception as exc:  # a template bug: 1/0, a wrong type, a failed filter
-        path, line = _where(exc, name)
+        path, line = _where(exc, name, env)
         raise ProtokitError(
             f"template {name!r} failed: {type(exc).__name__}: {str(exc)[:200]}",
             path=path,
