@@ -1,11 +1,12 @@
 """Class 6, continued: a protoc that exits 0 but leaves nothing usable behind.
 
-``gen`` runs grpcio-tools' protoc as ``python -m grpc_tools.protoc``, with protokit's own
-environment, so a ``grpc_tools`` package first on ``PYTHONPATH`` stands in for it. The stand-in
-here is the real protoc but for one thing: it takes the real package's other modules (its
-``_protoc_compiler`` included) by adding the real folder to its ``__path__``, runs the real
-``protoc.py`` loaded from there, and only then spoils the one output under test, leaving a
-mark that it did (so no test passes because protoc was never asked).
+``gen`` runs grpcio-tools' protoc through its module ``grpc_tools.protoc`` (``main``, with the
+include folder ``_get_resource_file_name`` gives, as ``python -m grpc_tools.protoc`` does), with
+protokit's own environment, so a ``grpc_tools`` package first on ``PYTHONPATH`` stands in for
+it. The stand-in here is the real protoc but for one thing: it takes the real package's other
+modules (its ``_protoc_compiler`` included) by adding the real folder to its ``__path__``, runs
+the real ``protoc.py`` loaded from there, and only then spoils the one output under test,
+leaving a mark that it did (so no test passes because protoc was never asked).
 """
 
 from __future__ import annotations
@@ -60,18 +61,28 @@ REAL, OPTION, SPOIL, MARK = {real!r}, {option!r}, {spoil!r}, {mark!r}
 spec = importlib.util.spec_from_file_location("grpc_tools._real_protoc", REAL + "/protoc.py")
 real = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(real)
-# what the real entrypoint() runs, with the include folder of the real package
-code = real.main(sys.argv + ["-I" + os.path.join(REAL, "_proto")])
-for arg in sys.argv[1:]:
-    out = arg.removeprefix(OPTION)
-    if code == 0 and out != arg and out.endswith({suffix!r}):
-        if SPOIL == "missing":
-            os.remove(out)
-        else:
-            pathlib.Path(out).write_bytes({spoilt!r}[SPOIL])
-        with open(MARK, "a") as mark:
-            mark.write(out + "\\n")
-sys.exit(code)
+
+
+def _get_resource_file_name(package, resource):
+    return os.path.join(REAL, resource)  # the real package's include folder
+
+
+def main(command_arguments):
+    code = real.main(command_arguments)
+    for arg in command_arguments[1:]:
+        out = arg.removeprefix(OPTION)
+        if code == 0 and out != arg and out.endswith({suffix!r}):
+            if SPOIL == "missing":
+                os.remove(out)
+            else:
+                pathlib.Path(out).write_bytes({spoilt!r}[SPOIL])
+            with open(MARK, "a") as mark:
+                mark.write(out + "\\n")
+    return code
+
+
+if __name__ == "__main__":  # run as `python -m grpc_tools.protoc`, as upstream's entry does
+    sys.exit(main(sys.argv + ["-I" + _get_resource_file_name("grpc_tools", "_proto")]))
 """
 
 

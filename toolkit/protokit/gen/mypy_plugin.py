@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     needs) before its request exists."""
     args = sys.argv[1:] if argv is None else argv
     if args == [SERVE]:
-        line = sys.stdin.buffer.readline()
-        if not line:
+        given = sys.stdin.buffer.read()
+        if not given:
             return 0  # not needed after all
-        args = line.rstrip(b"\n").decode("utf-8", "surrogateescape").split("\0")
+        args = given.decode("utf-8", "surrogateescape").split("\0")
     paths = [arg for arg in args if not arg.startswith("--")]
     if len(paths) != 2:
         sys.stderr.write("usage: python -m protokit.gen.mypy_plugin REQUEST RESPONSE [--strip]\n")

@@ -36,7 +36,7 @@ from protokit.gen import fingerprint
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.rerun import Unchanged, remember, unchanged
 from protokit.tools.buf import buf_version, list_files, module_paths
-from protokit.tools.toolchain import dist_version, runtime_problems
+from protokit.tools.toolchain import dist_version, protoc_ahead, runtime_problems
 
 if TYPE_CHECKING:
     from protokit.core.descriptors import Image
@@ -104,12 +104,13 @@ def run_gen(
         if done is not None and snapshot is not None:  # only .proto files changed, if any
             known_sources = done
             changed = done.changed(snapshot.sources)
-    # Something to do. A typed-stub worker starts loading now, on the other core, and a full
-    # compile starts in a thread (buf and protoc run in their own processes) while the
-    # compiler, the templates and the generators are loaded here.
+    # Something to do. A typed-stub worker and protoc (for the compile and for the modules)
+    # start loading now, on the other core, and a full compile starts in a thread (buf and
+    # protoc run in their own processes) while the stages are loaded here.
     from protokit.gen.typed_worker import TypedWorker
 
-    with TypedWorker() as worker, ThreadPoolExecutor(3) as pool:
+    protocs = 1 if changed or not from_workspace else 2
+    with TypedWorker() as worker, protoc_ahead(protocs), ThreadPoolExecutor(3) as pool:
         ahead = None
         if from_workspace and not changed:
             given = (snapshot.modules, known_sources) if snapshot and known_sources else None

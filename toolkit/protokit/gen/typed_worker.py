@@ -22,8 +22,8 @@ from protokit.tools.process import Started, start_tool
 __all__ = ["SERVE", "TypedWorker", "run_worker"]
 
 SERVE = "--serve"
-"""The worker's one argument: it loads, then reads its arguments as one line on stdin
-(NUL-separated); EOF before a line: nothing to do, exit 0."""
+"""The worker's one argument: it loads, then reads its arguments from stdin (NUL-separated,
+up to end of input); no input at all: nothing to do, exit 0."""
 
 
 def _start(cwd: Path) -> Started:
@@ -72,4 +72,4 @@ def run_worker(
     if started is None:
         started = _start(cwd)
     args = [str(request), str(response), *(["--strip"] if strip else [])]
-    return started.finish("\0".join(args).encode("utf-8", "surrogateescape") + b"\n")
+    return started.finish("\0".join(args).encode("utf-8", "surrogateescape"))

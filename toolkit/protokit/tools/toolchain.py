@@ -7,10 +7,14 @@ grpcio-tools version.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -18,7 +22,7 @@ from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.tools.buf import buf_version
-from protokit.tools.process import first_line, run_tool
+from protokit.tools.process import Started, first_line, start_tool
 
 _GENCODE_HEADER = re.compile(r"^# Protobuf Python Version: (\S+)$", re.M)
 _PROBE_PROTO = 'syntax = "proto3";\npackage protokit.probe;\nmessage Probe {}\n'
@@ -42,18 +46,65 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run grpcio-tools' protoc (``python -m grpc_tools.protoc``) with its bundled includes."""
-    if dist_version("grpcio-tools") is None:
+_LAUNCHER = """\
+import os, sys
+from grpc_tools import protoc
+given = sys.stdin.buffer.read()
+if not given:
+    sys.exit(0)
+cwd, *args = given.decode("utf-8", "surrogateescape").split("\\0")
+os.chdir(cwd)
+include = protoc._get_resource_file_name("grpc_tools", "_proto")
+sys.exit(protoc.main([protoc.__file__, *args, "-I" + include]))
+"""
+"""``python -m grpc_tools.protoc``, but loaded before its arguments exist: they come on stdin
+(the folder to run in first, NUL-separated), and grpcio-tools' own include folder is added
+last, as its ``__main__`` does. ``-P``: the folder it starts in is not on ``sys.path``."""
+
+_SPARES: list[Started] = []
+_SPARES_LOCK = threading.Lock()
+
+
+def _start_protoc() -> Started:
+    if importlib.util.find_spec("grpc_tools") is None:
         raise ToolMissingError(
             "grpcio-tools is not installed; install it with `pip install grpcio-tools`"
         )
-    proc = run_tool(
-        "protoc",
-        [sys.executable, "-m", "grpc_tools.protoc", *args],
-        cwd=cwd,
-        label="python -m grpc_tools.protoc",
+    argv = [sys.executable, "-P", "-c", _LAUNCHER]
+    return start_tool(
+        "protoc", argv, cwd=Path(tempfile.gettempdir()), stdin=True, label=PROTOC_LABEL
     )
+
+
+PROTOC_LABEL = "python -m grpc_tools.protoc"
+
+
+@contextmanager
+def protoc_ahead(count: int = 1) -> Iterator[None]:
+    """``count`` protoc processes started now, loading while the caller prepares their work;
+    ``run_protoc`` calls inside the block take them first. Those left are stopped at its end."""
+    started = [_start_protoc() for _ in range(count)]
+    with _SPARES_LOCK:
+        _SPARES.extend(started)
+    try:
+        yield
+    finally:
+        with _SPARES_LOCK:
+            left = [s for s in started if s in _SPARES]
+            _SPARES[:] = [s for s in _SPARES if s not in started]
+        for spare in left:
+            spare.stop()
+
+
+def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run grpcio-tools' protoc in ``cwd`` with its bundled includes (in a process started
+    ahead by ``protoc_ahead``, if one is waiting)."""
+    with _SPARES_LOCK:
+        started = _SPARES.pop(0) if _SPARES else None
+    if started is None:
+        started = _start_protoc()
+    given = "\0".join([str(cwd.resolve()), *args]).encode("utf-8", "surrogateescape")
+    proc = started.finish(given)
     return subprocess.CompletedProcess(
         proc.args,
         proc.returncode,
