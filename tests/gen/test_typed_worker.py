@@ -1,4 +1,5 @@
-"""The typed-stub worker gen starts ahead of its request (``protokit.gen.typed_worker``)."""
+"""Processes gen starts ahead of their work: the typed-stub worker (``protokit.gen.typed_worker``)
+and protoc (``toolchain.protoc_ahead``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from protokit.core.errors import ProtokitError
 from protokit.core.workspace import open_workspace
 from protokit.gen.stubs import run_protoc_batches
 from protokit.gen.typed_worker import TypedWorker
+from protokit.tools import toolchain
 from protokit.tools.image import build_image
 from tests.gen.helpers import copy_example
 
@@ -55,3 +57,28 @@ def test_a_worker_killed_before_its_request_is_one_clear_error(tmp_path: Path) -
         with pytest.raises(ProtokitError) as caught:
             run_protoc_batches(image, image.targets, worker=worker)
     assert str(caught.value).startswith("mypy-protobuf was killed by SIGKILL (out of memory?)")
+
+
+def test_protoc_started_ahead_runs_in_the_folder_it_is_given_and_spares_are_stopped(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.proto").write_text('syntax = "proto3";\npackage a;\nmessage A {}\n')
+    with toolchain.protoc_ahead(2):
+        spares = list(toolchain._SPARES)
+        assert len(spares) == 2
+        proc = toolchain.run_protoc(["-I.", "--python_out=.", "a.proto"], tmp_path)
+        assert spares[1:] == toolchain._SPARES  # the first one ran it
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "a_pb2.py").is_file()  # relative paths, from the folder given
+    assert toolchain._SPARES == []
+    assert spares[1].proc.poll() is not None  # the one not needed was stopped
+
+
+def test_protoc_started_on_demand_includes_the_well_known_types(tmp_path: Path) -> None:
+    (tmp_path / "b.proto").write_text(
+        'syntax = "proto3";\npackage b;\nimport "google/protobuf/timestamp.proto";\n'
+        "message B { google.protobuf.Timestamp at = 1; }\n"
+    )
+    proc = toolchain.run_protoc(["-I.", "--python_out=.", "b.proto"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "timestamp_pb2" in (tmp_path / "b_pb2.py").read_text()
