@@ -82,6 +82,7 @@ def test_check_without_releases_or_conversations_loads_none_of_their_machinery(
         "protokit.conversations.parse",
         "protokit.dist",
         "protokit.evolution.apidiff",
+        "protokit.evolution.fixtures",
     )
     assert _within(loaded["modules"], unneeded) == []
 
