@@ -111,3 +111,26 @@ def test_check_runs_buf_format_and_buf_lint_once_each(
     """The runs started before the command line was parsed are the ones check reports."""
     _, loaded = _check(tiny_ws(), tmp_path)
     assert sorted(name for name, _ in loaded["started"]) == ["format", "lint"]
+
+
+def test_the_early_start_knows_checks_options() -> None:
+    """A check option the early start does not know would start nothing early; one it knows
+    that check lost would start buf for a command line Click then refuses."""
+    import click
+
+    from protokit.cli.check_commands import check
+    from protokit.cli.early import FLAGS, VALUED
+
+    options = [p for p in check.params if isinstance(p, click.Option) and "--help" not in p.opts]
+    assert sorted(o for p in options if not p.is_flag for o in p.opts) == sorted(VALUED)
+    assert sorted(o for p in options if p.is_flag for o in p.opts) == sorted(FLAGS)
+
+
+def test_only_a_plain_check_command_line_starts_early() -> None:
+    from protokit.cli.early import check_root
+
+    assert check_root(["check"]) == (True, None)
+    assert check_root(["check", "--root", "ws", "--format=json", "--all-releases"]) == (True, "ws")
+    assert check_root(["check", "--root=ws", "--against", "1.0.0"]) == (True, "ws")
+    for refused in (["gen"], ["check", "--help"], ["check", "--root"], ["check", "extra"], []):
+        assert check_root(refused) == (False, None)

@@ -76,8 +76,7 @@ def start_format_and_lint(root: Path | None) -> None:
     command finds it) while the CLI and the other checks are still loading; the ``run_check``
     that follows for the same workspace takes their results (and errors) as its own."""
     ws = open_workspace(root)
-    find_buf()  # located here, so the two threads start buf at once (and a missing buf is
-    # left for the command to report)
+    find_buf()  # here, so both threads start buf at once (a missing buf: the command says so)
     pool = ThreadPoolExecutor(2)
     started = _Started(ws, pool.submit(run_format_check, ws), pool.submit(run_lint, ws))
     pool.shutdown(wait=False)  # the two runs go on; the threads end with them

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from protokit.cli import early
+
 if TYPE_CHECKING:
     from protokit.cli.app import cli
 
@@ -29,8 +31,6 @@ def _terminated(signum: int, _frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from protokit.cli import early
-
     signal.signal(signal.SIGTERM, _terminated)
     args = list(argv) if argv is not None else None
     started = early.start(sys.argv[1:] if args is None else args)

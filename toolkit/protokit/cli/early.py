@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-# check's options that take a value, and its flags (kept in step with check_commands.check)
-_VALUED = ("--root", "--format", "--against")
-_FLAGS = ("--all-releases",)
+# check's options that take a value, and its flags (as check_commands.check declares them)
+VALUED = ("--root", "--format", "--against")
+FLAGS = ("--all-releases",)
 
 
 def check_root(args: Sequence[str]) -> tuple[bool, str | None]:
@@ -27,11 +27,11 @@ def check_root(args: Sequence[str]) -> tuple[bool, str | None]:
     while rest:
         arg = rest.pop(0)
         name, equals, value = arg.partition("=")
-        if name in _VALUED and not equals:
+        if name in VALUED and not equals:
             if not rest:
                 return False, None
             value = rest.pop(0)
-        elif not (name in _VALUED or (arg in _FLAGS)):
+        elif not (name in VALUED or arg in FLAGS):
             return False, None
         if name == "--root":
             root = value
