@@ -53,9 +53,15 @@ def _within(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
 
 
 def test_importing_the_cli_imports_no_command_module_or_subsystem() -> None:
-    loaded = _modules_loaded_by("import protokit.cli")
+    loaded = _modules_loaded_by("from protokit.cli import cli")
     assert "protokit.cli.app" in loaded
     assert _within(loaded, NOT_AT_STARTUP) == []
+
+
+def test_importing_the_console_script_loads_no_click() -> None:
+    """``main`` lets ``check`` start buf before Click loads; the group loads on first use."""
+    loaded = _modules_loaded_by("from protokit.cli import main")
+    assert _within(loaded, ("click", "protokit.cli.app", *NOT_AT_STARTUP)) == []
 
 
 def test_resolving_gen_imports_gen_commands_but_not_the_generation_pipeline() -> None:

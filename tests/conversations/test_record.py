@@ -15,6 +15,7 @@ from acme.inventory.v1 import inventory_service_pb2 as inv
 from acme.inventory.v1 import inventory_service_pb2_grpc as inv_grpc
 
 from protokit.conversations.dump import dump_conversation
+from protokit.conversations.model import StatusCode
 from protokit.conversations.parse import load_conversation
 from protokit.conversations.record import TARGET_ENV, parse_vary, record_command
 from protokit.conversations.replay import replay
@@ -96,7 +97,7 @@ def test_recording_a_token_protected_server_keeps_the_keys_and_never_the_token(
         "authorization": "Bearer ${SERVICES_TOKEN}",
         "x-tenant": "blue",
     }
-    assert conversation.status.code is grpc.StatusCode.OK  # the proxy passed the token on
+    assert conversation.status.code is StatusCode.OK  # the proxy passed the token on
     reloaded = load_conversation("authorized.json", text.encode(), schema)  # the file parses
     assert reloaded.request_metadata == conversation.request_metadata
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protokit.check.lint import run_format_check, run_lint
-from protokit.core.descriptors import Image
 from protokit.core.findings import Finding
-from protokit.core.workspace import Workspace
+from protokit.core.workspace import Workspace, open_workspace
+from protokit.tools.buf import find_buf
+
+if TYPE_CHECKING:  # protobuf loads while buf format and buf lint run
+    from protokit.core.descriptors import Image
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,40 @@ def gen_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class _Started:
+    """buf format and buf lint, started for ``ws`` before the command line was parsed."""
+
+    ws: Workspace
+    formatted: Future[list[Finding]]
+    linted: Future[list[Finding]]
+
+
+_STARTED: list[_Started] = []  # at most one: the run the CLI is about to make
+
+
+def start_format_and_lint(root: Path | None) -> None:
+    """Start ``check``'s buf format and buf lint for the workspace at ``root`` (found as the
+    command finds it) while the CLI and the other checks are still loading; the ``run_check``
+    that follows for the same workspace takes their results (and errors) as its own."""
+    ws = open_workspace(root)
+    find_buf()  # here, so both threads start buf at once (a missing buf: the command says so)
+    pool = ThreadPoolExecutor(2)
+    started = _Started(ws, pool.submit(run_format_check, ws), pool.submit(run_lint, ws))
+    pool.shutdown(wait=False)  # the two runs go on; the threads end with them
+    _STARTED[:] = [started]
+
+
+def forget_started() -> None:
+    """Drop runs started early that no ``run_check`` took (the command ended before it)."""
+    _STARTED.clear()
+
+
+def _take_started(ws: Workspace) -> _Started | None:
+    started = _STARTED.pop() if _STARTED else None
+    return started if started is not None and started.ws == ws else None
+
+
 def run_check(
     ws: Workspace,
     options: CheckOptions | None = None,
@@ -62,8 +101,13 @@ def run_check(
     options = options or CheckOptions()
     with ThreadPoolExecutor(5) as pool:
         # buf format and buf lint start first, while the rest of protokit is still loading
-        formatted = pool.submit(run_format_check, ws)
-        linted = pool.submit(run_lint, ws)
+        # (started by the CLI before it parsed the command line, when it could tell)
+        started = _take_started(ws)
+        if started is not None:
+            formatted, linted = started.formatted, started.linted
+        else:
+            formatted = pool.submit(run_format_check, ws)
+            linted = pool.submit(run_lint, ws)
         return _run_rest(ws, options, log, pool, formatted, linted)
 
 

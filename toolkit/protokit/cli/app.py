@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -119,13 +118,3 @@ class ProtokitGroup(click.Group):
 def cli() -> None:
     """Keep a Protobuf contract repository lint-clean and breaking-change-free, and make it
     useful to Python teams."""
-
-
-def _terminated(signum: int, _frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the tools protokit runs are stopped with it."""
-    raise KeyboardInterrupt
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    signal.signal(signal.SIGTERM, _terminated)
-    cli.main(args=list(argv) if argv is not None else None, prog_name="protokit")

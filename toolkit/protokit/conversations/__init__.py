@@ -17,7 +17,31 @@ message, ``google.rpc.Status`` details), metadata keys, and matchers for fields 
 - ``harness``   what the generated pytest module calls (servers per flavour, replay, reports).
 """
 
-from protokit.conversations.model import Call, Conversation, Step
-from protokit.conversations.parse import load_conversation
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Call", "Conversation", "Step", "load_conversation"]
+
+# Imported on first use (PEP 562): ``check`` loads ``repository`` without the model and parser
+# when a repository has no conversations.
+_HOMES = {
+    "Call": "protokit.conversations.model",
+    "Conversation": "protokit.conversations.model",
+    "Step": "protokit.conversations.model",
+    "load_conversation": "protokit.conversations.parse",
+}
+
+if TYPE_CHECKING:
+    from protokit.conversations.model import Call, Conversation, Step
+    from protokit.conversations.parse import load_conversation
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'protokit.conversations' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -10,10 +10,9 @@ then both receive the update".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
-import grpc
 from google.protobuf import any_pb2, json_format, message
 from google.rpc import error_details_pb2  # noqa: F401  (registers BadRequest & co. for details)
 
@@ -28,6 +27,7 @@ __all__ = [
     "Call",
     "Conversation",
     "ExpectedStatus",
+    "StatusCode",
     "Step",
     "StepKind",
     "message_dict",
@@ -39,6 +39,35 @@ DETAILS_KEY = "grpc-status-details-bin"
 MAX_BYTES = 1 << 20  # one MiB: a conversation is a specification, not a data dump
 DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 300.0
+
+
+class StatusCode(IntEnum):
+    """The gRPC status codes by name and number (``google.rpc.Code``; ``grpc.StatusCode`` has the
+    same names): reading, checking and writing a conversation needs no gRPC runtime, only
+    replaying and recording one does (they convert with ``StatusCode.of``)."""
+
+    OK = 0
+    CANCELLED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
+
+    @classmethod
+    def of(cls, code: Enum) -> StatusCode:
+        """The code of a ``grpc.StatusCode`` (looked up by name)."""
+        return cls[code.name]
 
 
 class StepKind(Enum):
@@ -63,7 +92,7 @@ class Step:
 
 @dataclass(frozen=True)
 class ExpectedStatus:
-    code: grpc.StatusCode
+    code: StatusCode
     message: str = ""
     details: tuple[dict[str, Any], ...] = ()
 

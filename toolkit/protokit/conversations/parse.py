@@ -34,7 +34,6 @@ import json
 import re
 from typing import Any
 
-import grpc
 from google.protobuf import any_pb2, json_format
 
 from protokit.conversations.credentials import literal_secret, redact
@@ -46,6 +45,7 @@ from protokit.conversations.model import (
     Call,
     Conversation,
     ExpectedStatus,
+    StatusCode,
     Step,
     StepKind,
     status_details,
@@ -219,11 +219,11 @@ class _Reader:
             )
         if (
             any(s.kind is StepKind.CANCEL for s in own)
-            and call.status.code is not grpc.StatusCode.CANCELLED
+            and call.status.code is not StatusCode.CANCELLED
         ):
             raise self.error(f"{who}a case that cancels ends with status CANCELLED", call.line)
         if call.kind in (RpcKind.UNARY_UNARY, RpcKind.STREAM_UNARY):
-            want = 1 if call.status.code is grpc.StatusCode.OK else 0
+            want = 1 if call.status.code is StatusCode.OK else 0
             got = sum(1 for s in own if s.kind is StepKind.RECEIVE)
             if got != want:
                 raise self.error(
@@ -299,7 +299,7 @@ class _Reader:
         unknown = sorted(set(raw) - {"code", "message", "details"})
         if unknown:
             raise self.error(f"{who}unknown status key {unknown[0]!r}", line)
-        code = grpc.StatusCode.__members__.get(raw["code"])
+        code = StatusCode.__members__.get(raw["code"])
         if code is None:
             raise self.error(f"{who}unknown status code {raw['code']!r}", line)
         text = raw.get("message", "")

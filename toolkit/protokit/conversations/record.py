@@ -26,6 +26,7 @@ from protokit.conversations.model import (
     Call,
     Conversation,
     ExpectedStatus,
+    StatusCode,
     Step,
     StepKind,
     status_details,
@@ -124,7 +125,7 @@ def _call(
         request_type=method.input_type.full_name,
         response_type=method.output_type.full_name,
         request_metadata=tuple(sorted(call.metadata)),
-        status=ExpectedStatus(call.code, call.details, details),
+        status=ExpectedStatus(StatusCode.of(call.code), call.details, details),
         response_metadata_keys=tuple(keys),
         matchers=(),
     )

@@ -27,6 +27,7 @@ from protokit.conversations.model import (
     DETAILS_KEY,
     Call,
     Conversation,
+    StatusCode,
     Step,
     StepKind,
     message_dict,
@@ -249,16 +250,18 @@ class _Run:
         c = run.call
         call = run.handle
         code = call.code()
-        if code is grpc.StatusCode.DEADLINE_EXCEEDED and c.status.code is not code:
+        expected = c.status.code
+        deadline = StatusCode.DEADLINE_EXCEEDED
+        if code is grpc.StatusCode.DEADLINE_EXCEEDED and expected is not deadline:
             return self.mismatch(
                 run,
                 f"no complete answer within the case's timeout of {self.c.timeout:g}s "
                 "(DEADLINE_EXCEEDED)",
             )
-        if code is not c.status.code:
+        if _code_name(code) != expected.name:
             return self.mismatch(
                 run,
-                f"status: expected {c.status.code.name}, got {_code_name(code)}"
+                f"status: expected {expected.name}, got {_code_name(code)}"
                 + (f" ({call.details()!r})" if call.details() else "")
                 + run.credentials.note(),
             )

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from protokit.conversations.compare import first_difference
-from protokit.conversations.dump import dump_conversation
-from protokit.conversations.model import MAX_BYTES, Conversation, StepKind, message_dict
-from protokit.conversations.parse import load_conversation
-from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
-from protokit.core.sourcemap import SourceMap
 from protokit.core.workspace import Workspace
-from protokit.core.writer import Action, OutputFile, Owner, Plan, plan_outputs
-from protokit.evolution.fixtures import DynamicSchema
+
+# Reading, comparing and writing conversations is imported where it happens: `check` on a
+# repository without conversations only lists the folders.
+if TYPE_CHECKING:
+    from protokit.conversations.model import Conversation
+    from protokit.core.descriptors import Image
+    from protokit.core.writer import Plan
+    from protokit.evolution.fixtures import DynamicSchema
 
 __all__ = [
     "CONVERSATIONS_DIR",
@@ -57,6 +58,9 @@ def conversation_files(root: Path, base: str) -> list[str]:
 
 
 def read_conversation(root: Path, rel: str, schema: DynamicSchema) -> Conversation:
+    from protokit.conversations.model import MAX_BYTES
+    from protokit.conversations.parse import load_conversation
+
     path = root / rel
     try:
         size = path.stat().st_size
@@ -69,6 +73,8 @@ def read_conversation(root: Path, rel: str, schema: DynamicSchema) -> Conversati
 def _rpc_of(root: Path, rel: str) -> str | None:
     """The ``rpc`` a file names, read leniently (for locating a finding in the ``.proto``)."""
     import json
+
+    from protokit.conversations.model import MAX_BYTES
 
     try:
         raw = json.loads((root / rel).read_bytes()[:MAX_BYTES])
@@ -95,6 +101,9 @@ def conversation_findings(
     findings: list[Finding] = []
     if not files:
         return findings  # nothing to read: a big tree's schema and source map are not built
+    from protokit.core.sourcemap import SourceMap
+    from protokit.evolution.fixtures import DynamicSchema
+
     schema = DynamicSchema(image)
     sources = SourceMap(image)
     for rel in files:
@@ -142,6 +151,9 @@ def case_path(ws: Workspace, conversation: Conversation, case: str) -> str:
 def _same_behaviour(old: Conversation, new: Conversation) -> bool:
     """Whether a re-recording saw what ``old`` specifies (its matchers applied): then the file
     stays as it is, varying values included."""
+    from protokit.conversations.compare import first_difference
+    from protokit.conversations.model import StepKind, message_dict
+
     if [(s.call, s.kind) for s in old.exchange] != [(s.call, s.kind) for s in new.exchange]:
         return False
     if [c.name for c in old.calls] != [c.name for c in new.calls]:
@@ -179,6 +191,9 @@ def plan_recording(
     """The files of a recording; an existing case that differs is a conflict (with its diff)
     unless ``update``. Raises when there are conflicts and ``update`` is off. A case whose new
     recording differs only where its matchers allow keeps its file."""
+    from protokit.conversations.dump import dump_conversation
+    from protokit.core.writer import Action, OutputFile, Owner, plan_outputs
+
     outputs: list[OutputFile] = []
     for case, conversation in named:
         rel = case_path(ws, conversation, case)

@@ -14,7 +14,6 @@ from pathlib import Path
 from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import Workspace
-from protokit.dist.metadata import IMAGE_NAME
 from protokit.tools import pypa
 
 _SPEC = re.compile(
@@ -29,6 +28,10 @@ def is_wheel_baseline(against: str) -> bool:
 
 def wheel_image(path: Path, shown: str) -> Image:
     """The descriptor image inside a protokit-built wheel (``<module>/image.binpb``)."""
+    # Imported here: the wheel's layout brings the generator's model and Jinja, which only a
+    # wheel baseline needs (`is_wheel_baseline` is asked of every baseline).
+    from protokit.dist.metadata import IMAGE_NAME
+
     if not path.is_file():
         raise ProtokitError("no such wheel file", path=shown)
     try:

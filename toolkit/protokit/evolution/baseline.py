@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,6 @@ from pathlib import Path
 from protokit.core.descriptors import Image, load_image_file
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
-from protokit.dist.wheel import download_spec, is_wheel_baseline, wheel_image
 from protokit.evolution.release import (
     IMAGE_FILE,
     Release,
@@ -77,6 +75,8 @@ def open_baseline(
         _same_module(baseline, current)
         yield baseline
         return
+    from protokit.dist.wheel import download_spec, is_wheel_baseline, wheel_image
+
     if is_wheel_baseline(against):
         with tempfile.TemporaryDirectory(prefix="protokit-wheel-") as tmp:
             wheel = Path(against) if against.endswith(".whl") else None
@@ -158,6 +158,8 @@ def _git_baseline(ws: Workspace, ref: str, tmp: Path) -> Baseline:
             raise ProtokitError(
                 f"could not export baseline {ref!r} with git archive: {message(archive)}"
             )
+        import tarfile  # only a git baseline is unpacked
+
         try:
             with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
                 tar.extractall(export, filter="data")

@@ -20,6 +20,12 @@ def run_breaking(
     ws: Workspace, baseline: Baseline, category: Category | None = None
 ) -> list[Finding]:
     """Run the real buf against the baseline image, with the workspace's buf.yaml rules."""
+    return [with_fix(f, baseline.label, category) for f in buf_breaking(ws, baseline)]
+
+
+def buf_breaking(ws: Workspace, baseline: Baseline) -> list[Finding]:
+    """buf's own findings against the baseline, without fixes: ``check`` starts buf before it
+    knows the repository's category, which the fixes depend on."""
     result = run_buf(
         [
             "breaking",
@@ -36,7 +42,7 @@ def run_breaking(
     if not findings:
         first = next((ln for ln in result.stderr.splitlines() if ln.strip()), "no message")
         raise ProtokitError(f"`buf breaking` against {baseline.label} failed: {first}")
-    return [with_fix(f, baseline.label, category) for f in findings]
+    return findings
 
 
 def fix_for(rule_id: str, category: Category | None = None) -> str:

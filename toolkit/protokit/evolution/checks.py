@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protokit.core.atomic import write_atomic
 from protokit.core.descriptors import Image, changed_targets
@@ -16,26 +17,23 @@ from protokit.core.findings import Finding, Severity, dedupe
 from protokit.core.paths import read_regular
 from protokit.core.workspace import Workspace
 from protokit.evolution.accepted import accept_changes, accepted_path, honour, load_accepted
-from protokit.evolution.apidiff import ApiDiff, Change, diff_images
 from protokit.evolution.baseline import default_against, open_baseline
 from protokit.evolution.breaking import SOURCE as BREAKING_SOURCE
-from protokit.evolution.breaking import run_breaking
-from protokit.evolution.changelog import CHANGELOG, write_changelog
+from protokit.evolution.breaking import buf_breaking, with_fix
 from protokit.evolution.compat import SOURCE as COMPAT_SOURCE
-from protokit.evolution.compat import Compat, Snapshot
-from protokit.evolution.compattests import check_compat_tests, write_compat_tests
-from protokit.evolution.config import BreakingConfig, breaking_config
-from protokit.evolution.release import (
-    ReleaseReader,
-    Version,
-    freeze_release,
-    latest_release,
-    list_releases,
-    load_release,
-)
+from protokit.evolution.compattests import check_compat_tests
+from protokit.evolution.config import breaking_config
+from protokit.evolution.release import ReleaseReader, latest_release, list_releases, load_release
 from protokit.evolution.rules import Category
 from protokit.evolution.unstable import drop_unstable, unstable_imports, unstable_paths
 from protokit.tools.image import build_image
+
+# What only some runs need is imported where they need it: `check` with no baseline and no
+# release reads no fixtures, diffs no API and writes nothing.
+if TYPE_CHECKING:
+    from protokit.evolution.apidiff import ApiDiff, Change
+    from protokit.evolution.compat import Compat
+    from protokit.evolution.config import BreakingConfig
 
 
 def run_evolution_checks(
@@ -51,6 +49,8 @@ def run_evolution_checks(
     compats: list[Compat] = []
 
     def compat() -> Compat:  # built once, and only when there is something to check against
+        from protokit.evolution.compat import Compat
+
         if not compats:
             compats.append(Compat(image))
         return compats[0]
@@ -64,12 +64,12 @@ def run_evolution_checks(
     latest = latest_release(ws)
     versions = list_releases(ws) if all_releases else [v for v in [latest] if v]
     base = against if against is not None else default_against(ws)
-    # buf's breaking configuration is asked for only when there is something to check against
-    config = breaking_config(ws) if base is not None or versions else None
-    json_too = config is not None and config.category is not Category.WIRE
+    json_too = False  # whether JSON compatibility is promised: known with buf's configuration
 
     def releases_and_tests() -> list[Finding]:
         """Fixtures of the frozen releases, and the generated tests' freshness."""
+        from protokit.evolution.compat import Snapshot
+
         found: list[Finding] = []
         for version in versions:
             release = releases.load(version)
@@ -82,38 +82,61 @@ def run_evolution_checks(
         return found
 
     later: list[Finding] | Exception | None = None
-    if base is None or config is None:
+    if base is None:  # and so no release either
         log("no baseline: no frozen release yet and no --against; breaking checks skipped")
     else:
-        with open_baseline(ws, base, image, releases) as baseline, ThreadPoolExecutor(1) as pool:
-            images.append(baseline.image)
-            log(f"breaking changes against {baseline.label} ({config.category.value} category)")
-            # buf breaking runs while the fixtures are checked
-            breaking = pool.submit(run_breaking, ws, baseline, config.category)
-            compat_found: list[Finding] = []
-            if baseline.release is None:
-                log(f"fixture compatibility with {baseline.label}")
-                # Only messages whose schema (or a schema they use) changed can read differently.
-                changed = changed_targets(baseline.image, image)
-                snapshot = Snapshot.of_image(baseline.label, baseline.image, changed)
-                compat_found = compat().check(snapshot, json_too)
-            try:  # while buf breaking runs; an error is raised after buf's own, as before
-                later = releases_and_tests()
-            except Exception as exc:
-                later = exc
-            found = breaking.result()
-            # A PR base (a git ref or an image): pending breaks and the next version are named.
-            pr_base = latest is not None and baseline.release is None
-            if found or accepted or pr_base:  # fixes for buf's findings, places of accepted ones
-                api = diff_images(baseline.image, image, baseline.label, latest, config, unstable)
-                found = _with_fixes(found, api)
-                changes.extend(api.changes)
-                if latest is not None and (accepted or pr_base):
-                    since = _since_release(ws, image, api, latest, config, releases)
-                    changes.extend(since.since_release or ())
-                    if pr_base:
-                        findings.extend(_pending_and_next(accept_changes(since, accepted)))
-            findings.extend([*found, *compat_found])
+        from protokit.evolution.apidiff import diff_images
+        from protokit.evolution.compat import Snapshot
+
+        # buf's breaking configuration (asked for only when there is something to check
+        # against) comes while the baseline opens and buf breaking runs; when asking fails,
+        # that error is the one raised, as when it was asked for first.
+        asking = ThreadPoolExecutor(1)
+        asked = asking.submit(breaking_config, ws)
+        asking.shutdown(wait=False)
+        try:
+            with (
+                open_baseline(ws, base, image, releases) as baseline,
+                ThreadPoolExecutor(1) as pool,
+            ):
+                images.append(baseline.image)
+                # buf breaking runs while the configuration comes and the fixtures are checked
+                breaking = pool.submit(buf_breaking, ws, baseline)
+                config = asked.result()
+                json_too = config.category is not Category.WIRE
+                log(f"breaking changes against {baseline.label} ({config.category.value} category)")
+                compat_found: list[Finding] = []
+                if baseline.release is None:
+                    log(f"fixture compatibility with {baseline.label}")
+                    # Only messages whose schema (or a schema they use) changed can read
+                    # differently.
+                    changed = changed_targets(baseline.image, image)
+                    snapshot = Snapshot.of_image(baseline.label, baseline.image, changed)
+                    compat_found = compat().check(snapshot, json_too)
+                try:  # while buf breaking runs; an error is raised after buf's own, as before
+                    later = releases_and_tests()
+                except Exception as exc:
+                    later = exc
+                found = [with_fix(f, baseline.label, config.category) for f in breaking.result()]
+                # A PR base (a git ref or an image): pending breaks and the next version are named.
+                pr_base = latest is not None and baseline.release is None
+                if found or accepted or pr_base:  # fixes for buf's findings, places of accepted
+                    api = diff_images(
+                        baseline.image, image, baseline.label, latest, config, unstable
+                    )
+                    found = _with_fixes(found, api)
+                    changes.extend(api.changes)
+                    if latest is not None and (accepted or pr_base):
+                        since = _since_release(ws, image, api, latest, config, releases)
+                        changes.extend(since.since_release or ())
+                        if pr_base:
+                            findings.extend(_pending_and_next(accept_changes(since, accepted)))
+                findings.extend([*found, *compat_found])
+        except Exception:
+            failed = asked.exception()
+            if failed is not None:
+                raise failed from None
+            raise
     later = releases_and_tests() if later is None else later
     if isinstance(later, Exception):
         raise later
@@ -138,6 +161,8 @@ def _since_release(
     releases: ReleaseReader,
 ) -> ApiDiff:
     """``api`` (against the PR base) with the changes since the latest release beside it."""
+    from protokit.evolution.apidiff import diff_images
+
     if api.against == f"release {latest}":
         return replace(api, since_release=api.changes)
     since = diff_images(
@@ -211,6 +236,8 @@ def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
 def run_diff(ws: Workspace, against: str | None) -> ApiDiff:
     """The API changelog between ``against`` (default: the latest release) and the workspace;
     the next version is always counted from the latest release."""
+    from protokit.evolution.apidiff import diff_images
+
     latest = latest_release(ws)
     base = against if against is not None else latest
     if base is None:
@@ -258,6 +285,11 @@ def run_release(ws: Workspace, version: str) -> FrozenRelease:
     """Freeze ``version``, refusing a number smaller than what changed since the latest release
     implies (a breaking change needs a new major version), and regenerate the compat test
     module; when that fails, the new release is removed again."""
+    from protokit.evolution.apidiff import diff_images
+    from protokit.evolution.changelog import CHANGELOG, write_changelog
+    from protokit.evolution.compattests import write_compat_tests
+    from protokit.evolution.release import Version, freeze_release
+
     wanted = Version.parse(version)
     image = build_image(ws)
     latest = latest_release(ws)

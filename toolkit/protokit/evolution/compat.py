@@ -18,24 +18,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from protokit.core.descriptors import Image, walk_messages
 from protokit.core.findings import Finding, dedupe
 from protokit.core.sourcemap import SourceMap
-from protokit.evolution.fixtures import (
-    BINARY_SUFFIX,
-    JSON_SUFFIX,
-    DynamicSchema,
-    Fixture,
-    make_fixtures,
-    message_fixtures,
-)
-from protokit.evolution.reads import (
-    Problem,
-    read_binary,
-    read_json,
-)
-from protokit.evolution.release import Release
+
+# Payloads are made and read when there is a baseline to check against: a `check` with none
+# loads this module for its finding source (SOURCE) only.
+if TYPE_CHECKING:
+    from protokit.evolution.fixtures import DynamicSchema, Fixture
+    from protokit.evolution.reads import Problem
+    from protokit.evolution.release import Release
 
 SOURCE = "protokit compat"
 
@@ -71,6 +65,8 @@ class Snapshot:
         """Payloads made from ``image``. ``changed``: its targets whose schema differs from the
         current one (``changed_targets``, importers included); only their messages can read
         differently, so only they get payloads and the rest are ``same_schema``."""
+        from protokit.evolution.fixtures import make_fixtures
+
         if changed is None:
             return cls(label, image, tuple(make_fixtures(image)))
         pruned = replace(image, targets=tuple(sorted(changed)))
@@ -80,9 +76,15 @@ class Snapshot:
     @cached_property
     def schema(self) -> DynamicSchema:
         """The baseline's message classes, built once for every check against it."""
+        from protokit.evolution.fixtures import DynamicSchema
+
         return DynamicSchema(self.image)
 
-    def where(self, fixture: Fixture, suffix: str = BINARY_SUFFIX) -> str:
+    def where(self, fixture: Fixture, suffix: str | None = None) -> str:
+        """Where a payload lives (``suffix``: its file's, the binary one by default)."""
+        from protokit.evolution.fixtures import BINARY_SUFFIX
+
+        suffix = BINARY_SUFFIX if suffix is None else suffix
         if self.folder is None:
             return f"{fixture.stem}{suffix} of {self.label}"
         return f"{self.folder}/fixtures/{fixture.stem}{suffix}"
@@ -112,6 +114,8 @@ class Compat:
     _fixtures: dict[str, list[Fixture]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        from protokit.evolution.fixtures import DynamicSchema
+
         self.schema = DynamicSchema(self.current)
 
     @cached_property
@@ -127,6 +131,8 @@ class Compat:
     def _current_fixtures(self, name: str) -> list[Fixture]:
         """The payloads the current schema writes for one message, made on first use (a big
         tree's unchanged messages are never made)."""
+        from protokit.evolution.fixtures import message_fixtures
+
         found = self._fixtures.get(name)
         if found is None:
             found = self._fixtures[name] = message_fixtures(self.schema, name)
@@ -139,6 +145,8 @@ class Compat:
 
     def backward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The current schema reads the baseline's binary payloads."""
+        from protokit.evolution.reads import read_binary
+
         writer = old.schema
         findings: list[Finding] = []
         for fixture in old.fixtures:
@@ -155,6 +163,9 @@ class Compat:
 
     def forward(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline schema reads payloads the current schema writes."""
+        from protokit.evolution.fixtures import BINARY_SUFFIX
+        from protokit.evolution.reads import read_binary
+
         reader = old.schema
         findings: list[Finding] = []
         names = self._messages if only is None else [n for n in [only] if n in self._messages]
@@ -169,6 +180,9 @@ class Compat:
 
     def json(self, old: Snapshot, only: str | None = None) -> list[Finding]:
         """The baseline's JSON payloads parse into the values its binary payloads hold."""
+        from protokit.evolution.fixtures import JSON_SUFFIX
+        from protokit.evolution.reads import read_json
+
         writer = old.schema
         findings: list[Finding] = []
         for fixture in old.fixtures:

@@ -18,8 +18,6 @@ from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding, OutputFormat, render
 from protokit.core.manifest import carries_marker
 from protokit.core.paths import read_regular
-from protokit.core.templates import environment
-from protokit.core.templates import render as render_template
 from protokit.core.workspace import Settings, Workspace, open_workspace
 from protokit.core.writer import Action, OutputFile, apply, clear_plan_leftovers, plan_outputs
 from protokit.evolution.compat import Compat, Snapshot
@@ -40,6 +38,8 @@ def conversation_tests_path(ws: Workspace) -> str:
 def render_conversation_tests(ws: Workspace) -> str:
     """The conversation test module's text (it finds the cases when pytest collects it)."""
     from protokit.conversations.repository import conversations_root
+    from protokit.core.templates import environment
+    from protokit.core.templates import render as render_template
 
     target = Path(conversation_tests_path(ws))
     text = render_template(
@@ -80,6 +80,10 @@ class _Case:
 
 def render_compat_tests(ws: Workspace, releases: ReleaseReader | None = None) -> str:
     """The test module's text for the releases frozen in ``ws``."""
+    # Jinja is loaded here: `check` renders the module only when there are releases.
+    from protokit.core.templates import environment
+    from protokit.core.templates import render as render_template
+
     target = Path(ws.settings.compat_tests)
     cases: list[_Case] = []
     releases = releases or ReleaseReader(ws)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from protokit import __version__
 from protokit.core.atomic import remove_leftovers, write_tree_atomic
@@ -20,14 +21,12 @@ from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.paths import load_json, read_regular
 from protokit.core.workspace import Workspace
-from protokit.evolution.fixtures import (
-    BINARY_SUFFIX,
-    JSON_SUFFIX,
-    DynamicSchema,
-    Fixture,
-    make_fixtures,
-)
 from protokit.tools.image import build_image
+
+# Payloads are made and read only where a release is frozen or loaded: listing the releases
+# (every `check`) needs none of it.
+if TYPE_CHECKING:
+    from protokit.evolution.fixtures import Fixture
 
 RELEASES_DIR = "releases"
 IMAGE_FILE = "image.binpb"
@@ -114,6 +113,8 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
     latest = latest_release(ws)
     if latest is not None and not Version.parse(latest) < wanted:
         raise UsageError(f"release {version} must be newer than the latest release {latest}")
+    from protokit.evolution.fixtures import BINARY_SUFFIX, JSON_SUFFIX, make_fixtures
+
     image = image if image is not None else build_image(ws)
     fixtures = make_fixtures(image)
     files: dict[str, bytes] = {IMAGE_FILE: image.serialize()}
@@ -198,6 +199,7 @@ def _conversations(ws: Workspace, image: Image) -> dict[str, bytes]:
         conversations_root,
         read_conversation,
     )
+    from protokit.evolution.fixtures import DynamicSchema
 
     base = conversations_root(ws)
     found = conversation_files(ws.root, base)
@@ -213,6 +215,8 @@ def _conversations(ws: Workspace, image: Image) -> dict[str, bytes]:
 
 def load_release(ws: Workspace, version: str) -> Release:
     """Read a frozen release and verify every file against ``release.json``."""
+    from protokit.evolution.fixtures import BINARY_SUFFIX, JSON_SUFFIX, DynamicSchema, Fixture
+
     Version.parse(version)
     folder = releases_root(ws) / version
     rel = _rel(ws, folder)
