@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from protokit.core.paths import cache_dir
 from protokit.core.workspace import open_workspace
 from protokit.evolution import config
 from protokit.evolution.rules import Category
@@ -58,7 +59,7 @@ def test_a_damaged_record_is_asked_again(
 ) -> None:
     ws = open_workspace(tiny_ws({"buf.yaml": BUF_YAML.format(category="WIRE")}))
     config.breaking_config(ws)
-    config._record_path().write_text('{"x": [["", 1]], ')
+    (cache_dir() / "tools" / "breaking-rules.json").write_text('{"x": [["", 1]], ')
     assert config.breaking_config(ws).category is Category.WIRE
     assert len(asked) == 2
     assert config.breaking_config(ws).category is Category.WIRE

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from protokit.core.atomic import write_atomic
 from protokit.core.errors import ProtokitError, ToolMissingError
@@ -184,20 +184,52 @@ _KNOWN_ANSWERS = 16
 """Answers kept per record in the cache folder (the latest ones)."""
 
 
-def _remembered(record: str, key: str, ask: Callable[[], T], valid: Callable[[object], bool]) -> T:
-    """``ask()``'s answer for ``key``, remembered in the cache folder's ``tools/<record>`` (a
-    damaged or unwritable record only means asking again)."""
+def remembered(
+    record: str,
+    key: str,
+    ask: Callable[[], T],
+    decode: Callable[[object], T | None],
+    encode: Callable[[T], object] = lambda answer: answer,
+) -> T:
+    """``ask()``'s answer for ``key``, remembered in the cache folder's ``tools/<record>`` (the
+    latest answers, as JSON: ``encode`` makes an answer JSON-ready, ``decode`` takes it back,
+    None for a stored value it cannot use). A damaged, unusable or unwritable record only
+    means asking again."""
     path = cache_dir() / "tools" / record
-    raw = read_record(path, limit=1024 * 1024)
-    known = {k: v for k, v in raw.items() if valid(v)} if isinstance(raw, dict) else {}
-    if key in known:
-        return cast(T, known[key])
+    raw = read_record(path, limit=4 * 1024 * 1024)
+    stored = {str(k): v for k, v in raw.items()} if isinstance(raw, dict) else {}
+    if key in stored and (answer := decode(stored[key])) is not None:
+        return answer
     answer = ask()
-    known.pop(key, None)
-    kept = dict(list(known.items())[-(_KNOWN_ANSWERS - 1) :])
+    stored.pop(key, None)
+    kept = dict(list(stored.items())[-(_KNOWN_ANSWERS - 1) :])
     with contextlib.suppress(ProtokitError):
-        write_atomic(path, json.dumps({**kept, key: answer}).encode(), sync=False)
+        write_atomic(path, json.dumps({**kept, key: encode(answer)}).encode(), sync=False)
     return answer
+
+
+def config_key(ws: Workspace, folders: Sequence[str] = ("",)) -> str | None:
+    """What an answer of buf about the configuration depends on: the binary (path and stat)
+    and the bytes of ``buf.yaml`` and ``buf.work.yaml`` in each of ``folders`` (relative to the
+    workspace); None when the binary cannot be stat'ed or a file is not a plain one (then buf
+    is asked, and says what is wrong)."""
+    buf = find_buf()
+    stamp = stat_stamp(buf)
+    if stamp is None:
+        return None
+    digest = hashlib.sha256(json.dumps([str(ws.root), str(buf), stamp]).encode())
+    for folder in folders:
+        for name in _MODULE_CONFIG:
+            path = ws.root / folder / name
+            try:
+                data: bytes | None = read_regular(path, limit=MAX_STATE_BYTES)
+            except (FileNotFoundError, NotADirectoryError):
+                data = None
+            except (OSError, ProtokitError):
+                return None
+            digest.update(b"\0" + path.as_posix().encode() + b"\0")
+            digest.update(b"-" if data is None else b"+" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 def buf_version() -> str:
@@ -210,11 +242,11 @@ def buf_version() -> str:
         return _ask_version(buf)
     stamp = (str(buf), *info)
     if stamp not in _VERSIONS:
-        _VERSIONS[stamp] = _remembered(
+        _VERSIONS[stamp] = remembered(
             "buf-versions.json",
             json.dumps(stamp),
             lambda: _ask_version(buf),
-            lambda v: isinstance(v, str) and bool(v),
+            lambda v: v if isinstance(v, str) and v else None,
         )
     return _VERSIONS[stamp]
 
@@ -248,33 +280,26 @@ def module_paths(ws: Workspace) -> list[str]:
     """The module folders buf.yaml declares, as buf itself reads them: asked once, and
     remembered (in this process and in the cache folder) while the binary keeps its stat and
     the configuration files their bytes."""
-    buf = stat_stamp(find_buf())
-    configs = [_content(ws.root / name) for name in _MODULE_CONFIG]
-    stamp = (str(ws.root), buf, *configs)
+    stamp = (
+        str(ws.root),
+        stat_stamp(find_buf()),
+        *(_content(ws.root / name) for name in _MODULE_CONFIG),
+    )
     with _MODULES_LOCK:  # callers side by side wait for one answer
-        return _module_paths(ws, stamp, buf, configs)
-
-
-def _module_paths(
-    ws: Workspace,
-    stamp: tuple[object, ...],
-    buf: tuple[int, ...] | None,
-    configs: list[bytes | None],
-) -> list[str]:
-    if stamp in _MODULES:
+        if stamp not in _MODULES:
+            key = config_key(ws)
+            _MODULES[stamp] = (
+                _ask_module_paths(ws)
+                if key is None
+                else remembered("buf-modules.json", key, lambda: _ask_module_paths(ws), _paths)
+            )
         return list(_MODULES[stamp])
-    if buf is None:
-        paths = _ask_module_paths(ws)
-    else:
-        digests = [hashlib.sha256(c).hexdigest() if c is not None else None for c in configs]
-        paths = _remembered(
-            "buf-modules.json",
-            json.dumps([str(ws.root), str(find_buf()), *buf, *digests]),
-            lambda: _ask_module_paths(ws),
-            lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v),
-        )
-    _MODULES[stamp] = list(paths)
-    return list(paths)
+
+
+def _paths(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
 
 
 def _ask_module_paths(ws: Workspace) -> list[str]:
