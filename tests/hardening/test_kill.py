@@ -23,6 +23,7 @@ from tests.hardening.conftest import (
     CONTRACT,
     CORE_PROTO,
     EXTRA_FIELD,
+    MANIFEST,
     Snapshot,
     run_protokit,
     snapshot,
@@ -100,3 +101,32 @@ def test_a_killed_run_leaves_no_mixed_state_and_the_next_run_succeeds(
         assert nxt.returncode == 0, nxt.stderr
         assert _visible(snapshot(root)) == _visible(after)
         assert not [rel for rel in snapshot(root) if rel.endswith(TEMP)]
+
+
+def test_skeletons_a_killed_run_wrote_before_its_manifest_are_recorded_by_the_next(
+    base_workspace: Path, tmp_path: Path
+) -> None:
+    # Deterministic: the kill above lands there only at some delays. A run stopped after it
+    # moved every file into place, before it wrote the manifest, leaves the new service's
+    # skeletons on disk exactly as it would have created them; the next run must end where an
+    # uninterrupted one ends, its manifest listing them as created.
+    args = COMMANDS["new-service"]
+    reference = _prepared(base_workspace, tmp_path / "reference")
+    before = snapshot(reference)
+    assert run_protokit(args, reference).returncode == 0
+    after = snapshot(reference)
+    killed = _prepared(base_workspace, tmp_path / "killed")
+    written = [  # everything the run wrote but the manifest, which goes last
+        rel
+        for rel, entry in after.items()
+        if entry[0] == "file" and entry != before.get(rel) and rel != MANIFEST
+    ]
+    assert any(rel.startswith("services/billing/") for rel in written)
+    for rel in written:
+        (killed / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(reference / rel, killed / rel)
+
+    nxt = run_protokit(args, killed)
+
+    assert nxt.returncode == 0, nxt.stderr
+    assert _visible(snapshot(killed)) == _visible(after)

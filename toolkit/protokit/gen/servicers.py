@@ -14,7 +14,9 @@ from pathlib import Path
 
 import jinja2
 
+from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding, Severity
+from protokit.core.paths import read_regular
 from protokit.core.templates import render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile, Owner
@@ -145,26 +147,33 @@ def skeleton_files(
     created: Iterable[str],
 ) -> list[OutputFile]:
     """Skeleton files to create: absent, and never created before (existing ones belong to the
-    user; one the user deleted after gen created it stays deleted)."""
+    user; one the user deleted after gen created it stays deleted). A file never recorded as
+    created that is on disk exactly as it would be created (a run stopped after writing it,
+    before its manifest) is listed too, so it is recorded now."""
     done = set(created)
     wanted: dict[str, str] = {}
     for pkg in packages:
         for rel, template in pkg.paths().items():
-            if rel not in done and not ws.path(rel).exists():
+            if rel not in done:
                 wanted[rel] = render(env, template, pkg=pkg)
         for rel, template in serving_paths(services_out).items():
-            if rel not in done and rel not in wanted and not ws.path(rel).exists():
+            if rel not in done and rel not in wanted:
                 wanted[rel] = render(env, template, serving=pkg.serving)
-    if not wanted:
-        return []
     top = services_out.strip("/").split("/")[0]
-    formatted = format_python(wanted, first_party=[top])
-    outputs = [OutputFile.text(rel, text, Owner.USER) for rel, text in formatted.items()]
+    texts = format_python(wanted, first_party=[top]) if wanted else {}
     init = f"{services_out.strip('/')}/__init__.py"
-    if init not in done and not ws.path(init).exists():
-        outputs.append(
-            OutputFile.text(
-                init, '"""gRPC servicers for this repository\'s contracts."""\n', Owner.USER
-            )
-        )
-    return outputs
+    if init not in done:
+        texts[init] = '"""gRPC servicers for this repository\'s contracts."""\n'
+    return [
+        OutputFile.text(rel, text, Owner.USER)
+        for rel, text in texts.items()
+        if not ws.path(rel).exists() or _on_disk(ws, rel) == text.encode("utf-8")
+    ]
+
+
+def _on_disk(ws: Workspace, rel: str) -> bytes | None:
+    """A skeleton file's bytes on disk; None when absent or not a plain file (the user's)."""
+    try:
+        return read_regular(ws.path(rel), shown=rel)
+    except (OSError, ProtokitError):
+        return None
