@@ -9,7 +9,7 @@ and any handler whose RPC the contract no longer declares.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -145,30 +145,45 @@ def skeleton_files(
     packages: Iterable[ServicePackage],
     services_out: str,
     created: Iterable[str],
+    adopt: Collection[str] = (),
 ) -> list[OutputFile]:
     """Skeleton files to create: absent, and never created before (existing ones belong to the
-    user; one the user deleted after gen created it stays deleted). A file never recorded as
-    created that is on disk exactly as it would be created (a run stopped after writing it,
-    before its manifest) is listed too, so it is recorded now."""
+    user; one the user deleted after gen created it stays deleted). ``adopt``: packages being
+    scaffolded now (new-service's); their files on disk exactly as they would be created (a
+    run stopped after writing them, before its manifest) are listed too, so they are recorded
+    as created, as an uninterrupted run records them."""
     done = set(created)
     wanted: dict[str, str] = {}
+    present: set[str] = set()
     for pkg in packages:
         for rel, template in pkg.paths().items():
-            if rel not in done:
-                wanted[rel] = render(env, template, pkg=pkg)
+            if rel in done:
+                continue
+            if ws.path(rel).exists():
+                if pkg.package not in adopt:
+                    continue
+                present.add(rel)
+            wanted[rel] = render(env, template, pkg=pkg)
         for rel, template in serving_paths(services_out).items():
-            if rel not in done and rel not in wanted:
+            if rel not in done and rel not in wanted and not ws.path(rel).exists():
                 wanted[rel] = render(env, template, serving=pkg.serving)
+    if not wanted:
+        return []
     top = services_out.strip("/").split("/")[0]
-    texts = format_python(wanted, first_party=[top]) if wanted else {}
-    init = f"{services_out.strip('/')}/__init__.py"
-    if init not in done:
-        texts[init] = '"""gRPC servicers for this repository\'s contracts."""\n'
-    return [
+    formatted = format_python(wanted, first_party=[top])
+    outputs = [
         OutputFile.text(rel, text, Owner.USER)
-        for rel, text in texts.items()
-        if not ws.path(rel).exists() or _on_disk(ws, rel) == text.encode("utf-8")
+        for rel, text in formatted.items()
+        if rel not in present or _on_disk(ws, rel) == text.encode("utf-8")
     ]
+    init = f"{services_out.strip('/')}/__init__.py"
+    if init not in done and not ws.path(init).exists():
+        outputs.append(
+            OutputFile.text(
+                init, '"""gRPC servicers for this repository\'s contracts."""\n', Owner.USER
+            )
+        )
+    return outputs
 
 
 def _on_disk(ws: Workspace, rel: str) -> bytes | None:

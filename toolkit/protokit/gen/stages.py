@@ -157,7 +157,8 @@ def _skeletons(
     )
     note = several_orgs_note(model) if rule is None else None
     created = () if options.force or previous is None else previous.created
-    files = skeleton_files(ws, env, packages, options.services, created)
+    adopt = tuple(options.flavours or ())  # the packages new-service scaffolds now
+    files = skeleton_files(ws, env, packages, options.services, created, adopt)
     return files, tuple(missing_methods(ws.root, packages)), note
 
 
