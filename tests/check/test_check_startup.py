@@ -15,17 +15,19 @@ from typing import Any
 from tests.support import REPO
 
 # A fresh interpreter runs the console script's main() on ``root`` and writes, at exit, the
-# modules it imported and, for each buf format and buf lint it started, whether Click was loaded.
+# modules it imported and, for each buf format, lint and breaking it started, whether Click was
+# loaded and which thread pool started it.
 _SCRIPT = """
-import atexit, json, subprocess, sys
+import atexit, json, subprocess, sys, threading
 
 out, root = sys.argv[1], sys.argv[2]
 started = []
 real_init = subprocess.Popen.__init__
 
 def spy(self, args, *rest, **kwargs):
-    if list(args)[1:2] in (["format"], ["lint"]):
-        started.append([args[1], "click" in sys.modules])
+    if list(args)[1:2] in (["format"], ["lint"], ["breaking"]):
+        pool = threading.current_thread().name.rpartition("_")[0]  # which thread pool started it
+        started.append([args[1], "click" in sys.modules, pool])
     real_init(self, args, *rest, **kwargs)
 
 subprocess.Popen.__init__ = spy
@@ -110,7 +112,7 @@ def test_check_runs_buf_format_and_buf_lint_once_each(
 ) -> None:
     """The runs started before the command line was parsed are the ones check reports."""
     _, loaded = _check(tiny_ws(), tmp_path)
-    assert sorted(name for name, _ in loaded["started"]) == ["format", "lint"]
+    assert sorted(name for name, *_ in loaded["started"]) == ["format", "lint"]
 
 
 def test_the_early_start_knows_checks_options() -> None:
@@ -134,3 +136,16 @@ def test_only_a_plain_check_command_line_starts_early() -> None:
     assert check_root(["check", "--root=ws", "--against", "1.0.0"]) == (True, "ws")
     for refused in (["gen"], ["check", "--help"], ["check", "--root"], ["check", "extra"], []):
         assert check_root(refused) == (False, None)
+
+
+def test_check_against_the_latest_release_starts_buf_breaking_with_format_and_lint_once(
+    tmp_path: Path,
+) -> None:
+    """The example repository has a frozen release: its image is the baseline, so buf breaking
+    starts beside buf format and buf lint, before the checks load, and that run is the one check
+    reports (buf breaking runs once)."""
+    code, loaded = _check(REPO, tmp_path)
+    assert code == 0
+    pools = {name: pool for name, _, pool in loaded["started"]}
+    assert [name for name, *_ in loaded["started"]].count("breaking") == 1
+    assert pools["breaking"] == pools["format"] == pools["lint"]

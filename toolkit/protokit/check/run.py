@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from protokit.check.lint import run_format_check, run_lint
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace, open_workspace
-from protokit.tools.buf import find_buf
+from protokit.tools.buf import BufResult, breaking_args, find_buf, run_buf
 
 if TYPE_CHECKING:  # protobuf loads while buf format and buf lint run
     from protokit.core.descriptors import Image
@@ -61,26 +61,56 @@ def gen_staleness(ws: Workspace, image: Image | None = None) -> list[Finding]:
 
 @dataclass(frozen=True)
 class _Started:
-    """buf format and buf lint, started for ``ws`` before the command line was parsed."""
+    """buf format and buf lint, started for ``ws`` before the command line was parsed, and
+    buf breaking against the image the baseline of ``against`` is expected to be."""
 
     ws: Workspace
     formatted: Future[list[Finding]]
     linted: Future[list[Finding]]
+    against: str | None = None
+    breaking: Future[tuple[Path, BufResult] | None] | None = None
 
 
 _STARTED: list[_Started] = []  # at most one: the run the CLI is about to make
 
 
-def start_format_and_lint(root: Path | None) -> None:
+def start_format_and_lint(root: Path | None, against: str | None = None) -> None:
     """Start ``check``'s buf format and buf lint for the workspace at ``root`` (found as the
     command finds it) while the CLI and the other checks are still loading; the ``run_check``
-    that follows for the same workspace takes their results (and errors) as its own."""
+    that follows for the same workspace takes their results (and errors) as its own. buf
+    breaking starts too when the baseline of ``against`` (None: the latest release) is an image
+    on disk; the check takes that run only if the baseline it opens is that image."""
     ws = open_workspace(root)
-    find_buf()  # here, so both threads start buf at once (a missing buf: the command says so)
-    pool = ThreadPoolExecutor(2)
-    started = _Started(ws, pool.submit(run_format_check, ws), pool.submit(run_lint, ws))
-    pool.shutdown(wait=False)  # the two runs go on; the threads end with them
-    _STARTED[:] = [started]
+    find_buf()  # here, so the threads start buf at once (a missing buf: the command says so)
+    pool = ThreadPoolExecutor(3)
+    formatted, linted = pool.submit(run_format_check, ws), pool.submit(run_lint, ws)
+    breaking = pool.submit(_breaking_ahead, ws, against)
+    pool.shutdown(wait=False)  # the runs go on; the threads end with them
+    _STARTED[:] = [_Started(ws, formatted, linted, against, breaking)]
+
+
+def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult] | None:
+    """buf breaking against the image file the baseline is expected to read: a frozen release's
+    or an image file's (the rest, a wheel or a git ref, are prepared by the check itself).
+    A guess, checked by the caller against the baseline it opens; never raises."""
+    try:
+        from protokit.evolution.release import (
+            IMAGE_FILE,
+            IMAGE_SUFFIXES,
+            latest_release,
+            list_releases,
+            releases_root,
+        )
+
+        base = against if against is not None else latest_release(ws)
+        path: Path | None = None
+        if base is not None and base in list_releases(ws):
+            path = releases_root(ws) / base / IMAGE_FILE
+        elif base is not None and base.endswith(IMAGE_SUFFIXES):
+            path = next((p.resolve() for p in (Path(base), ws.root / base) if p.is_file()), None)
+        return (path, run_buf(breaking_args(path), ws.root)) if path is not None else None
+    except Exception:  # the check opens the baseline itself and says what is wrong
+        return None
 
 
 def forget_started() -> None:
@@ -103,12 +133,14 @@ def run_check(
         # buf format and buf lint start first, while the rest of protokit is still loading
         # (started by the CLI before it parsed the command line, when it could tell)
         started = _take_started(ws)
+        breaking = None
         if started is not None:
             formatted, linted = started.formatted, started.linted
+            breaking = started.breaking if started.against == options.against else None
         else:
             formatted = pool.submit(run_format_check, ws)
             linted = pool.submit(run_lint, ws)
-        return _run_rest(ws, options, log, pool, formatted, linted)
+        return _run_rest(ws, options, log, pool, formatted, linted, breaking)
 
 
 def _run_rest(
@@ -118,6 +150,7 @@ def _run_rest(
     pool: ThreadPoolExecutor,
     formatted: Future[list[Finding]],
     linted: Future[list[Finding]],
+    breaking: Future[tuple[Path, BufResult] | None] | None = None,
 ) -> list[Finding]:
     from protokit.evolution.checks import run_evolution_checks
     from protokit.tools.image import build_image
@@ -131,7 +164,9 @@ def _run_rest(
         return found
 
     def evolution(image: Future[Image]) -> list[Finding]:
-        found = run_evolution_checks(ws, options.against, options.all_releases, log, image.result())
+        found = run_evolution_checks(
+            ws, options.against, options.all_releases, log, image.result(), breaking
+        )
         return found + conversation_staleness(ws, image.result())
 
     # Every check runs side by side, on one image built once; evolution starts `buf breaking`

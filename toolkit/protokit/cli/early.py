@@ -17,37 +17,44 @@ VALUED = ("--root", "--format", "--against")
 FLAGS = ("--all-releases",)
 
 
-def check_root(args: Sequence[str]) -> tuple[bool, str | None]:
-    """Whether ``args`` is a ``check`` command line made only of check's own options, and the
-    ``--root`` it gives (None: the workspace is found from the working folder)."""
+def check_options(args: Sequence[str]) -> dict[str, str] | None:
+    """The options of ``args`` when it is a ``check`` command line made only of check's own
+    options (the last value of each, flags as ""); None for any other command line."""
     if not args or args[0] != "check":
-        return False, None
-    root: str | None = None
+        return None
+    options: dict[str, str] = {}
     rest = list(args[1:])
     while rest:
         arg = rest.pop(0)
         name, equals, value = arg.partition("=")
         if name in VALUED and not equals:
             if not rest:
-                return False, None
+                return None
             value = rest.pop(0)
         elif not (name in VALUED or arg in FLAGS):
-            return False, None
-        if name == "--root":
-            root = value
-    return True, root
+            return None
+        options[name] = value
+    return options
+
+
+def check_root(args: Sequence[str]) -> tuple[bool, str | None]:
+    """Whether ``args`` is a ``check`` command line made only of check's own options, and the
+    ``--root`` it gives (None: the workspace is found from the working folder)."""
+    options = check_options(args)
+    return options is not None, (options or {}).get("--root")
 
 
 def start(args: Sequence[str]) -> bool:
     """Start check's buf format and buf lint when ``args`` is a check command line; whether
     they were started. Never raises: the command reports any problem itself."""
-    is_check, root = check_root(args)
-    if not is_check:
+    options = check_options(args)
+    if options is None:
         return False
+    root = options.get("--root")
     try:
         from protokit.check.run import start_format_and_lint
 
-        start_format_and_lint(Path(root) if root is not None else None)
+        start_format_and_lint(Path(root) if root is not None else None, options.get("--against"))
     except Exception:  # the command opens the workspace again and says what is wrong
         return False
     return True

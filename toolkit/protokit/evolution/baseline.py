@@ -24,6 +24,7 @@ from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
 from protokit.evolution.release import (
     IMAGE_FILE,
+    IMAGE_SUFFIXES,
     Release,
     ReleaseReader,
     latest_release,
@@ -115,7 +116,6 @@ def _names_a_file(path: Path) -> bool:
 
 
 _VERSION_LIKE = re.compile(r"v?\d+\.\d+\.\d+\S*")
-_IMAGE_SUFFIXES = (".binpb", ".bin", ".pb", ".desc", ".protoset", ".json")
 
 
 def _not_found(ws: Workspace, against: str) -> ProtokitError | None:
@@ -126,7 +126,7 @@ def _not_found(ws: Workspace, against: str) -> ProtokitError | None:
             f"baseline {against!r} is not a frozen release or a git tag here (frozen releases: "
             f"{frozen}); pass one of them, an image file or a git ref"
         )
-    if against.endswith(_IMAGE_SUFFIXES):
+    if against.endswith(IMAGE_SUFFIXES):
         return ProtokitError(f"baseline image file {against!r} does not exist", path=against)
     return None
 

@@ -4,14 +4,16 @@ The fix comes from the rule's record (``evolution.rules``), in the repository's 
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import replace
+from pathlib import Path
 
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
 from protokit.evolution.baseline import Baseline
 from protokit.evolution.rules import GENERAL_FIX, Category, rule_by_id
-from protokit.tools.buf import parse_json_findings, run_buf
+from protokit.tools.buf import BufResult, breaking_args, parse_json_findings, run_buf
 
 SOURCE = "buf breaking"
 
@@ -23,19 +25,19 @@ def run_breaking(
     return [with_fix(f, baseline.label, category) for f in buf_breaking(ws, baseline)]
 
 
-def buf_breaking(ws: Workspace, baseline: Baseline) -> list[Finding]:
+def buf_breaking(
+    ws: Workspace,
+    baseline: Baseline,
+    ahead: Future[tuple[Path, BufResult] | None] | None = None,
+) -> list[Finding]:
     """buf's own findings against the baseline, without fixes: ``check`` starts buf before it
-    knows the repository's category, which the fixes depend on."""
-    result = run_buf(
-        [
-            "breaking",
-            "--against",
-            f"{baseline.image_path}#format=binpb",
-            "--error-format",
-            "json",
-        ],
-        ws.root,
-    )
+    knows the repository's category, which the fixes depend on. ``ahead``: a run ``check``
+    started against the image it expected; taken only when that is the baseline's image."""
+    done = ahead.result() if ahead is not None else None
+    if done is not None and done[0] == baseline.image_path:
+        result = done[1]
+    else:
+        result = run_buf(breaking_args(baseline.image_path), ws.root)
     if result.returncode == 0:
         return []
     findings = parse_json_findings(result.stdout, source=SOURCE)

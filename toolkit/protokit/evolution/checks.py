@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from protokit.evolution.apidiff import ApiDiff, Change
     from protokit.evolution.compat import Compat
     from protokit.evolution.config import BreakingConfig
+    from protokit.tools.buf import BufResult
 
 
 def run_evolution_checks(
@@ -42,9 +43,11 @@ def run_evolution_checks(
     all_releases: bool,
     log: Callable[[str], None],
     image: Image | None = None,
+    breaking_ahead: Future[tuple[Path, BufResult] | None] | None = None,
 ) -> list[Finding]:
     """``buf breaking`` against the baseline, fixtures of the baseline and of the latest (or every)
-    frozen release read by the current schema and back, and the generated tests' freshness."""
+    frozen release read by the current schema and back, and the generated tests' freshness.
+    ``breaking_ahead``: ``buf breaking`` started by ``check`` against the image it expected."""
     image = image if image is not None else build_image(ws, protoc_ok=True)
     compats: list[Compat] = []
 
@@ -101,7 +104,7 @@ def run_evolution_checks(
             ):
                 images.append(baseline.image)
                 # buf breaking runs while the configuration comes and the fixtures are checked
-                breaking = pool.submit(buf_breaking, ws, baseline)
+                breaking = pool.submit(buf_breaking, ws, baseline, breaking_ahead)
                 config = asked.result()
                 json_too = config.category is not Category.WIRE
                 log(f"breaking changes against {baseline.label} ({config.category.value} category)")

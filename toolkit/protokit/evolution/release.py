@@ -17,19 +17,20 @@ from typing import TYPE_CHECKING
 
 from protokit import __version__
 from protokit.core.atomic import remove_leftovers, write_tree_atomic
-from protokit.core.descriptors import Image, load_image_bytes
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.paths import load_json, read_regular
 from protokit.core.workspace import Workspace
-from protokit.tools.image import build_image
 
 # Payloads are made and read only where a release is frozen or loaded: listing the releases
 # (every `check`) needs none of it.
 if TYPE_CHECKING:
+    from protokit.core.descriptors import Image
     from protokit.evolution.fixtures import Fixture
 
 RELEASES_DIR = "releases"
 IMAGE_FILE = "image.binpb"
+IMAGE_SUFFIXES = (".binpb", ".bin", ".pb", ".desc", ".protoset", ".json")
+"""Names an image file usually ends with (a baseline named so is taken for one)."""
 METADATA_FILE = "release.json"
 FIXTURES_DIR = "fixtures"
 METADATA_FORMAT = 1
@@ -115,7 +116,10 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
         raise UsageError(f"release {version} must be newer than the latest release {latest}")
     from protokit.evolution.fixtures import BINARY_SUFFIX, JSON_SUFFIX, make_fixtures
 
-    image = image if image is not None else build_image(ws)
+    if image is None:
+        from protokit.tools.image import build_image
+
+        image = build_image(ws)
     fixtures = make_fixtures(image)
     files: dict[str, bytes] = {IMAGE_FILE: image.serialize()}
     for fixture in fixtures:
@@ -237,6 +241,8 @@ def load_release(ws: Workspace, version: str) -> Release:
                 path=f"{rel}/{name}",
             )
         contents[name] = data
+    from protokit.core.descriptors import load_image_bytes
+
     image = load_image_bytes(contents[IMAGE_FILE], f"{rel}/{IMAGE_FILE}")
     schema = DynamicSchema(image)
     fixtures: list[Fixture] = []

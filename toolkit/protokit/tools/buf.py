@@ -59,6 +59,11 @@ class BufResult:
     stderr: str
 
 
+def breaking_args(image_path: Path) -> list[str]:
+    """``buf breaking``'s arguments for the workspace against the image file ``image_path``."""
+    return ["breaking", "--against", f"{image_path}#format=binpb", "--error-format", "json"]
+
+
 def buf_environment() -> dict[str, str]:
     """buf's environment: with no usable HOME (and no XDG_CACHE_HOME), buf would put its cache
     in the working directory; it gets a cache folder protokit owns instead."""
