@@ -130,3 +130,27 @@ def test_skeletons_a_killed_run_wrote_before_its_manifest_are_recorded_by_the_ne
 
     assert nxt.returncode == 0, nxt.stderr
     assert _visible(snapshot(killed)) == _visible(after)
+
+
+@pytest.mark.parametrize("left", ["changelog", "changelog-and-release"])
+def test_a_release_stopped_between_its_writes_is_finished_by_the_next_run(
+    base_workspace: Path, tmp_path: Path, left: str
+) -> None:
+    # Deterministic: the kills above land there only at some delays. The changelog is written
+    # first and the release folder next: stopped before the freeze, the next `release` writes
+    # the version's section again in its place (not twice); stopped after it, only the compat
+    # test module is left (`compat-tests`). Either way the tree ends as an uninterrupted run's.
+    args = COMMANDS["release"]
+    reference = _prepared(base_workspace, tmp_path / "reference")
+    assert run_protokit(args, reference).returncode == 0
+    after = snapshot(reference)
+    killed = _prepared(base_workspace, tmp_path / "killed")
+    shutil.copy2(reference / "CHANGELOG.md", killed / "CHANGELOG.md")
+    if left == "changelog-and-release":
+        shutil.copytree(reference / "compat/releases/1.1.0", killed / "compat/releases/1.1.0")
+        nxt = run_protokit(("compat-tests",), killed)
+    else:
+        nxt = run_protokit(args, killed)
+
+    assert nxt.returncode == 0, nxt.stderr
+    assert _visible(snapshot(killed)) == _visible(after)

@@ -138,11 +138,23 @@ def with_release(existing: str | None, version: str, diff: ApiDiff | None) -> st
     else:
         section = render_markdown(diff, title=version).replace(f"**{_verdict(diff)}**\n", "")
         section = section.rstrip("\n") + "\n"
-    text = existing if existing and existing.strip() else _TITLE
+    text = _without_section(existing, version) if existing and existing.strip() else _TITLE
     if text.startswith("# "):
         title, _, rest = text.partition("\n")
         return f"{title}\n\n{section}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
     return f"{_TITLE}\n{section}\n{text}".rstrip("\n") + "\n"
+
+
+def _without_section(text: str, version: str) -> str:
+    """``text`` without a section for ``version`` (one a release run wrote before it was
+    stopped short of freezing the version: the run that freezes it writes it again)."""
+    lines = text.splitlines(keepends=True)
+    header = f"## {version}"
+    start = next((i for i, line in enumerate(lines) if line.rstrip("\n") == header), None)
+    if start is None:
+        return text
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "".join(lines[:start] + lines[end:])
 
 
 def write_changelog(root: Path, version: str, diff: ApiDiff | None) -> str:

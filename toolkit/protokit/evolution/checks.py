@@ -291,7 +291,7 @@ def run_release(ws: Workspace, version: str) -> FrozenRelease:
     from protokit.evolution.apidiff import diff_images
     from protokit.evolution.changelog import CHANGELOG, write_changelog
     from protokit.evolution.compattests import write_compat_tests
-    from protokit.evolution.release import Version, freeze_release
+    from protokit.evolution.release import Version, check_new_release, freeze_release
 
     wanted = Version.parse(version)
     image = build_image(ws)
@@ -315,11 +315,19 @@ def run_release(ws: Workspace, version: str) -> FrozenRelease:
                 f"({first.detail}); release {implied} or later (see `protokit diff`)"
             )
     before = {rel: _previous(ws, rel) for rel in (ws.settings.compat_tests, CHANGELOG)}
-    folder = freeze_release(ws, version, image)
+    # The changelog first and the freeze next: a run stopped between them leaves no frozen
+    # release, and the next run writes the version's section again in its place. Once frozen,
+    # only the compat test module (made from the frozen releases) is left to write.
+    check_new_release(ws, version)  # refused before anything is written
+    try:
+        write_changelog(ws.root, version, api)
+        folder = freeze_release(ws, version, image)
+    except BaseException:
+        _restore(ws, before)
+        raise
     frozen = FrozenRelease(ws, folder, "", before)
     try:
         status = write_compat_tests(ws)
-        write_changelog(ws.root, version, api)
     except BaseException:
         frozen.undo()  # the release this run froze, and the files it changed: all or nothing
         raise
@@ -341,10 +349,15 @@ class FrozenRelease:
     def undo(self) -> None:
         """Put the tree back as it was before the release was frozen."""
         shutil.rmtree(self.folder, ignore_errors=True)
-        for rel, data in self.before.items():
-            path = self.ws.path(rel)
-            if data is None:
-                if path.is_file() and not path.is_symlink():
-                    path.unlink()
-            elif not path.is_file() or path.read_bytes() != data:
-                write_atomic(path, data, shown=rel)
+        _restore(self.ws, self.before)
+
+
+def _restore(ws: Workspace, before: dict[str, bytes | None]) -> None:
+    """The files a release rewrites besides its folder, put back as ``before`` holds them."""
+    for rel, data in before.items():
+        path = ws.path(rel)
+        if data is None:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        elif not path.is_file() or path.read_bytes() != data:
+            write_atomic(path, data, shown=rel)

@@ -102,8 +102,9 @@ def latest_release(ws: Workspace) -> str | None:
     return versions[-1] if versions else None
 
 
-def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> Path:
-    """Write ``compat/releases/<version>/`` from the current schema; returns the folder."""
+def check_new_release(ws: Workspace, version: str) -> Path:
+    """The folder ``version`` would be frozen in; refused when it exists or is not newer than
+    the latest release."""
     wanted = Version.parse(version)
     target = releases_root(ws) / version
     if target.exists() or target.is_symlink():
@@ -114,6 +115,12 @@ def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> P
     latest = latest_release(ws)
     if latest is not None and not Version.parse(latest) < wanted:
         raise UsageError(f"release {version} must be newer than the latest release {latest}")
+    return target
+
+
+def freeze_release(ws: Workspace, version: str, image: Image | None = None) -> Path:
+    """Write ``compat/releases/<version>/`` from the current schema; returns the folder."""
+    target = check_new_release(ws, version)
     from protokit.evolution.fixtures import BINARY_SUFFIX, JSON_SUFFIX, make_fixtures
 
     if image is None:
