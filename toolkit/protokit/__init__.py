@@ -15,8 +15,9 @@ every subsystem shares), ``tools`` (every subprocess), ``gen``, ``evolution``, `
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from protokit.core.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -94,13 +95,7 @@ if TYPE_CHECKING:
     from protokit.tools.image import build_image
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'protokit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

@@ -19,8 +19,9 @@ message, ``google.rpc.Status`` details), metadata keys, and matchers for fields 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from protokit.core.lazy import lazy_exports
 
 __all__ = ["Call", "Conversation", "Step", "load_conversation"]
 
@@ -38,10 +39,4 @@ if TYPE_CHECKING:
     from protokit.conversations.parse import load_conversation
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'protokit.conversations' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
