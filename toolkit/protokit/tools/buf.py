@@ -17,6 +17,7 @@ import sysconfig
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -267,38 +268,23 @@ def _ask_version(buf: Path) -> str:
     return version
 
 
-_MODULES: dict[tuple[object, ...], list[str]] = {}
+_MODULES: dict[str, list[str]] = {}
 _MODULE_CONFIG = ("buf.yaml", "buf.work.yaml")
 _MODULES_LOCK = threading.Lock()
-
-
-def _content(path: Path) -> bytes | None:
-    """A configuration file's bytes; None when absent or not a regular file (a FIFO is never
-    opened for reading: buf, asked under its timeout, says what is wrong)."""
-    try:
-        return read_regular(path, limit=MAX_STATE_BYTES)
-    except (OSError, ProtokitError):
-        return None
 
 
 def module_paths(ws: Workspace) -> list[str]:
     """The module folders buf.yaml declares, as buf itself reads them: asked once, and
     remembered (in this process and in the cache folder) while the binary keeps its stat and
-    the configuration files their bytes."""
-    stamp = (
-        str(ws.root),
-        stat_stamp(find_buf()),
-        *(_content(ws.root / name) for name in _MODULE_CONFIG),
-    )
+    the configuration files their bytes (``config_key``)."""
+    key = config_key(ws)
+    if key is None:  # a binary or a configuration file protokit cannot read: buf says why
+        return _ask_module_paths(ws)
     with _MODULES_LOCK:  # callers side by side wait for one answer
-        if stamp not in _MODULES:
-            key = config_key(ws)
-            _MODULES[stamp] = (
-                _ask_module_paths(ws)
-                if key is None
-                else remembered("buf-modules.json", key, lambda: _ask_module_paths(ws), _paths)
-            )
-        return list(_MODULES[stamp])
+        if key not in _MODULES:
+            ask = partial(_ask_module_paths, ws)
+            _MODULES[key] = remembered("buf-modules.json", key, ask, _paths)
+        return list(_MODULES[key])
 
 
 def _paths(value: object) -> list[str] | None:
