@@ -95,18 +95,19 @@ def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult
     A guess, checked by the caller against the baseline it opens; never raises."""
     try:
         from protokit.evolution.release import (
-            IMAGE_FILE,
             IMAGE_SUFFIXES,
             latest_release,
             list_releases,
-            releases_root,
+            release_image_path,
         )
 
         base = against if against is not None else latest_release(ws)
         path: Path | None = None
         if base is not None and base in list_releases(ws):
-            path = releases_root(ws) / base / IMAGE_FILE
+            path = release_image_path(ws, base)
         elif base is not None and base.endswith(IMAGE_SUFFIXES):
+            # the candidates open_baseline tries, but regular files only: buf never reads a
+            # FIFO or a device here, before the check has named it
             path = next((p.resolve() for p in (Path(base), ws.root / base) if p.is_file()), None)
         return (path, run_buf(breaking_args(path), ws.root)) if path is not None else None
     except Exception:  # the check opens the baseline itself and says what is wrong

@@ -29,7 +29,7 @@ from protokit.evolution.release import (
     ReleaseReader,
     latest_release,
     list_releases,
-    releases_root,
+    release_image_path,
 )
 from protokit.tools.git import message, output, run_git
 from protokit.tools.image import build_image
@@ -70,7 +70,7 @@ def open_baseline(
         baseline = Baseline(
             f"release {against}",
             release.image,
-            releases_root(ws) / against / IMAGE_FILE,
+            release_image_path(ws, against),
             release,
         )
         _same_module(baseline, current)

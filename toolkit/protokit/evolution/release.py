@@ -88,6 +88,11 @@ def releases_root(ws: Workspace) -> Path:
     return ws.path(ws.settings.fixtures_out) / RELEASES_DIR
 
 
+def release_image_path(ws: Workspace, version: str) -> Path:
+    """The descriptor image frozen with ``version``."""
+    return releases_root(ws) / version / IMAGE_FILE
+
+
 def list_releases(ws: Workspace) -> list[str]:
     """Versions frozen under ``compat/releases``, oldest first (other folders are ignored)."""
     root = releases_root(ws)
