@@ -1,5 +1,5 @@
 """Processes gen starts ahead of their work: the typed-stub worker (``protokit.gen.typed_worker``)
-and protoc (``toolchain.protoc_ahead``)."""
+and protoc (``toolchain.PROTOC``), both ``process.Spares``."""
 
 from __future__ import annotations
 
@@ -12,50 +12,45 @@ import pytest
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import open_workspace
 from protokit.gen.stubs import run_protoc_batches
-from protokit.gen.typed_worker import TypedWorker
+from protokit.gen.typed_worker import WORKERS
 from protokit.tools import toolchain
 from protokit.tools.image import build_image
 from tests.gen.helpers import copy_example
 
 
 def test_a_worker_that_gets_no_request_exits_cleanly_at_end_of_input() -> None:
-    with TypedWorker() as worker:
-        started = worker.take()
-        assert started is not None
-        assert worker.take() is None  # handed out once
+    with WORKERS.ahead():
+        started = WORKERS.take()
+        assert WORKERS.waiting == []  # handed out once
         done = started.finish(b"")
     assert (done.returncode, done.stderr) == (0, b"")
 
 
-def test_closing_a_worker_nobody_took_stops_it_and_removes_its_folder() -> None:
-    worker = TypedWorker()
-    started = worker._started
-    assert started is not None
-    folder = Path(worker._folder.name)
-    assert folder.is_dir()
-    worker.close()
+def test_a_worker_nobody_took_is_stopped_when_its_block_ends() -> None:
+    with WORKERS.ahead():
+        (started,) = WORKERS.waiting
     assert started.proc.poll() is not None
-    assert not folder.exists()
+    assert WORKERS.waiting == []
 
 
 def test_stubs_from_a_worker_started_ahead_are_the_same_bytes(tmp_path: Path) -> None:
     image = build_image(open_workspace(copy_example(tmp_path / "ws")))
     plain = run_protoc_batches(image, image.targets)
-    with TypedWorker() as worker:
-        ahead = run_protoc_batches(image, image.targets, worker=worker)
-        assert worker.take() is None  # the batch used it
+    with WORKERS.ahead():
+        ahead = run_protoc_batches(image, image.targets)
+        assert WORKERS.waiting == []  # the batch used it
     assert ahead.files == plain.files
     assert ahead.parsed == plain.parsed
 
 
 def test_a_worker_killed_before_its_request_is_one_clear_error(tmp_path: Path) -> None:
     image = build_image(open_workspace(copy_example(tmp_path / "ws")))
-    with TypedWorker() as worker:
-        assert worker._started is not None
-        os.killpg(worker._started.proc.pid, signal.SIGKILL)
-        worker._started.proc.wait(timeout=10)
+    with WORKERS.ahead():
+        (started,) = WORKERS.waiting
+        os.killpg(started.proc.pid, signal.SIGKILL)
+        started.proc.wait(timeout=10)
         with pytest.raises(ProtokitError) as caught:
-            run_protoc_batches(image, image.targets, worker=worker)
+            run_protoc_batches(image, image.targets)
     assert str(caught.value).startswith("mypy-protobuf was killed by SIGKILL (out of memory?)")
 
 
@@ -63,14 +58,14 @@ def test_protoc_started_ahead_runs_in_the_folder_it_is_given_and_spares_are_stop
     tmp_path: Path,
 ) -> None:
     (tmp_path / "a.proto").write_text('syntax = "proto3";\npackage a;\nmessage A {}\n')
-    with toolchain.protoc_ahead(2):
-        spares = list(toolchain._SPARES)
+    with toolchain.PROTOC.ahead(2):
+        spares = toolchain.PROTOC.waiting
         assert len(spares) == 2
         proc = toolchain.run_protoc(["-I.", "--python_out=.", "a.proto"], tmp_path)
-        assert spares[1:] == toolchain._SPARES  # the first one ran it
+        assert toolchain.PROTOC.waiting == spares[1:]  # the first one ran it
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "a_pb2.py").is_file()  # relative paths, from the folder given
-    assert toolchain._SPARES == []
+    assert toolchain.PROTOC.waiting == []
     assert spares[1].proc.poll() is not None  # the one not needed was stopped
 
 

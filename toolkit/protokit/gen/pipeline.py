@@ -36,7 +36,7 @@ from protokit.gen import fingerprint
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.rerun import Unchanged, remember, unchanged
 from protokit.tools.buf import buf_version, list_files, module_paths
-from protokit.tools.toolchain import dist_version, protoc_ahead, runtime_problems
+from protokit.tools.toolchain import PROTOC, dist_version, runtime_problems
 
 if TYPE_CHECKING:
     from protokit.core.descriptors import Image
@@ -107,10 +107,10 @@ def run_gen(
     # Something to do. A typed-stub worker and protoc (for the compile and for the modules)
     # start loading now, on the other core, and a full compile starts in a thread (buf and
     # protoc run in their own processes) while the stages are loaded here.
-    from protokit.gen.typed_worker import TypedWorker
+    from protokit.gen.typed_worker import WORKERS
 
     protocs = 1 if changed or not from_workspace else 2
-    with TypedWorker() as worker, protoc_ahead(protocs), ThreadPoolExecutor(3) as pool:
+    with WORKERS.ahead(), PROTOC.ahead(protocs), ThreadPoolExecutor(3) as pool:
         ahead = None
         if from_workspace and not changed:
             given = (snapshot.modules, known_sources) if snapshot and known_sources else None
@@ -133,12 +133,10 @@ def run_gen(
         if regenerate is None and (previous is None or options.force or bool(changed)):
             # Everything will most likely be rendered: protoc and mypy-protobuf start now, on
             # the other core, while the model and the digests are worked out here.
-            early = pool.submit(run_protoc_batches, image, stub_targets(image), worker=worker)
+            early = pool.submit(run_protoc_batches, image, stub_targets(image))
         model = build_model(image)
         known = snapshot.digests if from_workspace and snapshot is not None else None
-        rendered = stages.render(
-            ws, image, model, options, previous, regenerate, known, early, worker
-        )
+        rendered = stages.render(ws, image, model, options, previous, regenerate, known, early)
     stages.verify(rendered, model, options.stubs)
     plan = stages.plan(ws, rendered, options, previous)
     applied = stages.write(ws, plan, options, on_event) if options.writes else False

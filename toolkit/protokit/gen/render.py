@@ -21,7 +21,6 @@ from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
 from protokit.gen.model import Model
 from protokit.gen.model_build import WELL_KNOWN_PREFIX
 from protokit.gen.stubs import ProtocOutput, run_protoc_batches
-from protokit.gen.typed_worker import TypedWorker
 from protokit.tools.toolchain import dist_version, gencode_version, parse_version
 
 __all__ = [
@@ -79,14 +78,13 @@ def render_stubs(
     gencode: str | None = None,
     pending: Future[ProtocOutput] | None = None,
     package_files: bool = True,
-    worker: TypedWorker | None = None,
 ) -> tuple[list[OutputFile], str, int, frozenset[str]]:
     """protoc once per batch, protokit's gRPC modules, package files and ``pyproject.toml``
     (``only``: the stubs of just these files, with the package files of all; ``modules=False``:
     not their ``_pb2.py``, which the caller keeps, with the ``gencode`` version they carry;
     ``pending``: the batches of ``stub_targets(image)``, started by the caller before it built
     the model; ``package_files=False``: not the package files and ``pyproject.toml``, which the
-    caller keeps; ``worker``: a typed-stub worker started ahead, for this run's own batches)."""
+    caller keeps)."""
     protos = [f for f in model.files if only is None or f.name in only]
     names = [f.name for f in protos]
     if pending is not None and (only is not None or not modules or names != stub_targets(image)):
@@ -95,7 +93,7 @@ def render_stubs(
         # protoc's batches run (in their own processes) while protokit renders and parses its
         # own gRPC modules here.
         if pending is None:
-            pending = pool.submit(run_protoc_batches, image, names, modules=modules, worker=worker)
+            pending = pool.submit(run_protoc_batches, image, names, modules=modules)
         grpc_version = _floor(dist_version("grpcio-tools"), "1.0.0")
         builtin = is_builtin(env, GRPC_TEMPLATE)
         grpc_env = builtin_twin(env) if builtin else env

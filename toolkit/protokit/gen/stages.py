@@ -33,7 +33,6 @@ from protokit.gen.render import (
 from protokit.gen.servicers import missing_methods, skeleton_files
 from protokit.gen.skeletons import own_rule, service_packages, several_orgs_note
 from protokit.gen.stubs import ProtocOutput
-from protokit.gen.typed_worker import TypedWorker
 from protokit.tools.image import compile_image, rebuild_image
 from protokit.tools.toolchain import dist_version
 
@@ -99,12 +98,10 @@ def render(
     regenerate: frozenset[str] | None = None,
     known: Mapping[str, str] | None = None,
     early: Future[ProtocOutput] | None = None,
-    worker: TypedWorker | None = None,
 ) -> Rendered:
     """``known``: file digests of the previous run, for a run that compiled only
     ``regenerate`` again (every other file's descriptor is the previous run's). ``early``:
-    the batches of every file, already running (used if everything is rendered); ``worker``:
-    a typed-stub worker started ahead, for batches this stage starts."""
+    the batches of every file, already running (used if everything is rendered)."""
     env = stub_environment(ws)
     # Skeletons first: they need only the model, so they render (and ruff formats them) while
     # the stub batches started ``early`` still run in their own processes.
@@ -122,13 +119,13 @@ def render(
         rendered = Rendered(intact, previous.notes.get("gencode", ""), 0, False, inputs)
         rendered.parsed.update(item.path for item in intact)  # parsed when they were written
     elif (
-        partial := _render_some(ws, image, model, env, options, previous, regenerate, worker)
+        partial := _render_some(ws, image, model, env, options, previous, regenerate)
     ) is not None:
         partial.inputs = inputs
         rendered = partial
     else:
         files, gencode, runs, parsed = render_stubs(
-            ws, image, model, env, options.stubs, pending=early, worker=worker
+            ws, image, model, env, options.stubs, pending=early
         )
         rendered = Rendered(files, gencode, runs, True, inputs, set(parsed))
         rendered.regenerated = tuple(f.name for f in model.files)
@@ -170,7 +167,6 @@ def _render_some(
     options: GenOptions,
     previous: Manifest | None,
     regenerate: frozenset[str] | None,
-    worker: TypedWorker | None = None,
 ) -> Rendered | None:
     """The stubs of ``regenerate`` rendered again, every other previous output kept as it is
     on disk (not read again: the stat snapshot proved the previous outputs intact before
@@ -191,7 +187,6 @@ def _render_some(
         modules=False,
         gencode=previous.notes.get("gencode") or None,
         package_files=False,
-        worker=worker,
     )
     redone = {f.path for f in files}
     for proto in model.files:

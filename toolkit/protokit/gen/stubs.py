@@ -32,9 +32,9 @@ from google.protobuf.compiler import plugin_pb2
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.gen.mypy_plugin import declares_foreign_options
-from protokit.gen.typed_worker import TypedWorker, run_worker
+from protokit.gen.typed_worker import run_worker
 from protokit.tools.buf import COMPILE_ERROR_LINE
-from protokit.tools.process import Started, first_line
+from protokit.tools.process import first_line
 from protokit.tools.toolchain import gencode_of, run_protoc
 
 __all__ = ["BATCH_SIZE", "PARALLEL_MIN", "WORKERS", "ProtocOutput", "run_protoc_batches"]
@@ -173,15 +173,13 @@ TYPED_PARAMETER = "quiet"
 """mypy-protobuf's options: none but quiet (the generator's defaults are the stubs' shape)."""
 
 
-def _run_typed(
-    folder: str, index: int, request: bytes, strip: bool, files: int, started: Started | None
-) -> _BatchResult:
+def _run_typed(folder: str, index: int, request: bytes, strip: bool, files: int) -> _BatchResult:
     """mypy-protobuf's typed stubs for one batch of ``files`` files (``request``: a serialized
-    ``CodeGeneratorRequest``), from a worker process (``started``: one started ahead)."""
+    ``CodeGeneratorRequest``), from a worker process."""
     base = Path(folder)
     request_path, response_path = base / f"request-{index}.binpb", base / f"response-{index}.binpb"
     request_path.write_bytes(request)
-    proc = run_worker(started, request_path, response_path, strip, base)
+    proc = run_worker(request_path, response_path, strip)
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode < 0:
         return _BatchResult(1, _killed("mypy-protobuf", proc.returncode, files), {}, frozenset())
@@ -215,11 +213,9 @@ def run_protoc_batches(
     batch_size: int | None = None,
     workers: int | None = None,
     modules: bool = True,
-    worker: TypedWorker | None = None,
 ) -> ProtocOutput:
     """Generate ``_pb2.py``, ``_pb2.pyi`` and ``_pb2_grpc.pyi`` for ``targets`` from ``image``
-    (``modules=False``: the typed stubs only; ``worker``: a typed-stub worker started ahead,
-    for the first batch, if no one took it yet).
+    (``modules=False``: the typed stubs only).
 
     A big tree is cut into batches; each batch is one protoc run and one mypy-protobuf worker,
     ``workers + 1`` processes at once (each holds only its batch's descriptors, not the whole
@@ -241,8 +237,7 @@ def run_protoc_batches(
             jobs = []  # (typed?, job)
             for i, batch in enumerate(batches):  # the longer job of each batch first
                 request = _typed_request(image, batch)
-                ahead = worker.take() if worker is not None and i == 0 else None
-                job = pool.submit(_run_typed, tmp, i, request, strip, len(batch), ahead)
+                job = pool.submit(_run_typed, tmp, i, request, strip, len(batch))
                 jobs.append((True, job))
                 if modules:
                     data = image.serialize_closure(batch, source_info=False)

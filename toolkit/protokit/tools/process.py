@@ -13,7 +13,8 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from protokit.core.errors import ProtokitError, ToolMissingError
 
 __all__ = [
     "TIMEOUT_ENV",
+    "Spares",
     "Started",
     "first_line",
     "json_lines",
@@ -136,6 +138,42 @@ class Started:
         """Stop the process (with its children) if it still runs."""
         if self.proc.returncode is None:
             _kill(self.proc)
+
+
+class Spares:
+    """Processes started ahead of their work (each loads what it needs, then waits for its
+    input on stdin): ``ahead`` starts some for a block, ``take`` hands each to one caller, and
+    those no one took are stopped when the block ends."""
+
+    def __init__(self, start: Callable[[], Started]) -> None:
+        self._start = start
+        self._waiting: list[Started] = []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def ahead(self, count: int = 1) -> Iterator[None]:
+        started = [self._start() for _ in range(count)]
+        with self._lock:
+            self._waiting.extend(started)
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = [s for s in started if s in self._waiting]
+                self._waiting = [s for s in self._waiting if s not in started]
+            for spare in left:
+                spare.stop()
+
+    def take(self) -> Started:
+        """A process started ahead, if one waits; else one started now."""
+        with self._lock:
+            started = self._waiting.pop(0) if self._waiting else None
+        return started if started is not None else self._start()
+
+    @property
+    def waiting(self) -> list[Started]:
+        with self._lock:
+            return list(self._waiting)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -12,9 +12,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -22,7 +19,7 @@ from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.tools.buf import buf_version
-from protokit.tools.process import Started, first_line, start_tool
+from protokit.tools.process import Spares, Started, first_line, start_tool
 
 _GENCODE_HEADER = re.compile(r"^# Protobuf Python Version: (\S+)$", re.M)
 _PROBE_PROTO = 'syntax = "proto3";\npackage protokit.probe;\nmessage Probe {}\n'
@@ -61,9 +58,6 @@ sys.exit(protoc.main([protoc.__file__, *args, "-I" + include]))
 (the folder to run in first, NUL-separated), and grpcio-tools' own include folder is added
 last, as its ``__main__`` does. ``-P``: the folder it starts in is not on ``sys.path``."""
 
-_SPARES: list[Started] = []
-_SPARES_LOCK = threading.Lock()
-
 
 def _start_protoc() -> Started:
     if importlib.util.find_spec("grpc_tools") is None:
@@ -78,33 +72,16 @@ def _start_protoc() -> Started:
 
 PROTOC_LABEL = "python -m grpc_tools.protoc"
 
-
-@contextmanager
-def protoc_ahead(count: int = 1) -> Iterator[None]:
-    """``count`` protoc processes started now, loading while the caller prepares their work;
-    ``run_protoc`` calls inside the block take them first. Those left are stopped at its end."""
-    started = [_start_protoc() for _ in range(count)]
-    with _SPARES_LOCK:
-        _SPARES.extend(started)
-    try:
-        yield
-    finally:
-        with _SPARES_LOCK:
-            left = [s for s in started if s in _SPARES]
-            _SPARES[:] = [s for s in _SPARES if s not in started]
-        for spare in left:
-            spare.stop()
+PROTOC = Spares(_start_protoc)
+"""protoc processes: ``with PROTOC.ahead(n):`` starts ``n`` while the caller prepares their
+work; ``run_protoc`` takes them first."""
 
 
 def run_protoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run grpcio-tools' protoc in ``cwd`` with its bundled includes (in a process started
-    ahead by ``protoc_ahead``, if one is waiting)."""
-    with _SPARES_LOCK:
-        started = _SPARES.pop(0) if _SPARES else None
-    if started is None:
-        started = _start_protoc()
+    ahead, if one is waiting)."""
     given = "\0".join([str(cwd.resolve()), *args]).encode("utf-8", "surrogateescape")
-    proc = started.finish(given)
+    proc = PROTOC.take().finish(given)
     return subprocess.CompletedProcess(
         proc.args,
         proc.returncode,
