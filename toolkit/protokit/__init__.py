@@ -15,9 +15,10 @@ every subsystem shares), ``tools`` (every subprocess), ``gen``, ``evolution``, `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from protokit.core.lazy import lazy_exports
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -93,6 +94,22 @@ if TYPE_CHECKING:
     from protokit.scaffold.new_service import NewServiceResult, run_new_service
     from protokit.scaffold.new_version import run_new_version
     from protokit.tools.image import build_image
+
+
+def lazy_exports(package: str, homes: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``package`` that imports each name of ``homes`` (name → the
+    module defining it) when it is first asked for, then keeps it in the package's namespace
+    so later lookups skip this function."""
+
+    def __getattr__(name: str) -> Any:
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__
 
 
 __getattr__ = lazy_exports(__name__, _HOMES)

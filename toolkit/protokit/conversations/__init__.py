@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from protokit.core.lazy import lazy_exports
+from protokit import lazy_exports
 
 __all__ = ["Call", "Conversation", "Step", "load_conversation"]
 
