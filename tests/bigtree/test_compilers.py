@@ -188,3 +188,21 @@ def test_a_damaged_source_record_only_means_reading_the_files(
     for path in (cache_dir() / "sources").glob("*.json"):
         path.write_text('{"protos/a/v1/a.proto": [1, 2, "x"]')
     assert source_key(ws) == first
+
+
+def test_the_key_names_the_buf_binary_by_its_stat_without_running_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _one_file_ws(tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    fake, log = tmp_path / "buf", tmp_path / "calls.log"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> '{log}'\necho '{{\"path\": \"protos\"}}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PROTOKIT_BUF", str(fake))
+    first = source_key(ws)
+    assert source_key(ws) == first
+    assert "--version" not in (log.read_text() if log.exists() else "")
+    replacement = tmp_path / "buf.new"
+    shutil.copy2(fake, replacement)
+    replacement.replace(fake)  # another binary at the same path (a reinstall, an upgrade)
+    assert source_key(ws) != first

@@ -20,14 +20,12 @@ files changed, only their stubs are rendered again.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.manifest import read_manifest
 from protokit.core.workspace import Workspace
@@ -35,7 +33,7 @@ from protokit.core.writer import Action, Owner, Plan
 from protokit.gen import fingerprint
 from protokit.gen.options import MANIFEST_NAME, GenOptions, output_folder
 from protokit.gen.rerun import Unchanged, remember, unchanged
-from protokit.tools.buf import buf_version, list_files, module_paths
+from protokit.tools.buf import list_files, module_paths
 from protokit.tools.toolchain import PROTOC, dist_version, runtime_problems
 
 if TYPE_CHECKING:
@@ -183,14 +181,11 @@ def _compile_ahead(
         from protokit.tools.image import compile_image
 
         return (*given, compile_image(ws, given[0]))
-    # buf lists the files and tells its version (for the cache key) while it lists the
-    # modules here; the compiler is imported only once all three run.
+    # buf lists the files while it lists the modules here; the compiler is imported only
+    # once both run.
     listed = pool.submit(list_files, ws, imports=True)
-    version = pool.submit(buf_version)
     modules = module_paths(ws)
     sources = fingerprint.read_sources(ws, modules, options.facts())
-    with contextlib.suppress(ProtokitError, OSError):  # the key then asks again, and fails
-        version.result()
     from protokit.tools.image import compile_image
 
     return modules, sources, compile_image(ws, modules, listed)

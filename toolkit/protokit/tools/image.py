@@ -47,7 +47,7 @@ HALVES_FROM = 400
 def build_image(ws: Workspace, *, protoc_ok: bool = False) -> Image:
     """Compile the workspace with buf, keeping source info (comments and spans).
 
-    The compiled image is kept in a cache (one entry per workspace), keyed by buf's version,
+    The compiled image is kept in a cache (one entry per workspace), keyed by the buf binary,
     its configuration and every ``.proto`` file of the workspace's modules: unchanged sources
     are not compiled again (a googleapis-sized tree takes buf seconds). ``protoc_ok``: the
     image ``gen`` compiled with protoc will do when it is cached (the same descriptors; for

@@ -31,7 +31,7 @@ from protokit.core.paths import (
     stat_stamp,
 )
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import buf_version, module_paths
+from protokit.tools.buf import buf_version, config_key, module_paths
 
 __all__ = [
     "BUF",
@@ -94,16 +94,18 @@ _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
 def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
-    """What ``buf build`` reads: buf's version, its config files, and every ``.proto`` file
-    (path and content hash) under the workspace's modules (``modules``: their folders, when the
-    caller has them from ``buf config ls-modules`` for the same configuration).
+    """What ``buf build`` reads: the buf binary (its path and stat: a binary replaced on disk
+    is a new key, and no ``buf --version`` runs first), its config files, and every ``.proto``
+    file (path and content hash) under the workspace's modules (``modules``: their folders,
+    when the caller has them from ``buf config ls-modules`` for the same configuration).
 
     A file's content hash is taken from the last run's record when the file's stat (size,
     mtime, ctime, inode) is the one recorded; only files whose stat changed are read. A file
     changed within ``SETTLE_NS`` of being hashed is not recorded (its stat may not show a
     change made in the same clock tick), so it is read again next time."""
     digest = hashlib.sha256()
-    digest.update(buf_version().encode() + b"\0")
+    binary = config_key(ws)  # None: a binary protokit cannot stat, known by its version
+    digest.update((binary if binary is not None else buf_version()).encode() + b"\0")
     for name in _CONFIG_FILES:
         path = ws.root / name
         data = path.read_bytes() if path.is_file() else b""
