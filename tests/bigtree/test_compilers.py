@@ -196,7 +196,7 @@ def test_the_key_names_the_buf_binary_by_its_stat_without_running_it(
     _one_file_ws(tmp_path / "ws")
     ws = open_workspace(tmp_path / "ws")
     fake, log = tmp_path / "buf", tmp_path / "calls.log"
-    fake.write_text(f"#!/bin/sh\necho \"$@\" >> '{log}'\necho '{{\"path\": \"protos\"}}'\n")
+    fake.write_text(f'#!/bin/sh\necho "$@" >> \'{log}\'\necho \'{{"path": "protos"}}\'\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PROTOKIT_BUF", str(fake))
     first = source_key(ws)

@@ -106,5 +106,11 @@ def test_a_gen_with_nothing_to_do_loads_no_compiler_template_or_protobuf(
     _modules_loaded_by(run.format(root=str(root)))  # the first run renders and records
     loaded = _modules_loaded_by(run.format(root=str(root)))
     assert "protokit.gen.rerun" in loaded  # the run did get as far as the snapshot
-    heavy = ("protokit.gen.stages", "protokit.tools.image", "jinja2", "google.protobuf")
+    heavy = (
+        "protokit.gen.stages",
+        "protokit.tools.image",
+        "jinja2",
+        "google.protobuf",
+        "importlib.metadata",
+    )
     assert _within(loaded, heavy) == []

@@ -12,6 +12,7 @@ on first use (PEP 562). ``run`` is the ``protokit`` console script: ``main``, th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -61,10 +62,9 @@ def run() -> NoReturn:
             print(exc.code, file=sys.stderr)
             code = 1
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # a closed pipe (`protokit gen | head`) or stream: nothing more can reach it
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`protokit gen | head`) or stream
-            pass
     os._exit(code)
 
 

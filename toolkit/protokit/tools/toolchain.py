@@ -8,13 +8,13 @@ grpcio-tools version.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from protokit.core.errors import ProtokitError, ToolMissingError
@@ -26,10 +26,49 @@ _PROBE_PROTO = 'syntax = "proto3";\npackage protokit.probe;\nmessage Probe {}\n'
 
 
 def dist_version(name: str) -> str | None:
+    """The installed version of distribution ``name``, as ``importlib.metadata.version`` gives
+    it: read from the name of its ``{name}-{version}.dist-info`` folder (the layout of an
+    installed project) in the first ``sys.path`` folder that has one. Only when that cannot
+    say (no such folder, or two in one place) is ``importlib.metadata`` loaded, which costs
+    a short command a sixth of its time."""
+    wanted = _normalized(name)
+    for versions in _dist_info_versions():
+        found = versions.get(wanted)
+        if found is not None and len(found) == 1 and found[0] is not None:
+            return found[0]
+        if found is not None:
+            break
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@cache
+def _dist_info_versions() -> list[dict[str, list[str | None]]]:
+    """Per folder of ``sys.path`` (in order): normalized distribution name → the versions its
+    ``.dist-info`` folders name (None for an ``.egg-info``, whose version is inside it)."""
+    found: list[dict[str, list[str | None]]] = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file or a folder that is gone: importlib.metadata looks there
+            continue
+        versions: dict[str, list[str | None]] = {}
+        for folder in names:
+            stem, dot, kind = folder.rpartition(".")
+            if dot and kind in ("dist-info", "egg-info"):
+                project, _, version = stem.partition("-")
+                known = version if kind == "dist-info" and version else None
+                versions.setdefault(_normalized(project), []).append(known)
+        found.append(versions)
+    return found
 
 
 def parse_version(text: str) -> tuple[int, ...]:
