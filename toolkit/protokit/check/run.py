@@ -96,6 +96,7 @@ def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult
     try:
         from protokit.evolution.release import (
             IMAGE_SUFFIXES,
+            JSON_IMAGE_SUFFIX,
             latest_release,
             list_releases,
             release_image_path,
@@ -107,7 +108,10 @@ def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult
             path = release_image_path(ws, base)
         elif base is not None and base.endswith(IMAGE_SUFFIXES):
             # the candidates open_baseline tries, but regular files only: buf never reads a
-            # FIFO or a device here, before the check has named it
+            # FIFO or a device here, before the check has named it; and binary ones only (buf
+            # breaking gets a JSON image converted, once the check has read it)
+            if base.endswith(JSON_IMAGE_SUFFIX):
+                return None
             path = next((p.resolve() for p in (Path(base), ws.root / base) if p.is_file()), None)
         return (path, run_buf(breaking_args(path), ws.root)) if path is not None else None
     except Exception:  # the check opens the baseline itself and says what is wrong

@@ -266,12 +266,37 @@ def changed_targets(before: Image, after: Image) -> set[str]:
 
 
 def load_image_file(path: Path) -> Image:
-    """Read a descriptor set / buf image file (binary); every file in it counts as a target."""
+    """Read a descriptor set / buf image file, binary or buf's JSON form (``buf build -o
+    image.json``), told apart by content; every file in it counts as a target."""
     try:
         data = read_regular(path, what="descriptor image", limit=MAX_IMAGE_BYTES)
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise ProtokitError("descriptor image not found", path=str(path)) from exc
+    if is_json_image(data):
+        return _json_image(data, str(path))
     return load_image_bytes(data, str(path))
+
+
+def is_json_image(data: bytes) -> bool:
+    """Whether an image file's bytes are buf's JSON form: a JSON object. A binary image starts
+    with its first file's tag (``0x0a``), never with ``{`` or blank space."""
+    return data.lstrip(b" \t\r\n")[:1] == b"{"
+
+
+def _json_image(data: bytes, shown: str) -> Image:
+    from google.protobuf import json_format
+
+    files = descriptor_pb2.FileDescriptorSet()
+    try:
+        # buf's own per-file record (which files were imports, the module) is not part of a
+        # descriptor set: as in a binary image read here, every file counts
+        json_format.Parse(data.decode("utf-8"), files, ignore_unknown_fields=True)
+    except (json_format.ParseError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ProtokitError(
+            f"not a descriptor set or buf image (JSON): {detail}", path=shown
+        ) from exc
+    return _image_of(files)
 
 
 def load_image_bytes(data: bytes, shown: str) -> Image:
@@ -280,6 +305,10 @@ def load_image_bytes(data: bytes, shown: str) -> Image:
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception as exc:  # protobuf raises DecodeError (and others) on garbage
         raise ProtokitError("not a descriptor set or buf image (binary)", path=shown) from exc
+    return _image_of(files)
+
+
+def _image_of(files: descriptor_pb2.FileDescriptorSet) -> Image:
     names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
     return Image(files=tuple(files.file), targets=names, disk_paths={})
 

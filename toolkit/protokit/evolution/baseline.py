@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from protokit.core.descriptors import Image, load_image_file
+from protokit.core.descriptors import Image, is_json_image, load_image_file
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.workspace import BUF_YAML, Workspace
 from protokit.evolution.release import (
@@ -93,10 +93,16 @@ def open_baseline(
     as_file = Path(against)
     for candidate in (as_file, ws.root / as_file):
         if _names_a_file(candidate):
-            baseline = Baseline(f"image {against}", load_image_file(candidate), candidate.resolve())
-            _same_module(baseline, current)
-            yield baseline
-            return
+            image = load_image_file(candidate)
+            with tempfile.TemporaryDirectory(prefix="protokit-image-") as tmp:
+                path = candidate.resolve()
+                if not _binary_image(path):  # buf's JSON form: buf breaking gets it binary
+                    path = Path(tmp) / IMAGE_FILE
+                    path.write_bytes(image.serialize())
+                baseline = Baseline(f"image {against}", image, path)
+                _same_module(baseline, current)
+                yield baseline
+                return
     with tempfile.TemporaryDirectory(prefix="protokit-baseline-") as tmp:
         try:
             baseline = _git_baseline(ws, against, Path(tmp))
@@ -104,6 +110,13 @@ def open_baseline(
             raise _not_found(ws, against) or exc from exc
         _same_module(baseline, current)
         yield baseline
+
+
+def _binary_image(path: Path) -> bool:
+    """Whether the image file at ``path`` (read once already) is binary, as ``buf breaking
+    --against <file>#format=binpb`` reads it."""
+    with open(path, "rb") as handle:
+        return not is_json_image(handle.read(64))
 
 
 def _names_a_file(path: Path) -> bool:

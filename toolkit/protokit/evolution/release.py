@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 RELEASES_DIR = "releases"
 IMAGE_FILE = "image.binpb"
-IMAGE_SUFFIXES = (".binpb", ".bin", ".pb", ".desc", ".protoset", ".json")
+JSON_IMAGE_SUFFIX = ".json"
+"""What ``buf build -o`` writes buf's JSON form of an image to (every other name: binary)."""
+IMAGE_SUFFIXES = (".binpb", ".bin", ".pb", ".desc", ".protoset", JSON_IMAGE_SUFFIX)
 """Names an image file usually ends with (a baseline named so is taken for one)."""
 METADATA_FILE = "release.json"
 FIXTURES_DIR = "fixtures"
