@@ -17,6 +17,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 
 from protokit.core.errors import ProtokitError
+from protokit.core.naming import WELL_KNOWN_PREFIX
 from protokit.core.paths import read_regular
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
@@ -203,7 +204,7 @@ def file_digests(image: Image, known: Mapping[str, str] | None = None) -> dict[s
             digests[proto.name] = known[proto.name]
             continue
         digest = hashlib.sha256(proto.name.encode() + b"\0")
-        if not proto.name.startswith("google/protobuf/") or proto.name in own:
+        if not proto.name.startswith(WELL_KNOWN_PREFIX) or proto.name in own:
             data = _stripped(proto).SerializeToString(deterministic=True)
             digest.update(strip_fields(data, BUF_IMAGE_FIELDS))  # the same whichever compiled
             comments = sorted(
@@ -249,7 +250,7 @@ def changed_targets(before: Image, after: Image) -> set[str]:
     changed = {
         f.name
         for f in before.target_files()
-        if not f.name.startswith("google/protobuf/")
+        if not f.name.startswith(WELL_KNOWN_PREFIX)
         and (f.name not in now or _payload_shape(f) != _payload_shape(now[f.name]))
     }
     importers: dict[str, list[str]] = {}
@@ -309,7 +310,7 @@ def load_image_bytes(data: bytes, shown: str) -> Image:
 
 
 def _image_of(files: descriptor_pb2.FileDescriptorSet) -> Image:
-    names = tuple(sorted(f.name for f in files.file if not f.name.startswith("google/protobuf/")))
+    names = tuple(sorted(f.name for f in files.file if not f.name.startswith(WELL_KNOWN_PREFIX)))
     return Image(files=tuple(files.file), targets=names, disk_paths={})
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "RUNTIME_TOP_LEVELS",
     "SOFT_KEYWORDS",
     "STDLIB_MODULES",
+    "WELL_KNOWN_PREFIX",
     "Avoid",
     "Collision",
     "NameCollisionError",
@@ -44,6 +45,10 @@ __all__ = [
     "version_key",
     "version_ok",
 ]
+
+WELL_KNOWN_PREFIX = "google/protobuf/"
+"""Where the well-known types' ``.proto`` files live: they belong to the protobuf runtime, which
+ships their modules; a contract repository's stubs never hold them."""
 
 KEYWORDS: frozenset[str] = frozenset(keyword.kwlist)
 """Hard keywords: never valid as a name (``class``, ``import``, ``None``, ``async``...)."""

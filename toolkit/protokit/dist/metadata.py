@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
+from protokit.core.naming import WELL_KNOWN_PREFIX
 from protokit.core.workspace import PYPROJECT, Workspace
 from protokit.gen.distribution import distribution_name
 from protokit.gen.model import Model, ProtoFile, RpcKind
@@ -48,7 +49,6 @@ _GOOGLEAPIS_FOLDERS = (
     "google/cloud/extended_operations",
     "google/cloud/location/",
 )
-_RUNTIME_FOLDER = "google/protobuf/"
 
 _VALIDATE = re.compile(
     rb"ValidateProtobufRuntimeVersion\(\s*_runtime_version\.Domain\.PUBLIC,\s*"
@@ -144,7 +144,7 @@ def plan_distributions(ws: Workspace, image: Image, model: Model) -> list[DistPl
                 if dep in by_name:
                     if owner[dep] != dist:
                         requires.add(owner[dep])
-                elif dep.startswith(_RUNTIME_FOLDER):
+                elif dep.startswith(WELL_KNOWN_PREFIX):
                     continue
                 elif dep.startswith(_GOOGLEAPIS_FOLDERS):
                     googleapis = True

@@ -16,6 +16,7 @@ from google.protobuf import descriptor_pb2 as d
 from protokit.core.descriptors import Image, MessageAt, walk_messages
 from protokit.core.errors import ProtokitError
 from protokit.core.naming import (
+    WELL_KNOWN_PREFIX,
     NameCollisionError,
     check_unique,
     find_collisions,
@@ -39,8 +40,6 @@ from protokit.gen.model import (
 )
 
 __all__ = ["build_model"]
-
-WELL_KNOWN_PREFIX = "google/protobuf/"
 
 _FILE_SERVICE = d.FileDescriptorProto.SERVICE_FIELD_NUMBER
 _MESSAGE_FIELD = d.DescriptorProto.FIELD_FIELD_NUMBER

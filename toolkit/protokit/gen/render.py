@@ -13,13 +13,13 @@ from protokit.core.descriptors import Image
 from protokit.core.docstrings import docstrings_intact, triple_quotes_in_comments
 from protokit.core.errors import ProtokitError
 from protokit.core.manifest import Manifest, sha256
+from protokit.core.naming import WELL_KNOWN_PREFIX
 from protokit.core.paths import read_regular
 from protokit.core.templates import builtin_twin, environment, is_builtin, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile
 from protokit.gen.distribution import PYPROJECT_TEMPLATE, distribution_files
 from protokit.gen.model import Model
-from protokit.gen.model_build import WELL_KNOWN_PREFIX
 from protokit.gen.stubs import ProtocOutput, run_protoc_batches
 from protokit.tools.toolchain import dist_version, gencode_version, parse_version
 
@@ -122,7 +122,7 @@ def render_stubs(
     by_module_path = {f.module_path: f for f in model.files}
     outputs: dict[str, bytes] = {}
     for rel, data in protoc.files.items():
-        if rel.startswith("google/protobuf/"):
+        if rel.startswith(WELL_KNOWN_PREFIX):
             continue  # the well-known types come from the protobuf runtime
         if rel.endswith("_pb2_grpc.pyi"):
             owner = by_module_path.get(rel.removesuffix("_grpc.pyi"))

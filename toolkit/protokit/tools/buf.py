@@ -24,6 +24,7 @@ from typing import TypeVar
 from protokit.core.atomic import write_atomic
 from protokit.core.errors import ProtokitError, ToolMissingError
 from protokit.core.findings import Finding
+from protokit.core.naming import WELL_KNOWN_PREFIX
 from protokit.core.paths import MAX_STATE_BYTES, cache_dir, read_record, read_regular, stat_stamp
 from protokit.core.workspace import Workspace
 from protokit.tools.process import command_text, first_line, json_lines, run_tool
@@ -306,9 +307,6 @@ def _ask_module_paths(ws: Workspace) -> list[str]:
     return paths
 
 
-WELL_KNOWN = "google/protobuf/"
-
-
 @dataclass(frozen=True)
 class Listing:
     targets: list[str]  # import paths of the module's own files
@@ -331,7 +329,7 @@ def list_files(ws: Workspace, *, imports: bool) -> Listing:
                 f"`buf ls-files` printed a file without import_path and path: {str(item)[:200]}"
             )
         if item.get("is_import"):
-            if not import_path.startswith(WELL_KNOWN) or item.get("module"):
+            if not import_path.startswith(WELL_KNOWN_PREFIX) or item.get("module"):
                 roots = None  # a dependency only buf knows where to find
             continue
         targets.append(import_path)
