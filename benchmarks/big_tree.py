@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -595,7 +596,35 @@ def _edit_widely_imported(root: Path) -> tuple[Path, str]:
     return target, old
 
 
-def bench(name: str, root: Path) -> list[Step]:
+QUICK_SECONDS = 2.0
+"""A tree whose plain protoc run takes less than this is measured ``QUICK_ROUNDS`` times (unless
+``--repeat`` says otherwise) and each step's median is reported: on a busy 2-core machine one
+run of a sub-second step moves by a fifth or more between runs minutes apart."""
+QUICK_ROUNDS = 5
+
+
+def bench(name: str, root: Path, repeat: int | None = None) -> tuple[list[Step], int]:
+    """Every step measured ``repeat`` times (None: ``QUICK_ROUNDS`` times for a quick tree,
+    once otherwise), each round from scratch, the plain run and protokit's alternating; each
+    step's median time (and largest peak). Returns the steps and the number of rounds."""
+    rounds = [_bench_once(name, root)]
+    quick = rounds[0][0].run.seconds < QUICK_SECONDS
+    count = repeat if repeat is not None else (QUICK_ROUNDS if quick else 1)
+    while len(rounds) < count:
+        rounds.append(_bench_once(name, root))
+    combined: dict[str, Run] = {}
+    for runs in zip(*[[step.run for step in steps] for steps in rounds], strict=True):
+        median = statistics.median(run.seconds for run in runs)
+        label = runs[0].label
+        combined[label] = Run(label, median, max(run.peak_mb for run in runs), runs[0].returncode)
+    steps = [
+        Step(combined[step.run.label], combined[step.base.label] if step.base else None)
+        for step in rounds[0]
+    ]
+    return steps, count
+
+
+def _bench_once(name: str, root: Path) -> list[Step]:
     protos = root / "protos"
     sources = sorted(p.relative_to(protos).as_posix() for p in protos.rglob("*.proto"))
     tools = root / ".bench-tools"
@@ -660,10 +689,11 @@ def bench(name: str, root: Path) -> list[Step]:
     return steps
 
 
-def table(name: str, steps: list[Step]) -> str:
+def table(name: str, steps: list[Step], rounds: int = 1) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    each = f"; the median of {rounds} rounds" if rounds > 1 else ""
     lines = [
-        f"\n{name}  ({os.cpu_count()} cores; load average {load})",
+        f"\n{name}  ({os.cpu_count()} cores; load average {load}{each})",
         f"{'step':<32} {'seconds':>8} {'peak MB':>8} {'ratio':>6}  to",
     ]
     for step in steps:
@@ -701,6 +731,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=REPO / ".bench", help="where trees live")
     parser.add_argument("--real", action="store_true", help="also a tree from an installed wheel")
     parser.add_argument("--no-synthetic", action="store_true", help="only the real tree")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help=f"rounds per tree (default: {QUICK_ROUNDS} when plain protoc takes under "
+        f"{QUICK_SECONDS:g} s, else 1); each step's median is printed",
+    )
     args = parser.parse_args(argv)
     out: list[str] = [byte_compile_protokit()]
     shapes = [] if args.no_synthetic else (args.shape or ["googleapis", "envoy"])
@@ -715,14 +752,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             files = args.files or 3000
             tree = synthesize(args.dir / f"big-tree-{files}", files)
         label = f"{shape}-shaped synthetic tree ({files} files)"
-        out.append(table(label, bench(label, tree)))
+        out.append(table(label, *bench(label, tree, args.repeat)))
         print(out[-1], file=sys.stderr, flush=True)
     if args.real:
         real = real_tree(args.dir / "googleapis-common-protos")
         if real is None:
             out.append("\ngoogleapis-common-protos is not installed; no real tree measured")
         else:
-            out.append(table("googleapis-common-protos", bench("googleapis-common-protos", real)))
+            name = "googleapis-common-protos"
+            out.append(table(name, *bench(name, real, args.repeat)))
     print("\n".join(out))
     return 0
 
