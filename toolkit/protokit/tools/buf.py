@@ -131,26 +131,55 @@ COMPILE_ERROR_LINE = re.compile(
 """A located compile error, ``file.proto:line:col: message``, as buf and protoc print them."""
 
 
+@dataclass(frozen=True)
+class CompileError:
+    """One error of a tree that does not compile, as buf or protoc located it."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+def compile_failure(errors: Sequence[CompileError]) -> ProtokitError:
+    """One line for a tree that does not compile (``errors``: at least one): the first error,
+    located, and when there are more, how many, in how many files, and where they all are."""
+    unique = list(dict.fromkeys(errors))
+    first = unique[0]
+    message = first.message
+    if len(unique) > 1:
+        files = len({e.path for e in unique if e.path}) or 1
+        message += (
+            f" (the first of {len(unique):,} compile errors in {files:,} "
+            f"{'file' if files == 1 else 'files'}; `buf build` lists them all)"
+        )
+    return ProtokitError(message, path=first.path, line=first.line, column=first.column)
+
+
 def parse_compile_errors(text: str) -> ProtokitError | None:
-    """The first ``file.proto:line:col:message`` compile error in buf's text output, if any."""
-    for line in text.splitlines():
-        match = COMPILE_ERROR_LINE.match(line.strip())
-        if match:
-            return ProtokitError(
-                match.group("msg").strip(),
-                path=match.group("path"),
-                line=int(match.group("line")),
-                column=int(match.group("col")),
-            )
-    return None
+    """The ``file.proto:line:col:message`` compile errors in buf's or protoc's text output, as
+    ``compile_failure`` tells them; None when there is none."""
+    errors = [
+        CompileError(
+            match.group("msg").strip(),
+            match.group("path"),
+            int(match.group("line")),
+            int(match.group("col")),
+        )
+        for line in text.splitlines()
+        if (match := COMPILE_ERROR_LINE.match(line.strip()))
+    ]
+    return compile_failure(errors) if errors else None
 
 
 def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
     """Parse ``--error-format json`` output into findings.
 
-    A ``COMPILE`` entry means the module does not build at all: that is an error, not a finding.
+    ``COMPILE`` entries mean the module does not build at all: that is an error (the first,
+    with how many there are), not findings.
     """
     findings: list[Finding] = []
+    broken: list[CompileError] = []
     for item in json_lines(stdout, what=source):
         rule = str(item.get("type", "UNKNOWN"))
         path = str(item.get("path", ""))
@@ -160,9 +189,8 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
         column = _number(item.get("start_column")) if path else 0
         message = str(item.get("message", "")).strip()
         if rule == "COMPILE":
-            raise ProtokitError(
-                message, path=path or None, line=line or None, column=column or None
-            )
+            broken.append(CompileError(message, path or None, line or None, column or None))
+            continue
         findings.append(
             Finding(
                 path=path,
@@ -175,6 +203,8 @@ def parse_json_findings(stdout: bytes, source: str) -> list[Finding]:
                 end_column=(_number(item.get("end_column")) or None) if path else None,
             )
         )
+    if broken:
+        raise compile_failure(broken)
     return findings
 
 

@@ -27,7 +27,14 @@ from google.protobuf import descriptor_pb2
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import Listing, list_files, parse_compile_errors, run_buf
+from protokit.tools.buf import (
+    CompileError,
+    Listing,
+    compile_failure,
+    list_files,
+    parse_compile_errors,
+    run_buf,
+)
 from protokit.tools.image_cache import (
     BUF,
     PROTOC,
@@ -222,6 +229,7 @@ def rebuild_image(
 
 
 def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
+    errors: list[CompileError] = []
     for raw in (stderr + "\n" + stdout.decode("utf-8", "replace")).splitlines():
         raw = raw.strip()
         if raw.startswith("{"):
@@ -232,12 +240,16 @@ def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
             if not isinstance(item, dict):
                 continue
             path, line, column = item.get("path"), item.get("start_line"), item.get("start_column")
-            return ProtokitError(
-                str(item.get("message", "does not compile"))[:500],
-                path=path if isinstance(path, str) and path else None,
-                line=line if isinstance(line, int) and line > 0 else None,
-                column=column if isinstance(column, int) and column > 0 else None,
+            errors.append(
+                CompileError(
+                    str(item.get("message", "does not compile"))[:500],
+                    path if isinstance(path, str) and path else None,
+                    line if isinstance(line, int) and line > 0 else None,
+                    column if isinstance(column, int) and column > 0 else None,
+                )
             )
+    if errors:
+        return compile_failure(errors)
     located = parse_compile_errors(stderr)
     if located is not None:
         return located
