@@ -3,6 +3,7 @@ findings and progress."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,22 +39,43 @@ def format_option(func: F) -> F:
     )(func)
 
 
+SHOWN_ON_A_TERMINAL = 200
+"""Findings printed as text to a terminal; past that, the summary says where all of them are (a
+tree with thousands would otherwise scroll its first ones out of sight). A pipe, a file and
+the other formats get every finding."""
+
+
 def report(findings: Sequence[Finding], output_format: str, *, what: str) -> int:
     """Print findings to stdout and a summary to stderr; return the exit code."""
     ordered = sort_findings(findings)
     fmt = OutputFormat(output_format)
-    text = render(ordered, fmt)
+    shown = ordered
+    if fmt is OutputFormat.TEXT and len(ordered) > SHOWN_ON_A_TERMINAL and _to_a_terminal():
+        shown = ordered[:SHOWN_ON_A_TERMINAL]
+    text = render(shown, fmt)
     if text:
         click.echo(text, nl=False)
     failing = [f for f in ordered if f.severity is not Severity.NOTE]
     notes = len(ordered) - len(failing)
     noted = f" ({notes} {'note' if notes == 1 else 'notes'})" if notes else ""
+    if len(shown) < len(ordered):
+        noted += (
+            f"; the first {len(shown)} above, all of them when stdout goes to a pipe or a file "
+            "(`| less`, `> findings.txt`) or with `--format json`"
+        )
     if failing:
         noun = "finding" if len(failing) == 1 else "findings"
-        click.echo(f"protokit: {what}: {len(failing)} {noun}{noted}", err=True)
+        click.echo(f"protokit: {what}: {len(failing):,} {noun}{noted}", err=True)
         return ExitCode.FINDINGS
     click.echo(f"protokit: {what}: clean{noted}", err=True)
     return ExitCode.CLEAN
+
+
+def _to_a_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
 
 
 def workspace(root: Path | None) -> Workspace:
