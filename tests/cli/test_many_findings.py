@@ -16,7 +16,7 @@ import pytest
 from protokit.cli import options
 from protokit.cli.options import SHOWN_ON_A_TERMINAL, report
 from protokit.core.findings import Finding
-from tests.support import BIN, write_tree
+from tests.support import BIN, run_protokit, write_tree
 
 MANY = SHOWN_ON_A_TERMINAL + 50
 
@@ -122,14 +122,6 @@ def test_buf_lints_thousands_of_findings_to_a_real_terminal(tmp_path: Path) -> N
     shown = [line for line in seen.decode().splitlines() if "PASCAL_CASE" in line]
     assert len(shown) == SHOWN_ON_A_TERMINAL
     assert f"{MANY} findings; the first {SHOWN_ON_A_TERMINAL} above" in err
-    piped = subprocess.run(
-        [str(BIN / "protokit"), "lint"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    piped = run_protokit("lint", cwd=root, env={"PROTOKIT_CACHE_DIR": str(tmp_path / "cache")})
     assert piped.returncode == 100
     assert len([ln for ln in piped.stdout.splitlines() if "PASCAL_CASE" in ln]) == MANY
