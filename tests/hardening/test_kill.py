@@ -132,6 +132,39 @@ def test_skeletons_a_killed_run_wrote_before_its_manifest_are_recorded_by_the_ne
     assert _visible(snapshot(killed)) == _visible(after)
 
 
+def test_a_new_service_stopped_between_any_two_of_its_replaces_is_finished_by_the_next_run(
+    base_workspace: Path, tmp_path: Path
+) -> None:
+    # Deterministic: the kills above land between two replaces only at some delays. The
+    # writer replaces files in the plan's order (the order --dry-run lists them), the manifest
+    # last; whatever prefix of that order a stopped run leaves, the next run must end where
+    # an uninterrupted one ends (a service folder without its contract would be refused).
+    args = COMMANDS["new-service"]
+    reference = _prepared(base_workspace, tmp_path / "reference")
+    before = snapshot(reference)
+    planned = run_protokit((*args, "--dry-run"), reference)
+    assert planned.returncode == 0, planned.stderr
+    listed = [  # the plan, as --dry-run lists it (on stderr, as every plan line)
+        words[1]
+        for words in (line.split() for line in planned.stderr.splitlines())
+        if words[:1] in (["create"], ["update"])
+    ]
+    assert run_protokit(args, reference).returncode == 0
+    after = snapshot(reference)
+    order = [rel for rel in listed if after.get(rel) != before.get(rel)]
+    assert any(rel.startswith("services/billing/") for rel in order)
+    for count in range(1, len(order)):  # every point between two replaces
+        killed = _prepared(base_workspace, tmp_path / f"stopped-after-{count}")
+        for rel in order[:count]:
+            (killed / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(reference / rel, killed / rel)
+
+        nxt = run_protokit(args, killed)
+
+        assert nxt.returncode == 0, (order[:count], nxt.stderr)
+        assert _visible(snapshot(killed)) == _visible(after), order[:count]
+
+
 @pytest.mark.parametrize("left", ["changelog", "changelog-and-release"])
 def test_a_release_stopped_between_its_writes_is_finished_by_the_next_run(
     base_workspace: Path, tmp_path: Path, left: str

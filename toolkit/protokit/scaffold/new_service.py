@@ -111,19 +111,23 @@ def _unrecorded_rpcs(image: Image, import_path: str, answers: Answers) -> list[s
 def _plan(
     ws: Workspace, repo: Repository, draft: Draft, verified: Verified, notes: list[str]
 ) -> tuple[Plan, GenResult]:
-    """Stage 4: one plan: the contract, the answers, backups, and gen on the new module."""
-    changes = list(draft.own.changes)
-    replaced = [c for c in draft.own.changes if c.action is Action.CONFLICT]
+    """Stage 4: one plan: the contract, the answers, backups, and gen on the new module.
+
+    The writer replaces files in the plan's order: backups first, then the contract and its
+    answers, then gen's outputs. A run killed after the contract is a re-run of the same
+    scaffold, which goes on (gen takes the skeletons it finds as it would create them); a
+    service folder on disk without its contract is what new-service refuses to adopt."""
+    own = sorted(draft.own.changes, key=lambda c: c.path)
+    changes: list[Change] = []
+    replaced = [c for c in own if c.action is Action.CONFLICT]
     if replaced:
         backups = backup_root(ws.root)
-        changes = [
-            replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in changes
-        ]
+        own = [replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in own]
         saved = plan_outputs(
             ws.root,
             [OutputFile(f"{backups}/{c.path}", c.old or b"", Owner.USER) for c in replaced],
         )
-        changes.extend(saved.changes)
+        changes.extend(sorted(saved.changes, key=lambda c: c.path))
         notes.extend(
             f"replaced {c.path}; the previous file is in {backups}/{c.path}" for c in replaced
         )
@@ -136,8 +140,8 @@ def _plan(
         )
     chosen = {draft.answers.package: draft.answers.flavour}
     gen_result = run_gen(ws, dry_run=True, image=verified.image, flavours=chosen)
-    changes.extend(gen_result.plan.changes)
-    changes.sort(key=lambda c: c.path)
+    changes.extend(own)
+    changes.extend(sorted(gen_result.plan.changes, key=lambda c: c.path))
     manifest = gen_result.plan.manifest
     skipped = [f"{repo.services_out}/{pkg.folder}/{name}" for name in draft.answers.flavour.skipped]
     if manifest is not None and skipped:  # later gen runs must not add the other flavour
