@@ -6,7 +6,10 @@ the same template pieces as a new contract; the recorded answers gain them too. 
 and the starter test that exist gain a skeleton method and a table row each, inserted at the
 end of the class and of the ``RPCS`` list (found with ``ast``; nothing else of them changes).
 Everything is checked in a scratch copy first (compile, lint, format) and written in one plan
-with gen's stubs.
+with gen's stubs, the contract first: a run stopped after it is finished by the same command,
+which finds the RPCs declared with their kinds and adds only what is still missing (the
+answers, a servicer method, a test row, the stubs). With nothing missing, the RPCs were there
+already, and that is refused.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from dataclasses import dataclass, replace
 import jinja2
 from google.protobuf import descriptor_pb2 as d
 
+from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError, UsageError
 from protokit.core.templates import environment, render
 from protokit.core.workspace import Workspace
 from protokit.core.writer import Action, OutputFile, Owner, Plan, apply, plan_outputs
+from protokit.gen.model import RpcKind
 from protokit.gen.model_build import build_model
 from protokit.gen.pipeline import GenResult, run_gen
 from protokit.gen.skeletons import ServicePackage, SkeletonService, service_packages
@@ -70,10 +75,23 @@ def _edited_contract(text: str, last_line: int, rpcs: str, messages: str) -> str
     return body.rstrip("\n") + "\n" + messages
 
 
+def _class(source: str, class_name: str) -> ast.ClassDef | None:
+    tree = ast.parse(source)
+    return next(
+        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None
+    )
+
+
+def _defined(source: str, class_name: str) -> set[str]:
+    """The methods class ``class_name`` of ``source`` defines."""
+    cls = _class(source, class_name)
+    body = cls.body if cls is not None else []
+    return {n.name for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
 def _insert_methods(source: str, class_name: str, methods: str) -> str | None:
     """``source`` with ``methods`` appended to class ``class_name``; None without that class."""
-    tree = ast.parse(source)
-    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    cls = _class(source, class_name)
     if cls is None or cls.end_lineno is None:
         return None
     lines = source.splitlines(keepends=True)
@@ -81,20 +99,38 @@ def _insert_methods(source: str, class_name: str, methods: str) -> str | None:
     return "".join(lines[:end]) + "\n" + methods + "".join(lines[end:])
 
 
-def _insert_rows(source: str, rows: str) -> str | None:
-    """``source`` with ``rows`` added at the end of the ``RPCS = [...]`` list; None without it."""
-    tree = ast.parse(source)
-    for node in tree.body:
+def _rpcs_list(source: str) -> ast.List | None:
+    for node in ast.parse(source).body:
         if (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == "RPCS" for t in node.targets)
             and isinstance(node.value, ast.List)
-            and node.value.end_lineno is not None
         ):
-            lines = source.splitlines(keepends=True)
-            close = node.value.end_lineno - 1  # the line holding "]"
-            return "".join(lines[:close]) + rows + "".join(lines[close:])
+            return node.value
     return None
+
+
+def _listed(source: str) -> set[str]:
+    """The ``"Service.Method"`` names the rows of the ``RPCS`` list start with."""
+    table = _rpcs_list(source)
+    return {
+        row.args[0].value
+        for row in (table.elts if table is not None else [])
+        if isinstance(row, ast.Call)
+        and row.args
+        and isinstance(row.args[0], ast.Constant)
+        and isinstance(row.args[0].value, str)
+    }
+
+
+def _insert_rows(source: str, rows: str) -> str | None:
+    """``source`` with ``rows`` added at the end of the ``RPCS = [...]`` list; None without it."""
+    table = _rpcs_list(source)
+    if table is None or table.end_lineno is None:
+        return None
+    lines = source.splitlines(keepends=True)
+    close = table.end_lineno - 1  # the line holding "]"
+    return "".join(lines[:close]) + rows + "".join(lines[close:])
 
 
 def _formatted_methods(text: str) -> str:
@@ -110,6 +146,8 @@ def _skeleton_edits(
     service: SkeletonService,
     names: set[str],
 ) -> list[OutputFile]:
+    """The servicers' and the starter test's additions for the RPCs ``names``; what a file has
+    already (a run stopped after writing it) is not added again."""
     new_methods = [m for m in service.methods if m.name in names]
     edits: list[OutputFile] = []
     base = f"{pkg.services_out}/{pkg.folder}"
@@ -117,16 +155,25 @@ def _skeleton_edits(
         path = ws.path(f"{base}/{filename}")
         if not path.is_file():
             continue
-        text = "\n".join(render(env, template, method=m) for m in new_methods)
-        edited = _insert_methods(
-            path.read_text(encoding="utf-8"), service.class_name, _formatted_methods(text)
-        )
+        source = path.read_text(encoding="utf-8")
+        have = _defined(source, service.class_name)
+        missing = [m for m in new_methods if m.name not in have]
+        if not missing:
+            continue
+        text = "\n".join(render(env, template, method=m) for m in missing)
+        edited = _insert_methods(source, service.class_name, _formatted_methods(text))
         if edited is not None:
             edits.append(OutputFile.text(f"{base}/{filename}", edited, Owner.USER))
     test = next(p for p in pkg.paths() if p.startswith("tests/"))
     if ws.path(test).is_file():
-        rows = "".join(render(env, _ROW_TEMPLATE, service=service, method=m) for m in new_methods)
-        edited = _insert_rows(ws.path(test).read_text(encoding="utf-8"), rows)
+        source = ws.path(test).read_text(encoding="utf-8")
+        listed = _listed(source)
+        rows = "".join(
+            render(env, _ROW_TEMPLATE, service=service, method=m)
+            for m in new_methods
+            if f"{service.name}.{m.name}" not in listed
+        )
+        edited = _insert_rows(source, rows) if rows else None
         if edited is not None:
             edits.append(OutputFile.text(test, edited, Owner.USER))
     return edits
@@ -161,22 +208,92 @@ def run_add_rpc(
         raise ProtokitError(
             f"the contract {scaffold.import_path} of {name} is gone", path=answers_rel
         )
-    declared = {m.name for s in proto.service if s.name == scaffold.service for m in s.method}
-    taken = sorted({r.name for r in rpcs} & declared)
-    if taken:
+    declared = {
+        m.name: RpcKind.of(m.client_streaming, m.server_streaming)
+        for s in proto.service
+        if s.name == scaffold.service
+        for m in s.method
+    }
+    taken = sorted(r.name for r in rpcs if r.name in declared)
+    # Every RPC declared already, each of its kind: a run that added them may have stopped
+    # after the contract (written first); this one finishes what is left, if anything.
+    finishing = len(taken) == len(rpcs) and all(declared[r.name] is r.kind for r in rpcs)
+    if taken and not finishing:
         raise UsageError(f"{scaffold.service} already has RPC {taken[0]}")
-    updated = replace(answers, rpcs=ordered([*answers.rpcs, *rpcs]))
+    recorded_names = {r.name for r in answers.rpcs}
+    updated = replace(
+        answers, rpcs=ordered([*answers.rpcs, *(r for r in rpcs if r.name not in recorded_names)])
+    )
     validate(name, updated.rpcs, answers.package, None)
     names = {r.name for r in rpcs}
-    full = build_scaffold(updated)
     env = environment(ws.path(ws.settings.templates))
+    contract = image.disk_paths.get(proto.name, proto.name)
+    if finishing:
+        text, new_image = ws.path(contract).read_text(encoding="utf-8"), image
+    else:
+        text, new_image = _added_to_contract(ws, env, modules, image, proto, updated, rpcs)
+    services_out = ws.settings.services_out.strip("/")
+    pkg = next(
+        p
+        for p in service_packages(build_model(new_image), services_out)
+        if p.package == answers.package
+    )
+    service = next(s for s in pkg.services if s.name == scaffold.service)
+    recorded_at = answers_path(module_dir(modules, image, answers.package), answers.package)
+    outputs = [
+        OutputFile.text(contract, text, Owner.USER),
+        OutputFile(recorded_at, updated.dumps(), Owner.USER),
+        *_skeleton_edits(ws, env, pkg, service, names),
+    ]
+    own = plan_outputs(ws.root, outputs)
+    gen_result = run_gen(ws, dry_run=True, image=new_image)
+    # The writer replaces in the plan's order: the contract, then the answers, then the rest
+    # (servicers, test, stubs; the manifest last). Whatever a stopped run wrote, the contract
+    # holds the RPCs first, and the same command finishes the rest.
+    changes = [
+        replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in own.changes
+    ]
+    first = [c for path in (contract, recorded_at) for c in changes if c.path == path]
+    mine = {c.path for c in changes}
+    rest = sorted(
+        [
+            *(c for c in changes if c not in first),
+            *(c for c in gen_result.plan.changes if c.path not in mine),
+        ],
+        key=lambda c: c.path,
+    )
+    plan = replace(gen_result.plan, changes=(*first, *rest))
+    if finishing and plan.up_to_date:  # nothing left: the RPCs were there already
+        raise UsageError(f"{scaffold.service} already has RPC {taken[0]}")
+    added = [f for f in gen_result.missing if not any(f" lacks {n} " in f.message for n in names)]
+    gen_result = replace(gen_result, missing=tuple(added))
+    applied = False
+    if not dry_run and not plan.up_to_date:
+        apply(plan)
+        applied = True
+    return AddRpcResult(updated, tuple(rpcs), plan, gen_result, applied)
+
+
+def _added_to_contract(
+    ws: Workspace,
+    env: jinja2.Environment,
+    modules: Sequence[str],
+    image: Image,
+    proto: d.FileDescriptorProto,
+    updated: Answers,
+    rpcs: Sequence[RpcSpec],
+) -> tuple[str, Image]:
+    """The contract with ``rpcs`` and their messages added, checked in a scratch copy (it
+    compiles, lints and is formatted as buf formats it), and the image it compiles to."""
+    names = {r.name for r in rpcs}
+    scaffold = build_scaffold(updated)
     rpc_text = "".join(
-        render(env, "new_service/rpc.proto.j2", rpc=r) for r in full.rpcs if r.name in names
+        render(env, "new_service/rpc.proto.j2", rpc=r) for r in scaffold.rpcs if r.name in names
     )
     wanted = {n for r in rpcs for n in (f"{r.name}Request", f"{r.name}Response")}
     message_text = "".join(
         render(env, "new_service/message.proto.j2", message=m)
-        for m in full.messages
+        for m in scaffold.messages
         if m.name in wanted
     )
     contract = image.disk_paths.get(proto.name, proto.name)
@@ -196,35 +313,4 @@ def run_add_rpc(
                 path=contract,
             )
         text = run_buf(["format", contract], scratch.root).stdout.decode("utf-8")
-    services_out = ws.settings.services_out.strip("/")
-    pkg = next(
-        p
-        for p in service_packages(build_model(new_image), services_out)
-        if p.package == answers.package
-    )
-    service = next(s for s in pkg.services if s.name == scaffold.service)
-    outputs = [
-        OutputFile.text(contract, text, Owner.USER),
-        OutputFile(
-            answers_path(module_dir(modules, image, answers.package), answers.package),
-            updated.dumps(),
-            Owner.USER,
-        ),
-        *_skeleton_edits(ws, env, pkg, service, names),
-    ]
-    own = plan_outputs(ws.root, outputs)
-    gen_result = run_gen(ws, dry_run=True, image=new_image)
-    changes = [
-        replace(c, action=Action.UPDATE) if c.action is Action.CONFLICT else c for c in own.changes
-    ]
-    mine = {c.path for c in changes}
-    changes.extend(c for c in gen_result.plan.changes if c.path not in mine)
-    changes.sort(key=lambda c: c.path)
-    plan = replace(gen_result.plan, changes=tuple(changes))
-    added = [f for f in gen_result.missing if not any(f" lacks {n} " in f.message for n in names)]
-    gen_result = replace(gen_result, missing=tuple(added))
-    applied = False
-    if not dry_run and not plan.up_to_date:
-        apply(plan)
-        applied = True
-    return AddRpcResult(updated, tuple(rpcs), plan, gen_result, applied)
+    return text, new_image
