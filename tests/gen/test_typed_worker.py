@@ -12,41 +12,41 @@ import pytest
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import open_workspace
 from protokit.gen.stubs import run_protoc_batches
-from protokit.gen.typed_worker import WORKERS
+from protokit.gen.typed_worker import TYPED_WORKERS
 from protokit.tools import toolchain
 from protokit.tools.image import build_image
 from tests.gen.helpers import copy_example
 
 
 def test_a_worker_that_gets_no_request_exits_cleanly_at_end_of_input() -> None:
-    with WORKERS.ahead():
-        started = WORKERS.take()
-        assert WORKERS.waiting == []  # handed out once
+    with TYPED_WORKERS.ahead():
+        started = TYPED_WORKERS.take()
+        assert TYPED_WORKERS.waiting == []  # handed out once
         done = started.finish(b"")
     assert (done.returncode, done.stderr) == (0, b"")
 
 
 def test_a_worker_nobody_took_is_stopped_when_its_block_ends() -> None:
-    with WORKERS.ahead():
-        (started,) = WORKERS.waiting
+    with TYPED_WORKERS.ahead():
+        (started,) = TYPED_WORKERS.waiting
     assert started.proc.poll() is not None
-    assert WORKERS.waiting == []
+    assert TYPED_WORKERS.waiting == []
 
 
 def test_stubs_from_a_worker_started_ahead_are_the_same_bytes(tmp_path: Path) -> None:
     image = build_image(open_workspace(copy_example(tmp_path / "ws")))
     plain = run_protoc_batches(image, image.targets)
-    with WORKERS.ahead():
+    with TYPED_WORKERS.ahead():
         ahead = run_protoc_batches(image, image.targets)
-        assert WORKERS.waiting == []  # the batch used it
+        assert TYPED_WORKERS.waiting == []  # the batch used it
     assert ahead.files == plain.files
     assert ahead.parsed == plain.parsed
 
 
 def test_a_worker_killed_before_its_request_is_one_clear_error(tmp_path: Path) -> None:
     image = build_image(open_workspace(copy_example(tmp_path / "ws")))
-    with WORKERS.ahead():
-        (started,) = WORKERS.waiting
+    with TYPED_WORKERS.ahead():
+        (started,) = TYPED_WORKERS.waiting
         os.killpg(started.proc.pid, signal.SIGKILL)
         started.proc.wait(timeout=10)
         with pytest.raises(ProtokitError) as caught:

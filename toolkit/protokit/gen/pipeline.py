@@ -105,10 +105,10 @@ def run_gen(
     # Something to do. A typed-stub worker and protoc (for the compile and for the modules)
     # start loading now, on the other core, and a full compile starts in a thread (buf and
     # protoc run in their own processes) while the stages are loaded here.
-    from protokit.gen.typed_worker import WORKERS
+    from protokit.gen.typed_worker import TYPED_WORKERS
 
     protocs = 1 if changed or not from_workspace else 2
-    with WORKERS.ahead(), PROTOC.ahead(protocs), ThreadPoolExecutor(3) as pool:
+    with TYPED_WORKERS.ahead(), PROTOC.ahead(protocs), ThreadPoolExecutor(3) as pool:
         ahead = None
         if from_workspace and not changed:
             given = (snapshot.modules, known_sources) if snapshot and known_sources else None

@@ -237,8 +237,7 @@ def run_protoc_batches(
             jobs = []  # (typed?, job)
             for i, batch in enumerate(batches):  # the longer job of each batch first
                 request = _typed_request(image, batch)
-                job = pool.submit(_run_typed, tmp, i, request, strip, len(batch))
-                jobs.append((True, job))
+                jobs.append((True, pool.submit(_run_typed, tmp, i, request, strip, len(batch))))
                 if modules:
                     data = image.serialize_closure(batch, source_info=False)
                     jobs.append((False, pool.submit(_run_python, tmp, i, data, batch)))
