@@ -215,7 +215,7 @@ def _number(value: object) -> int:
 
 T = TypeVar("T")
 
-_VERSIONS: dict[tuple[object, ...], str] = {}
+_VERSIONS: dict[str, str] = {}
 
 _KNOWN_ANSWERS = 16
 """Answers kept per record in the cache folder (the latest ones)."""
@@ -245,16 +245,23 @@ def remembered(
     return answer
 
 
+def binary_stamp() -> str | None:
+    """The buf binary by its path and stat (size, mtime, ctime, inode): a binary replaced on
+    disk is another one. None when it cannot be stat'ed (then only ``buf --version`` tells)."""
+    buf = find_buf()
+    stamp = stat_stamp(buf)
+    return json.dumps([str(buf), stamp]) if stamp is not None else None
+
+
 def config_key(ws: Workspace, folders: Sequence[str] = ("",)) -> str | None:
     """What an answer of buf about the configuration depends on: the binary (path and stat)
     and the bytes of ``buf.yaml`` and ``buf.work.yaml`` in each of ``folders`` (relative to the
     workspace); None when the binary cannot be stat'ed or a file is not a plain one (then buf
     is asked, and says what is wrong)."""
-    buf = find_buf()
-    stamp = stat_stamp(buf)
-    if stamp is None:
+    binary = binary_stamp()
+    if binary is None:
         return None
-    digest = hashlib.sha256(json.dumps([str(ws.root), str(buf), stamp]).encode())
+    digest = hashlib.sha256(json.dumps([str(ws.root), binary]).encode())
     for folder in folders:
         for name in _MODULE_CONFIG:
             path = ws.root / folder / name
@@ -274,14 +281,13 @@ def buf_version() -> str:
     (in this process and in the cache folder) while the binary keeps its stat (path, size,
     mtime, ctime, inode); a binary replaced on disk is asked again."""
     buf = find_buf()
-    info = stat_stamp(buf)
-    if info is None:
+    stamp = binary_stamp()
+    if stamp is None:
         return _ask_version(buf)
-    stamp = (str(buf), *info)
     if stamp not in _VERSIONS:
         _VERSIONS[stamp] = remembered(
             "buf-versions.json",
-            json.dumps(stamp),
+            stamp,
             lambda: _ask_version(buf),
             lambda v: v if isinstance(v, str) and v else None,
         )

@@ -31,7 +31,7 @@ from protokit.core.paths import (
     stat_stamp,
 )
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import buf_version, config_key, module_paths
+from protokit.tools.buf import binary_stamp, buf_version, module_paths
 
 __all__ = [
     "BUF",
@@ -104,7 +104,7 @@ def source_key(ws: Workspace, modules: Sequence[str] | None = None) -> str:
     changed within ``SETTLE_NS`` of being hashed is not recorded (its stat may not show a
     change made in the same clock tick), so it is read again next time."""
     digest = hashlib.sha256()
-    binary = config_key(ws)  # None: a binary protokit cannot stat, known by its version
+    binary = binary_stamp()  # None: a binary protokit cannot stat, known by its version
     digest.update((binary if binary is not None else buf_version()).encode() + b"\0")
     for name in _CONFIG_FILES:
         path = ws.root / name
