@@ -129,13 +129,20 @@ def test_the_early_start_knows_checks_options() -> None:
 
 
 def test_only_a_plain_check_command_line_starts_early() -> None:
-    from protokit.cli.early import check_root
+    from protokit.cli.early import check_options
 
-    assert check_root(["check"]) == (True, None)
-    assert check_root(["check", "--root", "ws", "--format=json", "--all-releases"]) == (True, "ws")
-    assert check_root(["check", "--root=ws", "--against", "1.0.0"]) == (True, "ws")
+    assert check_options(["check"]) == {}
+    assert check_options(["check", "--root", "ws", "--format=json", "--all-releases"]) == {
+        "--root": "ws",
+        "--format": "json",
+        "--all-releases": "",
+    }
+    assert check_options(["check", "--root=ws", "--against", "1.0.0"]) == {
+        "--root": "ws",
+        "--against": "1.0.0",
+    }
     for refused in (["gen"], ["check", "--help"], ["check", "--root"], ["check", "extra"], []):
-        assert check_root(refused) == (False, None)
+        assert check_options(refused) is None
 
 
 def test_check_against_the_latest_release_starts_buf_breaking_with_format_and_lint_once(

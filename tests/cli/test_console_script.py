@@ -47,10 +47,6 @@ def test_the_exit_status_is_the_commands(
         assert capsys.readouterr().err == "a message\n"
 
 
-def test_a_main_returning_normally_exits_zero(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _run_with(monkeypatch, None) == 0
-
-
 def _help(tmp_path: Path, *start: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *start, "gen", "--help"],

@@ -37,13 +37,6 @@ def check_options(args: Sequence[str]) -> dict[str, str] | None:
     return options
 
 
-def check_root(args: Sequence[str]) -> tuple[bool, str | None]:
-    """Whether ``args`` is a ``check`` command line made only of check's own options, and the
-    ``--root`` it gives (None: the workspace is found from the working folder)."""
-    options = check_options(args)
-    return options is not None, (options or {}).get("--root")
-
-
 def start(args: Sequence[str]) -> bool:
     """Start check's buf format and buf lint when ``args`` is a check command line; whether
     they were started. Never raises: the command reports any problem itself."""

@@ -115,8 +115,11 @@ def open_baseline(
 def _binary_image(path: Path) -> bool:
     """Whether the image file at ``path`` (read once already) is binary, as ``buf breaking
     --against <file>#format=binpb`` reads it."""
-    with open(path, "rb") as handle:
-        return not is_json_image(handle.read(64))
+    try:
+        with open(path, "rb") as handle:
+            return not is_json_image(handle.read(64))
+    except OSError as exc:  # gone or changed since it was read
+        raise ProtokitError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
 
 
 def _names_a_file(path: Path) -> bool:

@@ -233,6 +233,7 @@ def _conversations(ws: Workspace, image: Image) -> dict[str, bytes]:
 
 def load_release(ws: Workspace, version: str) -> Release:
     """Read a frozen release and verify every file against ``release.json``."""
+    from protokit.core.descriptors import load_image_bytes
     from protokit.evolution.fixtures import BINARY_SUFFIX, JSON_SUFFIX, DynamicSchema, Fixture
 
     Version.parse(version)
@@ -255,8 +256,6 @@ def load_release(ws: Workspace, version: str) -> Release:
                 path=f"{rel}/{name}",
             )
         contents[name] = data
-    from protokit.core.descriptors import load_image_bytes
-
     image = load_image_bytes(contents[IMAGE_FILE], f"{rel}/{IMAGE_FILE}")
     schema = DynamicSchema(image)
     fixtures: list[Fixture] = []
