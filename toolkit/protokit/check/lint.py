@@ -7,16 +7,24 @@ import re
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import parse_compile_errors, parse_json_findings, run_buf
+from protokit.tools.buf import BufResult, parse_compile_errors, parse_json_findings, run_buf
 
 FORMAT_RULE = "FORMAT"
 BINARY_RULE = "FORMAT_BINARY"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
+LINT_ARGS = ("lint", "--error-format", "json")
+FORMAT_CHECK_ARGS = ("format", "--diff", "--exit-code")
+
+
 def run_lint(ws: Workspace) -> list[Finding]:
     """``buf lint`` over the whole workspace; a module that does not compile raises."""
-    result = run_buf(["lint", "--error-format", "json"], ws.root)
+    return lint_findings(run_buf(LINT_ARGS, ws.root))
+
+
+def lint_findings(result: BufResult) -> list[Finding]:
+    """The findings of a ``buf lint`` run with ``LINT_ARGS``."""
     if result.returncode == 0:
         return []
     findings = parse_json_findings(result.stdout, source="buf lint")
@@ -27,7 +35,11 @@ def run_lint(ws: Workspace) -> list[Finding]:
 
 def run_format_check(ws: Workspace) -> list[Finding]:
     """One finding per file ``buf format`` would change, at the first line it would change."""
-    result = run_buf(["format", "--diff", "--exit-code"], ws.root)
+    return format_findings(ws, run_buf(FORMAT_CHECK_ARGS, ws.root))
+
+
+def format_findings(ws: Workspace, result: BufResult) -> list[Finding]:
+    """The findings of a ``buf format`` run with ``FORMAT_CHECK_ARGS`` in ``ws``."""
     if result.returncode == 0:
         return []
     diff = result.stdout.decode("utf-8", "replace")

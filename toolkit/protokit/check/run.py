@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from protokit.check.lint import run_format_check, run_lint
+from protokit.check.lint import (
+    FORMAT_CHECK_ARGS,
+    LINT_ARGS,
+    format_findings,
+    lint_findings,
+    run_format_check,
+    run_lint,
+)
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace, open_workspace
-from protokit.tools.buf import BufResult, breaking_args, find_buf, run_buf
+from protokit.tools.buf import BufResult, StartedBuf, breaking_args, start_buf
 
 if TYPE_CHECKING:  # protobuf loads while buf format and buf lint run
     from protokit.core.descriptors import Image
@@ -81,18 +88,27 @@ def start_format_and_lint(root: Path | None, against: str | None = None) -> None
     breaking starts too when the baseline of ``against`` (None: the latest release) is an image
     on disk; the check takes that run only if the baseline it opens is that image."""
     ws = open_workspace(root)
-    find_buf()  # here, so the threads start buf at once (a missing buf: the command says so)
+    # Both start here, before any thread: the first thread would start after the Python work
+    # around it. buf lint, the longer run, first (a missing buf: the command says so).
+    lint = start_buf(LINT_ARGS, ws.root)
+    try:
+        form = start_buf(FORMAT_CHECK_ARGS, ws.root)
+    except BaseException:
+        lint.started.stop()
+        raise
+    breaking = _breaking_ahead(ws, against)
     pool = ThreadPoolExecutor(3)
-    formatted, linted = pool.submit(run_format_check, ws), pool.submit(run_lint, ws)
-    breaking = pool.submit(_breaking_ahead, ws, against)
+    linted = pool.submit(lambda: lint_findings(lint.finish()))
+    formatted = pool.submit(lambda: format_findings(ws, form.finish()))
+    finished = pool.submit(_finish_breaking, breaking) if breaking is not None else None
     pool.shutdown(wait=False)  # the runs go on; the threads end with them
-    _STARTED[:] = [_Started(ws, formatted, linted, against, breaking)]
+    _STARTED[:] = [_Started(ws, formatted, linted, against, finished)]
 
 
-def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult] | None:
-    """buf breaking against the image file the baseline is expected to read: a frozen release's
-    or an image file's (the rest, a wheel or a git ref, are prepared by the check itself).
-    A guess, checked by the caller against the baseline it opens; never raises."""
+def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, StartedBuf] | None:
+    """buf breaking started against the image file the baseline is expected to read: a frozen
+    release's or an image file's (the rest, a wheel or a git ref, are prepared by the check
+    itself). A guess, checked by the caller against the baseline it opens; never raises."""
     try:
         from protokit.evolution.release import (
             IMAGE_SUFFIXES,
@@ -113,8 +129,16 @@ def _breaking_ahead(ws: Workspace, against: str | None) -> tuple[Path, BufResult
             if base.endswith(JSON_IMAGE_SUFFIX):
                 return None
             path = next((p.resolve() for p in (Path(base), ws.root / base) if p.is_file()), None)
-        return (path, run_buf(breaking_args(path), ws.root)) if path is not None else None
+        return (path, start_buf(breaking_args(path), ws.root)) if path is not None else None
     except Exception:  # the check opens the baseline itself and says what is wrong
+        return None
+
+
+def _finish_breaking(started: tuple[Path, StartedBuf]) -> tuple[Path, BufResult] | None:
+    path, buf = started
+    try:
+        return path, buf.finish()
+    except Exception:  # the check runs buf breaking itself and says what is wrong
         return None
 
 

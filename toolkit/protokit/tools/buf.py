@@ -27,7 +27,14 @@ from protokit.core.findings import Finding
 from protokit.core.naming import WELL_KNOWN_PREFIX
 from protokit.core.paths import MAX_STATE_BYTES, cache_dir, read_record, read_regular, stat_stamp
 from protokit.core.workspace import Workspace
-from protokit.tools.process import command_text, first_line, json_lines, run_tool
+from protokit.tools.process import (
+    Started,
+    command_text,
+    first_line,
+    json_lines,
+    run_tool,
+    start_tool,
+)
 
 BUF_ENV = "PROTOKIT_BUF"
 _INSTALL_HINT = "install it with `pip install buf-bin` or set PROTOKIT_BUF to the buf binary"
@@ -81,22 +88,43 @@ def buf_environment() -> dict[str, str]:
 
 def run_buf(args: Sequence[str], cwd: Path, *, input_bytes: bytes | None = None) -> BufResult:
     """Run buf with ``args`` in ``cwd``; config and tool failures raise, other codes return."""
+    return start_buf(args, cwd, stdin=input_bytes is not None).finish(input_bytes)
+
+
+def start_buf(args: Sequence[str], cwd: Path, *, stdin: bool = False) -> StartedBuf:
+    """``run_buf`` in two steps: buf starts now, ``StartedBuf.finish`` waits for it (a caller
+    that starts buf before it has what it needs to read the result)."""
     buf = find_buf()
     try:
-        proc = run_tool(
+        started = start_tool(
             "buf",
             [str(buf), *args],
             cwd=cwd,
-            input_bytes=input_bytes,
+            stdin=stdin,
             env=buf_environment(),
             label=command_text("buf", args),
         )
     except ToolMissingError as exc:
         raise ToolMissingError(f"{exc.message}; {_INSTALL_HINT}") from exc
-    stderr = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode not in (0, 100):
-        raise config_error(stderr, cwd, args)
-    return BufResult(proc.returncode, proc.stdout, stderr)
+    return StartedBuf(list(args), cwd, started)
+
+
+@dataclass(frozen=True)
+class StartedBuf:
+    """A buf process ``start_buf`` started."""
+
+    args: list[str]
+    cwd: Path
+    started: Started
+
+    def finish(self, input_bytes: bytes | None = None) -> BufResult:
+        """buf's result (with the tool timeout counted from now); config and tool failures
+        raise, as from ``run_buf``."""
+        proc = self.started.finish(input_bytes)
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if proc.returncode not in (0, 100):
+            raise config_error(stderr, self.cwd, self.args)
+        return BufResult(proc.returncode, proc.stdout, stderr)
 
 
 _YAML_LINE = re.compile(r"line (\d+): (.*)")
