@@ -577,6 +577,13 @@ def _plugin(folder: Path, name: str, entry: str) -> Path:
 class Step:
     run: Run
     base: Run | None  # what the step is compared with, measured in the same invocation
+    ratio: float | None = None  # run to base; over several rounds, the median of each round's
+
+    @property
+    def time_ratio(self) -> float | None:
+        if self.base is None:
+            return None
+        return self.ratio if self.ratio is not None else self.run.seconds / self.base.seconds
 
 
 def _edit_widely_imported(root: Path) -> tuple[Path, str]:
@@ -612,27 +619,33 @@ QUICK_SECONDS = 2.0
 """A tree whose plain protoc run takes less than this is measured ``QUICK_ROUNDS`` times (unless
 ``--repeat`` says otherwise) and each step's median is reported: on a busy 2-core machine one
 run of a sub-second step moves by a fifth or more between runs minutes apart."""
-QUICK_ROUNDS = 5
+QUICK_ROUNDS = 7
 
 
 def bench(name: str, root: Path, repeat: int | None = None) -> tuple[list[Step], int]:
     """Every step measured ``repeat`` times (None: ``QUICK_ROUNDS`` times for a quick tree,
     once otherwise), each round from scratch, the plain run and protokit's alternating; each
-    step's median time (and largest peak). Returns the steps and the number of rounds."""
+    step's median time (and largest peak), and the median of the ratios each round gave (the two
+    runs of a ratio are seconds apart, so a slow spell of the machine moves both). Returns the
+    steps and the number of rounds."""
     rounds = [_bench_once(name, root)]
     quick = rounds[0][0].run.seconds < QUICK_SECONDS
     count = repeat if repeat is not None else (QUICK_ROUNDS if quick else 1)
     while len(rounds) < count:
         rounds.append(_bench_once(name, root))
+    if count == 1:
+        return rounds[0], 1
     combined: dict[str, Run] = {}
     for runs in zip(*[[step.run for step in steps] for steps in rounds], strict=True):
         median = statistics.median(run.seconds for run in runs)
         label = runs[0].label
         combined[label] = Run(label, median, max(run.peak_mb for run in runs), runs[0].returncode)
-    steps = [
-        Step(combined[step.run.label], combined[step.base.label] if step.base else None)
-        for step in rounds[0]
-    ]
+    steps = []
+    for at, step in enumerate(rounds[0]):
+        base = combined[step.base.label] if step.base else None
+        ratios = [r[at].time_ratio for r in rounds]
+        ratio = statistics.median(x for x in ratios if x is not None) if base else None
+        steps.append(Step(combined[step.run.label], base, ratio))
     return steps, count
 
 
@@ -705,14 +718,15 @@ def _bench_once(name: str, root: Path) -> list[Step]:
 
 def table(name: str, steps: list[Step], rounds: int = 1) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    each = f"; the median of {rounds} rounds" if rounds > 1 else ""
+    each = f"; medians of {rounds} rounds, each ratio of the rounds' ratios" if rounds > 1 else ""
     lines = [
         f"\n{name}  ({os.cpu_count()} cores; load average {load}{each})",
         f"{'step':<32} {'seconds':>8} {'peak MB':>8} {'ratio':>6}  to",
     ]
     for step in steps:
         run, base = step.run, step.base
-        ratio = f"{run.seconds / base.seconds:>6.2f}  {base.label}" if base else f"{'':>6}  -"
+        value = step.time_ratio
+        ratio = f"{value:>6.2f}  {base.label}" if base and value is not None else f"{'':>6}  -"
         lines.append(f"{run.label:<32} {run.seconds:>8.2f} {run.peak_mb:>8.0f} {ratio}")
         if base is not None and base.label.startswith("protoc"):
             lines.append(f"{'':<32} {'':>8} {run.peak_mb / base.peak_mb:>7.2f}x peak of protoc")

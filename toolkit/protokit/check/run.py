@@ -88,8 +88,9 @@ def start_format_and_lint(root: Path | None, against: str | None = None) -> None
     breaking starts too when the baseline of ``against`` (None: the latest release) is an image
     on disk; the check takes that run only if the baseline it opens is that image."""
     ws = open_workspace(root)
-    # Both start here, before any thread: the first thread would start after the Python work
-    # around it. buf lint, the longer run, first (a missing buf: the command says so).
+    # The runs start here, in this thread: a pool's thread would start its run only after the
+    # Python work around it. buf lint, the longest, first (a missing buf: the command says so),
+    # then buf format, then buf breaking when the baseline is an image on disk.
     lint = start_buf(LINT_ARGS, ws.root)
     try:
         form = start_buf(FORMAT_CHECK_ARGS, ws.root)
