@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from protokit.core.workspace import open_workspace
 from protokit.gen import fingerprint
@@ -69,3 +72,35 @@ def test_a_change_beyond_comments_regenerates_every_file(tmp_path: Path) -> None
     result = run_gen(open_workspace(root))
     assert len(result.regenerated) == 3
     assert "nanos" in (root / "gen/python/shop/base/v1/money_pb2.pyi").read_text()
+
+
+def _gen_check(root: Path) -> None:
+    run_gen(open_workspace(root), check=True)
+
+
+def _check(root: Path) -> None:
+    from protokit.check.run import run_check
+
+    run_check(open_workspace(root))
+
+
+@pytest.mark.parametrize("between", [_gen_check, _check], ids=["gen --check", "check"])
+def test_a_change_beyond_comments_compiled_by_another_command_first_regenerates_every_file(
+    tmp_path: Path, between: Callable[[Path], None]
+) -> None:
+    """``gen --check`` (or ``check``) compiles the changed tree into the image cache before
+    ``gen`` runs: gen must not take that image for the one its outputs came from, find the
+    changed file equal to itself and keep a stale ``_pb2.py``."""
+    root = workspace(tmp_path / "ws", FILES)
+    run_gen(open_workspace(root))
+    renamed = BASE.replace("int64 units = 1;", "int64 whole_units = 1;")
+    (root / MONEY).write_text(renamed)
+    between(root)
+    result = run_gen(open_workspace(root))
+    assert "shop/base/v1/money.proto" in result.regenerated
+    assert run_gen(open_workspace(root), check=True).stale == []
+    fresh = workspace(tmp_path / "fresh", FILES)
+    (fresh / MONEY).write_text(renamed)
+    run_gen(open_workspace(fresh))
+    assert _tree(root) == _tree(fresh)
+    assert b"whole_units" in _tree(root)["shop/base/v1/money_pb2.py"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
@@ -27,11 +27,14 @@ MAX_IMAGE_BYTES = 2 * 1024 * 1024 * 1024
 @dataclass(frozen=True)
 class Image:
     """A compiled module: ``files`` in dependency order, ``targets`` the module's own files
-    (import paths), and where each target lives on disk relative to the workspace root."""
+    (import paths), and where each target lives on disk relative to the workspace root.
+    ``key``: the image cache's key for the sources it was compiled from, when it was compiled
+    from the workspace (None otherwise); not part of what the image says."""
 
     files: tuple[descriptor_pb2.FileDescriptorProto, ...]
     targets: tuple[str, ...]
     disk_paths: dict[str, str]
+    key: str | None = field(default=None, compare=False)
 
     def file(self, name: str) -> descriptor_pb2.FileDescriptorProto:
         for f in self.files:

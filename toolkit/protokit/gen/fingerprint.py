@@ -198,6 +198,7 @@ class Snapshot:
     gencode: str = ""
     warnings: list[str] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # file_digests of the run's image
+    image_key: str = ""  # the image cache's key of the run's image ("": not cached)
 
     def outputs_intact(self, root: Path) -> bool:
         base = str(root)
@@ -230,6 +231,7 @@ def load_snapshot(ws: Workspace, stubs_out: str) -> Snapshot | None:
             gencode=str(raw.get("gencode", "")),
             warnings=[str(w) for w in raw.get("warnings", [])],
             digests={str(k): str(v) for k, v in dict(raw.get("digests", {})).items()},
+            image_key=str(raw.get("image_key", "")),
         )
     except Exception:  # absent or damaged: the run does the full work
         return None
@@ -260,6 +262,7 @@ def save_snapshot(ws: Workspace, stubs_out: str, snapshot: Snapshot) -> None:
             "gencode": snapshot.gencode,
             "warnings": snapshot.warnings,
             "digests": snapshot.digests,
+            "image_key": snapshot.image_key,
         }
         temp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(temp, path)

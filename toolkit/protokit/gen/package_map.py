@@ -59,4 +59,4 @@ def map_image(image: Image, mapping: Mapping[str, str]) -> Image:
         if old != new:
             disk.setdefault(new, old)
     targets = tuple(sorted(renamed.get(t, t) for t in image.targets))
-    return Image(files=tuple(files), targets=targets, disk_paths=disk)
+    return Image(tuple(files), targets, disk, image.key)

@@ -126,7 +126,10 @@ def run_gen(
         else:
             modules = snapshot.modules if snapshot is not None else []
             sources = known_sources
-            image, regenerate = stages.load(ws, image_path, image, changed, modules or None)
+            previous_key = snapshot.image_key if snapshot is not None else ""
+            image, regenerate = stages.load(
+                ws, image_path, image, changed, modules or None, previous_key
+            )
         early = None
         if regenerate is None and (previous is None or options.force or bool(changed)):
             # Everything will most likely be rendered: protoc and mypy-protobuf start now, on
@@ -149,6 +152,7 @@ def run_gen(
             digests=rendered.digests,
             sources=sources,
             modules=modules,
+            image_key=image.key,
             kept={
                 rel: snapshot.outputs[rel] for rel in rendered.unchanged if rel in snapshot.outputs
             }

@@ -70,10 +70,13 @@ def remember(
     digests: Mapping[str, str],
     sources: fingerprint.Sources,
     modules: list[str],
+    image_key: str | None,
     kept: Mapping[str, list[int]] | None = None,
 ) -> None:
     """Record a write-mode run, so an unchanged re-run can stop before any work; a run that
     is not ``clean`` (servicers miss methods: findings are recomputed every run) forgets.
+    ``image_key``: the cache key of the image the run generated from (a later run that finds
+    only comments changed compiles just those files into that image, and no other).
     ``kept``: the stats of outputs this run proved intact by stat and did not touch."""
     if not clean or plan.manifest is None:
         fingerprint.forget_snapshot(ws, options.stubs)
@@ -86,6 +89,6 @@ def remember(
     outputs.update((rel, kept[rel]) for rel in plan.manifest.files if rel in kept)
     folders = fingerprint.folder_stamp(ws, _watched(options, ws))
     snapshot = fingerprint.Snapshot(
-        sources, folders, modules, outputs, gencode, list(warnings), dict(digests)
+        sources, folders, modules, outputs, gencode, list(warnings), dict(digests), image_key or ""
     )
     fingerprint.save_snapshot(ws, options.stubs, snapshot)

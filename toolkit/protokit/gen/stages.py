@@ -63,10 +63,13 @@ def load(
     image: Image | None,
     changed: list[str] | None,
     modules: Sequence[str] | None = None,
+    previous_key: str = "",
 ) -> tuple[Image, frozenset[str] | None]:
     """The descriptors to generate from, and (when only some ``.proto`` files' contents
     changed, and only in comments, so no other file's outputs can differ) the import paths
-    whose stubs must be rendered again; None: all of them."""
+    whose stubs must be rendered again; None: all of them. ``previous_key``: the cache key of
+    the image the outputs on disk were generated from, which a comment-only change is
+    compiled into."""
     regenerate: frozenset[str] | None = None
     if image is None and image_path is not None:
         image = load_image_file(image_path)
@@ -77,7 +80,7 @@ def load(
                 path=str(image_path),
             )
     elif image is None:
-        rebuilt = rebuild_image(ws, changed, modules) if changed else None
+        rebuilt = rebuild_image(ws, changed, previous_key, modules) if changed else None
         if rebuilt is not None:
             image, names = rebuilt
             regenerate = frozenset(map_file(n, ws.settings.python_package_map) for n in names)

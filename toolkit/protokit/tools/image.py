@@ -172,27 +172,33 @@ def _finish(
             "`buf build` gave no compiled .proto files; check that the buf binary is buf "
             "(`protokit doctor`) and that the module holds .proto files"
         )
-    image = Image(files=tuple(files), targets=tuple(listing.targets), disk_paths=listing.disk)
+    image = Image(tuple(files), tuple(listing.targets), listing.disk, key)
     if key is not None:
         store_image(ws, key, image.serialize(), image, compiler, listing.roots)
     return image
 
 
 def rebuild_image(
-    ws: Workspace, changed: Sequence[str], modules: Sequence[str] | None = None
+    ws: Workspace, changed: Sequence[str], previous_key: str, modules: Sequence[str] | None = None
 ) -> tuple[Image, list[str]] | None:
-    """The cached image with only the ``changed`` files (workspace-relative paths) compiled
-    again, and their import paths; None when that cannot stand for a full build: no cached
-    image, a file it does not know, or a change beyond comments (a changed file's descriptor
-    without its source info differs, so files importing it may compile differently).
-    ``modules``: buf's module folders, when the caller has them for the same configuration.
+    """The image of key ``previous_key`` (the one the previous run generated from) with only
+    the ``changed`` files (workspace-relative paths) compiled again, and their import paths;
+    None when that cannot stand for a full build: that image is no longer cached (another run
+    compiled the changed sources since, say), a file it does not know, or a change beyond
+    comments (a changed file's descriptor without its source info differs, so files importing
+    it may compile differently). ``modules``: buf's module folders, when the caller has them
+    for the same configuration.
 
     The compiler that made the cached image compiles just those files (protoc: the files
     alone; buf: ``buf build --path``, which also compiles what they import); a file's
     descriptor depends on its own text and on the names its imports define, so with those
     names unchanged every other file's descriptor is what a full build gives.
     """
-    entry = cached_entry(ws, None, (PROTOC, BUF))  # the one gen compiled, if it compiled
+    if not previous_key:
+        return None
+    # That image exactly: the one cached now may already hold the changed files (a check, or a
+    # gen --check, compiled them), and comparing them with themselves would find no change.
+    entry = cached_entry(ws, previous_key, (PROTOC, BUF))
     if entry is None:
         return None
     previous, compiler, roots, data = entry
@@ -219,12 +225,13 @@ def rebuild_image(
         ):
             return None
     files = tuple(fresh[f.name] if f.name in wanted else f for f in previous.files)
-    image = Image(files=files, targets=previous.targets, disk_paths=previous.disk_paths)
     try:
-        key = source_key(ws, modules)
+        key: str | None = source_key(ws, modules)
     except (ProtokitError, OSError):
-        return image, wanted
-    store_image(ws, key, splice(data, previous.files, fresh), image, compiler, roots)
+        key = None
+    image = Image(files, previous.targets, previous.disk_paths, key)
+    if key is not None:
+        store_image(ws, key, splice(data, previous.files, fresh), image, compiler, roots)
     return image, wanted
 
 

@@ -238,7 +238,7 @@ def _slot_entry(
         files = descriptor_pb2.FileDescriptorSet.FromString(data)
     except Exception:  # any damage to a cache entry only means compiling again
         return None
-    image = Image(files=tuple(files.file), targets=tuple(targets), disk_paths=dict(disk))
+    image = Image(tuple(files.file), tuple(targets), dict(disk), meta["key"])
     return image, compiler, roots, data
 
 
