@@ -104,3 +104,55 @@ def test_a_change_beyond_comments_compiled_by_another_command_first_regenerates_
     run_gen(open_workspace(fresh))
     assert _tree(root) == _tree(fresh)
     assert b"whole_units" in _tree(root)["shop/base/v1/money_pb2.py"]
+
+
+PAY = """syntax = "proto3";
+
+package shop.pay.v1;
+
+// PayRequest pays.
+message PayRequest {
+  string id = 1;
+}
+
+// PayResponse is paid.
+message PayResponse {
+  string id = 1;
+}
+
+// PayService pays.
+service PayService {
+  // Pay pays.
+  rpc Pay(PayRequest) returns (PayResponse);
+}
+"""
+
+
+def test_a_template_changed_with_a_comment_renders_every_file_with_the_new_template(
+    tmp_path: Path,
+) -> None:
+    """A comment change alone renders only that file's stubs; with a repository template
+    changed too, every gRPC module comes from the new template (the other file's included)."""
+    files = {
+        **FILES,
+        "shop/pay/v1/pay.proto": PAY,
+        "shop/refund/v1/refund.proto": PAY.replace("shop.pay.v1", "shop.refund.v1").replace(
+            "PayService", "RefundService"
+        ),
+    }
+    root = workspace(tmp_path / "ws", files)
+    run_gen(open_workspace(root))
+    builtin = Path(__file__).resolve().parents[2] / "templates/gen/pb2_grpc.py.j2"
+    override = root / "templates/gen/pb2_grpc.py.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text(builtin.read_text() + "# the house line\n")
+    pay = root / "protos/shop/pay/v1/pay.proto"
+    pay.write_text(PAY.replace("// Pay pays.", "// Pay takes the money."))
+    run_gen(open_workspace(root))
+    refund = _tree(root)["shop/refund/v1/refund_pb2_grpc.py"]
+    assert refund.endswith(b"# the house line\n")
+    fresh = workspace(tmp_path / "fresh", files)
+    shutil.copytree(root / "templates", fresh / "templates")
+    shutil.copy(pay, fresh / "protos/shop/pay/v1/pay.proto")
+    run_gen(open_workspace(fresh))
+    assert _tree(root) == _tree(fresh)

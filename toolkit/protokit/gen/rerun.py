@@ -35,18 +35,21 @@ def unchanged(
     ws: Workspace, options: GenOptions, snapshot: fingerprint.Snapshot | None
 ) -> Unchanged | fingerprint.Sources | None:
     """The previous run's result, when nothing it read or wrote has changed since (by stat).
-    Else, when the previous outputs are intact and only ``.proto`` files may have changed, what
-    the run reads now (``Sources``; buf's module folders are the previous run's, as its
-    configuration is unchanged); else None."""
+    Else, when the previous outputs are intact and only ``.proto`` files have changed (not the
+    configuration, the tools, the templates or the servicers), what the run reads now
+    (``Sources``; buf's module folders are the previous run's, as its configuration is
+    unchanged); else None."""
     if options.force or snapshot is None or not snapshot.outputs_intact(ws.root):
         return None
     sources = fingerprint.read_sources(ws, snapshot.modules, options.facts())
     if sources.facts != snapshot.sources.facts:
         return None
-    if sources != snapshot.sources:
-        return sources
+    # Before the .proto files: a changed template (or servicer) with them needs every output
+    # rendered again, not just the changed files' stubs.
     if fingerprint.folder_stamp(ws, _watched(options, ws)) != snapshot.folders:
         return None
+    if sources != snapshot.sources:
+        return sources
     changes = tuple(
         Change(rel, Action.IDENTICAL, Owner.GENERATED)
         for rel in sorted(snapshot.outputs)
