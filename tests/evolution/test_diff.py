@@ -51,6 +51,21 @@ def test_a_renumbered_field_is_one_change_named_for_its_new_number(repo: Repo) -
     assert removed[0]["rules"] == ["FIELD_NO_DELETE"]
 
 
+def test_under_wire_json_a_renumbered_field_breaks_both_rules_and_has_one_fix(repo: Repo) -> None:
+    """buf judges deletion by number: the old number is gone, and the name, still in use, is
+    not reserved (nor could it be). Restoring the number is the fix that clears both."""
+    repo.replace("buf.yaml", "    - FILE", "    - WIRE_JSON")
+    repo.replace(SHOP, "  shop.v1.Color color = 3;", "  shop.v1.Color color = 13;")
+    (removed,) = [c for c in changes(repo) if c["action"] == "removed"]
+    assert removed["rules"] == [
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+    ]
+    assert removed["fix"] == (
+        "give shop.v1.Item.color its number 3 back: a renumbered field reads as a deleted one"
+    )
+
+
 def test_text_changelog_lists_each_change_with_rule_and_location(repo: Repo) -> None:
     repo.replace(SHOP, "  int64 price = 2;\n", "")
     repo.replace(SHOP, "  COLOR_GREEN = 2;\n", "  COLOR_GREEN = 2;\n  COLOR_BLUE = 3;\n")

@@ -128,6 +128,14 @@ ROWS = [
         MSG,
         "message M {\n  string s = 1;\n  reserved 2;\n}\n",
     ),
+    # a field renumbered: its old number is gone, and its name, though still in use, is not
+    # reserved (buf reports it so)
+    row(
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+        WIRE_JSON,
+        MSG,
+        "message M {\n  string s = 1;\n  int64 n = 3;\n}\n",
+    ),
     row(
         "ONEOF_NO_DELETE",
         FILE,
@@ -226,6 +234,12 @@ ROWS = [
         WIRE_JSON,
         ENUM,
         "enum E {\n  E_UNSPECIFIED = 0;\n  reserved 1;\n}\n",
+    ),
+    row(
+        "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+        WIRE_JSON,
+        ENUM,
+        "enum E {\n  E_UNSPECIFIED = 0;\n  E_ONE = 2;\n}\n",
     ),
     row("ENUM_VALUE_SAME_NAME", FILE, ENUM, "enum E {\n  E_UNSPECIFIED = 0;\n  E_UNO = 1;\n}\n"),
     row(

@@ -21,8 +21,10 @@ from protokit.evolution.rules.schema import is_reserved, real_oneofs, reserved_n
 _WIRE_BOTH = frozenset({Category.WIRE_JSON, Category.WIRE})
 
 
-def _deleted_fields(p: Pair) -> Iterator[tuple[d.FieldDescriptorProto, str]]:
-    """Fields whose number is gone, with how to describe it (deleted, or renumbered)."""
+def _deleted_fields(p: Pair) -> Iterator[tuple[d.FieldDescriptorProto, str, str | None]]:
+    """Fields whose number is gone, with how to describe it (deleted, or renumbered) and, for
+    a renumbered field, the one fix that clears every deletion rule (buf judges by number: the
+    old number is deleted, and the name, still in use, can be neither reserved nor freed)."""
     old: d.DescriptorProto = p.old
     new: d.DescriptorProto = p.new
     numbers = {f.number for f in new.field}
@@ -31,23 +33,26 @@ def _deleted_fields(p: Pair) -> Iterator[tuple[d.FieldDescriptorProto, str]]:
         if f.number in numbers:
             continue
         moved = by_name.get(f.name)
+        if moved is None:
+            yield f, f"field {p.name}.{f.name} ({f.number}) was deleted", None
+            continue
         yield (
             f,
-            (
-                f"field {p.name}.{f.name} changed number from {f.number} to {moved.number}"
-                if moved is not None
-                else f"field {p.name}.{f.name} ({f.number}) was deleted"
-            ),
+            f"field {p.name}.{f.name} changed number from {f.number} to {moved.number}",
+            f"give {p.name}.{f.name} its number {f.number} back: a renumbered field reads as "
+            "a deleted one",
         )
 
 
 def field_no_delete(p: Pair) -> Iterator[Violation]:
-    for f, detail in _deleted_fields(p):
-        yield Violation("field", "removed", f"{p.name}.{f.name}", detail, at=(p.name,))
+    for f, detail, renumbered in _deleted_fields(p):
+        yield Violation(
+            "field", "removed", f"{p.name}.{f.name}", detail, at=(p.name,), fix=renumbered
+        )
 
 
 def field_no_delete_unless_number_reserved(p: Pair) -> Iterator[Violation]:
-    for f, detail in _deleted_fields(p):
+    for f, detail, renumbered in _deleted_fields(p):
         if not is_reserved(f.number, p.new.reserved_range, inclusive=False):
             yield Violation(
                 "field",
@@ -55,21 +60,22 @@ def field_no_delete_unless_number_reserved(p: Pair) -> Iterator[Violation]:
                 f"{p.name}.{f.name}",
                 detail,
                 at=(p.name,),
-                fix=f"add to message {p.name}: reserved {f.number};",
+                fix=renumbered or f"add to message {p.name}: reserved {f.number};",
             )
 
 
 def field_no_delete_unless_name_reserved(p: Pair) -> Iterator[Violation]:
-    names = {f.name for f in p.new.field}
-    for f, detail in _deleted_fields(p):
-        if f.name not in p.new.reserved_name and f.name not in names:
+    # By number, as buf judges it: a renumbered field's old number is deleted, and its name,
+    # though a field still has it, is not reserved.
+    for f, detail, renumbered in _deleted_fields(p):
+        if f.name not in p.new.reserved_name:
             yield Violation(
                 "field",
                 "removed",
                 f"{p.name}.{f.name}",
                 detail,
                 at=(p.name,),
-                fix=f'add to message {p.name}: reserved "{f.name}";',
+                fix=renumbered or f'add to message {p.name}: reserved "{f.name}";',
             )
 
 
