@@ -80,6 +80,17 @@ def test_a_baseline_image_from_another_module_is_refused(
     )
 
 
+def test_a_package_renamed_where_its_files_stay_is_judged_not_refused(repo: Repo) -> None:
+    """The baseline shares no package with the module, but its files: the module's own change,
+    which breaks as FILE_SAME_PACKAGE, not a baseline from another module."""
+    for rel in ("proto/shop/v1/shop.proto", "proto/shop/v1/shop_service.proto"):
+        repo.write(rel, repo.read(rel).replace("shop.v1", "shop.v2"))
+    repo.commit("package renamed in place")
+    data = repo.diff_json("--against", "main")
+    rules = {rule for change in data["changes"] for rule in change["rules"]}
+    assert "FILE_SAME_PACKAGE" in rules
+
+
 def test_a_file_that_is_not_an_image_is_refused(repo: Repo) -> None:
     (repo.root / "garbage.binpb").write_bytes(b"\x0a\xff\xff")
     assert_one_line_error(

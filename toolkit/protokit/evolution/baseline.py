@@ -259,12 +259,13 @@ def _fetch(toplevel: Path, ref: str, remotes: list[str]) -> str | None:
 
 
 def _same_module(baseline: Baseline, current: Image | None) -> None:
-    """Refuse a baseline that shares no package with the current module."""
+    """Refuse a baseline that shares neither a package nor a file with the current module (a
+    package renamed where its files stay is this module's own change, and breaks as such)."""
     if current is None:
         return
     old = {f.package for f in baseline.image.target_files()}
     new = {f.package for f in current.target_files()}
-    if old and new and not old & new:
+    if old and new and not old & new and not set(baseline.image.targets) & set(current.targets):
         raise ProtokitError(
             f"baseline {baseline.label} is from another module: it declares "
             f"{', '.join(sorted(old)[:3])}{', ...' if len(old) > 3 else ''} and none of this "
