@@ -101,12 +101,15 @@ def _same_option(option: str) -> Callable[[Pair], Iterator[Violation]]:
 
 
 def _declared_deletions(kind: str, table: str) -> Callable[[Pair], Iterator[Violation]]:
-    """Elements of ``table`` the old file declared and the new one of that name does not."""
+    """Elements of ``table`` the old file declared and the new one of that name does not.
+    Names count within the file's package, as buf compares them file by file: a package
+    renamed where its files stay deletes nothing (FILE_SAME_PACKAGE reports it)."""
 
     def check(p: Pair) -> Iterator[Violation]:
         before: Schema = p.before
         after: Schema = p.after
-        gone = before.declared[p.name] - after.declared[p.name]
+        kept = {_within(n, p.new.package) for n in after.declared[p.name]}
+        gone = {n for n in before.declared[p.name] if _within(n, p.old.package) not in kept}
         for name in sorted(n for n in gone if n in getattr(before, table)):
             moved = after.file_of.get(name) if name in getattr(after, table) else None
             detail = f"{kind} {name} was " + (f"moved to {moved}" if moved else "deleted")
@@ -119,6 +122,11 @@ def _declared_deletions(kind: str, table: str) -> Callable[[Pair], Iterator[Viol
             )
 
     return check
+
+
+def _within(name: str, package: str) -> str:
+    """``name`` relative to ``package`` (its nested name, as declared in a file of it)."""
+    return name[len(package) + 1 :] if package and name.startswith(f"{package}.") else name
 
 
 _FILE_OPTIONS = (
