@@ -51,6 +51,16 @@ SVC = (
     "service S {\n  rpc Get(Req) returns (Res);\n  rpc Put(Req) returns (Res);\n}\n"
 )
 
+EXTENDED = (
+    "message M {\n  optional string s = 1;\n  extensions 100 to 199;\n}\n\n"
+    "extend M {\n  optional string tag = 100;\n}\n"
+)
+NESTED_EXTENSION = (
+    "message M {\n  optional string s = 1;\n  extensions 100 to 199;\n}\n\n"
+    "message Holder {\n  optional string h = 1;\n\n"
+    "  extend M {\n    optional string tag = 101;\n  }\n}\n"
+)
+
 _OPTIONS = {
     "cc_enable_arenas": ("true", "false"),
     "cc_generic_services": ("false", "true"),
@@ -221,6 +231,30 @@ ROWS = [
         FILE,
         {A: P2 + "message M {\n  optional string s = 1;\n}\n"},
         {A: P2 + "message M {\n  optional string s = 1 [ctype = CORD];\n}\n"},
+    ),
+    row("EXTENSION_NO_DELETE", FILE, EXTENDED, EXTENDED.split("extend")[0], header=P2),
+    row(
+        "EXTENSION_NO_DELETE",
+        FILE,
+        NESTED_EXTENSION,
+        NESTED_EXTENSION.split("  extend")[0] + "}\n",
+        header=P2,
+    ),
+    row(
+        "EXTENSION_MESSAGE_NO_DELETE",
+        FILE,
+        EXTENDED,
+        EXTENDED.replace("extensions 100 to 199;", "extensions 100 to 149;"),
+        header=P2,
+    ),
+    row(
+        "EXTENSION_MESSAGE_NO_DELETE",
+        PACKAGE,
+        EXTENDED,
+        EXTENDED.replace("  extensions 100 to 199;\n", "").replace(
+            "extend M {\n  optional string tag = 100;\n}\n", ""
+        ),
+        header=P2,
     ),
     row("ENUM_VALUE_NO_DELETE", FILE, ENUM, "enum E {\n  E_UNSPECIFIED = 0;\n}\n"),
     row(

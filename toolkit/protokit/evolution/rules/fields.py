@@ -149,6 +149,24 @@ def _same_field_option(option: str) -> Callable[[Pair], Iterator[Violation]]:
     return check
 
 
+_SIXTY_FOUR_BIT = frozenset(
+    {
+        d.FieldDescriptorProto.TYPE_INT64,
+        d.FieldDescriptorProto.TYPE_UINT64,
+        d.FieldDescriptorProto.TYPE_SINT64,
+        d.FieldDescriptorProto.TYPE_FIXED64,
+        d.FieldDescriptorProto.TYPE_SFIXED64,
+    }
+)
+
+
+def same_jstype(p: Pair) -> Iterator[Violation]:
+    """jstype means something for 64-bit integers only: compared when the field is one before
+    and after (buf compares it so; a type change is FIELD_SAME_TYPE's)."""
+    if p.old.type in _SIXTY_FOUR_BIT and p.new.type in _SIXTY_FOUR_BIT:
+        yield from _same_field_option("jstype")(p)
+
+
 _TYPE_FIX = (
     "restore the old type, or add a new field with a new number and reserve this one's number"
 )
@@ -254,7 +272,7 @@ RULES = (
         Kind.BREAKING,
         On.FIELD,
         FILE_PACKAGE,
-        _same_field_option("jstype"),
+        same_jstype,
         "restore the old jstype",
     ),
     Rule(

@@ -221,6 +221,15 @@ RULES = (
         for option in _FILE_OPTIONS
     ),
     Rule(
+        "EXTENSION_NO_DELETE",
+        "Checks that extensions are not deleted from a given file.",
+        Kind.BREAKING,
+        On.FILE,
+        _FILE,
+        _declared_deletions("extension", "extensions"),
+        "restore the extension in this file (code that sets or reads it stops compiling)",
+    ),
+    Rule(
         "MESSAGE_NO_DELETE",
         "Checks that messages are not deleted from a given file.",
         Kind.BREAKING,

@@ -112,6 +112,23 @@ def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
         )
 
 
+def extension_message_no_delete(p: Pair) -> Iterator[Violation]:
+    old: d.DescriptorProto = p.old
+    new: d.DescriptorProto = p.new
+    missing = sorted(
+        reserved_numbers(old.extension_range, False) - reserved_numbers(new.extension_range, False)
+    )
+    if missing:
+        shown = ", ".join(str(n) for n in missing[:10]) + (", ..." if len(missing) > 10 else "")
+        yield Violation(
+            "message",
+            "changed",
+            p.name,
+            f"message {p.name} no longer takes extensions at {shown}",
+            at=(p.name,),
+        )
+
+
 def same_required_fields(p: Pair) -> Iterator[Violation]:
     required = d.FieldDescriptorProto.LABEL_REQUIRED
     old = {f.number: f.name for f in p.old.field if f.label == required}
@@ -193,6 +210,15 @@ RULES = (
         ALL,
         reserved_message_no_delete,
         "restore the reserved numbers and names",
+    ),
+    Rule(
+        "EXTENSION_MESSAGE_NO_DELETE",
+        "Checks that extension ranges are not deleted from a given message.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        FILE_PACKAGE,
+        extension_message_no_delete,
+        "restore the extension range (extensions others declared in it stop compiling)",
     ),
     Rule(
         "MESSAGE_SAME_REQUIRED_FIELDS",

@@ -15,13 +15,15 @@ F = d.FieldDescriptorProto
 
 @dataclass
 class Schema:
-    """Messages (map entries included), enums and services of the image's own files."""
+    """Messages (map entries included), enums, services and extensions of the image's own
+    files."""
 
     image: Image
     files: dict[str, d.FileDescriptorProto] = field(default_factory=dict)
     messages: dict[str, d.DescriptorProto] = field(default_factory=dict)
     enums: dict[str, d.EnumDescriptorProto] = field(default_factory=dict)
     services: dict[str, d.ServiceDescriptorProto] = field(default_factory=dict)
+    extensions: dict[str, d.FieldDescriptorProto] = field(default_factory=dict)
     file_of: dict[str, str] = field(default_factory=dict)  # element full name -> file name
     declared: dict[str, set[str]] = field(default_factory=dict)  # file -> full names in it
     sources: SourceMap = field(init=False)
@@ -31,13 +33,19 @@ class Schema:
         for file in self.image.target_files():
             self.files[file.name] = file
             names = self.declared.setdefault(file.name, set())
+            prefix = f"{file.package}." if file.package else ""
+            extensions = [(prefix + ext.name, ext) for ext in file.extension]
             for msg in walk_messages(file):
                 self.messages[msg.full_name] = msg.message
                 names.add(msg.full_name)
+                nested = msg.message.extension
+                extensions += [(f"{msg.full_name}.{ext.name}", ext) for ext in nested]
+            for name, ext in extensions:
+                self.extensions[name] = ext
+                names.add(name)
             for enum in walk_enums(file):
                 self.enums[enum.full_name] = enum.enum
                 names.add(enum.full_name)
-            prefix = f"{file.package}." if file.package else ""
             for svc in file.service:
                 self.services[prefix + svc.name] = svc
                 names.add(prefix + svc.name)
