@@ -17,7 +17,8 @@ B = "p/v1/b.proto"
 BEFORE = {
     A: 'syntax = "proto3";\n\npackage p.v1;\n\nimport "p/v1/b.proto";\n\n'
     "enum E {\n  E_UNSPECIFIED = 0;\n  E_ONE = 1;\n}\n\n"
-    "message M {\n  string s = 1;\n  int64 n = 2;\n  N nested = 3;\n  int32 k = 4;\n}\n\n"
+    "message M {\n  string s = 1;\n  int64 n = 2;\n  N nested = 3;\n  int32 k = 4;\n"
+    "  reserved 100 to max;\n}\n\n"
     "service S {\n  rpc Get(M) returns (M);\n}\n",
     B: 'syntax = "proto3";\n\npackage p.v1;\n\nmessage N {\n  string s = 1;\n}\n',
 }
@@ -46,8 +47,14 @@ def _made_sixty_four_bit_with_jstype(files: dict[str, str]) -> dict[str, str]:
     return {**files, A: files[A].replace("int32 k = 4;", "int64 k = 4 [jstype = JS_STRING];")}
 
 
+def _reserved_to_max_shrunk(files: dict[str, str]) -> dict[str, str]:
+    """Past the first ten thousand numbers of a range: compared as ranges, not numbers."""
+    return {**files, A: files[A].replace("reserved 100 to max;", "reserved 100 to 20000;")}
+
+
 EDITS = {
     "a field renumbered": _renumbered,
+    "a reserved range to max shrunk": _reserved_to_max_shrunk,
     "jstype set on a 64-bit field": _jstype_set,
     "a field made 64-bit with a jstype": _made_sixty_four_bit_with_jstype,
     "the package renamed where the files stay": _package_renamed,

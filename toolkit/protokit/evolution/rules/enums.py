@@ -18,7 +18,7 @@ from protokit.evolution.rules import (
     Rule,
     Violation,
 )
-from protokit.evolution.rules.schema import is_reserved, reserved_numbers
+from protokit.evolution.rules.schema import is_reserved, lost_numbers, shown_numbers
 
 
 def names_by_number(enum: d.EnumDescriptorProto) -> dict[int, list[str]]:
@@ -82,17 +82,14 @@ def value_same_name(p: Pair) -> Iterator[Violation]:
 
 
 def reserved_enum_no_delete(p: Pair) -> Iterator[Violation]:
-    lost = reserved_numbers(p.old.reserved_range, True) - reserved_numbers(
-        p.new.reserved_range, True
-    )
-    names = set(p.old.reserved_name) - set(p.new.reserved_name)
+    lost = lost_numbers(p.old.reserved_range, p.new.reserved_range, True)
+    names = sorted(set(p.old.reserved_name) - set(p.new.reserved_name))
     if lost or names:
-        shown = [str(n) for n in sorted(lost)][:10] + [f'"{n}"' for n in sorted(names)]
         yield Violation(
             "enum",
             "changed",
             p.name,
-            f"enum {p.name} no longer reserves {', '.join(shown)}",
+            f"enum {p.name} no longer reserves {shown_numbers(lost, names)}",
             at=(p.name,),
         )
 

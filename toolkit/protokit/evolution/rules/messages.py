@@ -16,7 +16,12 @@ from protokit.evolution.rules import (
     Rule,
     Violation,
 )
-from protokit.evolution.rules.schema import is_reserved, real_oneofs, reserved_numbers
+from protokit.evolution.rules.schema import (
+    is_reserved,
+    lost_numbers,
+    real_oneofs,
+    shown_numbers,
+)
 
 _WIRE_BOTH = frozenset({Category.WIRE_JSON, Category.WIRE})
 
@@ -93,21 +98,14 @@ def oneof_no_delete(p: Pair) -> Iterator[Violation]:
 def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
     old: d.DescriptorProto = p.old
     new: d.DescriptorProto = p.new
-    missing = [
-        str(n)
-        for n in sorted(
-            reserved_numbers(old.reserved_range, False)
-            - reserved_numbers(new.reserved_range, False)
-        )
-    ]
-    missing += [f'"{n}"' for n in sorted(set(old.reserved_name) - set(new.reserved_name))]
-    if missing:
+    lost = lost_numbers(old.reserved_range, new.reserved_range, False)
+    names = sorted(set(old.reserved_name) - set(new.reserved_name))
+    if lost or names:
         yield Violation(
             "message",
             "changed",
             p.name,
-            f"message {p.name} no longer reserves {', '.join(missing[:10])}"
-            + (", ..." if len(missing) > 10 else ""),
+            f"message {p.name} no longer reserves {shown_numbers(lost, names)}",
             at=(p.name,),
         )
 
@@ -115,16 +113,13 @@ def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
 def extension_message_no_delete(p: Pair) -> Iterator[Violation]:
     old: d.DescriptorProto = p.old
     new: d.DescriptorProto = p.new
-    missing = sorted(
-        reserved_numbers(old.extension_range, False) - reserved_numbers(new.extension_range, False)
-    )
-    if missing:
-        shown = ", ".join(str(n) for n in missing[:10]) + (", ..." if len(missing) > 10 else "")
+    lost = lost_numbers(old.extension_range, new.extension_range, False)
+    if lost:
         yield Violation(
             "message",
             "changed",
             p.name,
-            f"message {p.name} no longer takes extensions at {shown}",
+            f"message {p.name} no longer takes extensions at {shown_numbers(lost)}",
             at=(p.name,),
         )
 

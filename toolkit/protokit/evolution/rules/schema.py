@@ -109,14 +109,37 @@ def real_oneofs(msg: d.DescriptorProto) -> set[str]:
     return {o.name for i, o in enumerate(msg.oneof_decl) if i not in synthetic}
 
 
-def reserved_numbers(ranges: object, inclusive: bool) -> set[int]:
-    """Numbers in reserved ranges (message ranges end exclusive, enum ranges inclusive); very
-    wide ranges (``reserved 100 to max``) are kept as their first 10,000 numbers."""
-    out: set[int] = set()
-    for r in ranges:  # type: ignore[attr-defined]
-        end = r.end + 1 if inclusive else r.end
-        out.update(range(r.start, min(end, r.start + 10_000)))
-    return out
+def lost_numbers(old: object, new: object, inclusive: bool) -> list[tuple[int, int]]:
+    """The numbers the ranges ``old`` cover and ``new`` do not, as ``(first, last)`` runs in
+    order (message reserved and extension ranges end exclusive, enum ranges inclusive). Ranges,
+    not numbers: ``reserved 100 to max`` is half a billion numbers."""
+
+    def spans(ranges: object) -> list[tuple[int, int]]:
+        found = [(r.start, r.end if inclusive else r.end - 1) for r in ranges]  # type: ignore[attr-defined]
+        return sorted(s for s in found if s[0] <= s[1])
+
+    kept = spans(new)
+    lost: list[tuple[int, int]] = []
+    for first, last in spans(old):
+        at = first
+        for start, end in kept:
+            if end < at or start > last:
+                continue
+            if start > at:
+                lost.append((at, start - 1))
+            at = max(at, end + 1)
+            if at > last:
+                break
+        if at <= last:
+            lost.append((at, last))
+    return lost
+
+
+def shown_numbers(runs: list[tuple[int, int]], names: list[str] | None = None) -> str:
+    """``runs`` of numbers (``3``, ``5 to 9``) and quoted ``names``, the first ten of them."""
+    shown = [str(a) if a == b else f"{a} to {b}" for a, b in runs]
+    shown += [f'"{n}"' for n in names or []]
+    return ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
 
 
 def is_reserved(number: int, ranges: object, inclusive: bool) -> bool:
