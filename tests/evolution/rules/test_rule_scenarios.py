@@ -51,6 +51,12 @@ SVC = (
     "service S {\n  rpc Get(Req) returns (Res);\n  rpc Put(Req) returns (Res);\n}\n"
 )
 
+STRINGS = (
+    "message M {\n  optional string s = 1;\n  map<string, string> m = 2;\n"
+    "  repeated string r = 3;\n  optional bytes b = 4;\n}\n"
+)
+"""String fields (a map's key and value included) and a bytes field, with the same presence in
+proto2 and proto3."""
 EXTENDED = (
     "message M {\n  optional string s = 1;\n  extensions 100 to 199;\n}\n\n"
     "extend M {\n  optional string tag = 100;\n}\n"
@@ -255,6 +261,30 @@ ROWS = [
             "extend M {\n  optional string tag = 100;\n}\n", ""
         ),
         header=P2,
+    ),
+    Row(
+        "FIELD_SAME_UTF8_VALIDATION",
+        FILE,
+        {A: P2 + STRINGS},
+        {A: P3 + STRINGS},
+    ),
+    Row(
+        "FIELD_SAME_UTF8_VALIDATION",
+        PACKAGE,
+        {A: P2 + STRINGS},
+        {A: P3 + STRINGS},
+    ),
+    Row(
+        "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        FILE,
+        {A: P2 + STRINGS},
+        {A: P2 + "option java_string_check_utf8 = true;\n\n" + STRINGS},
+    ),
+    Row(
+        "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        PACKAGE,
+        {A: P2 + STRINGS},
+        {A: P3 + STRINGS},
     ),
     row("ENUM_VALUE_NO_DELETE", FILE, ENUM, "enum E {\n  E_UNSPECIFIED = 0;\n}\n"),
     row(

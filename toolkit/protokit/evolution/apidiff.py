@@ -233,7 +233,8 @@ class _Walker:
             if found is not None:
                 return found
         for name in v.at:
-            found = sources.get(name) or self._map_field(name)
+            # a map entry's own place is the file's first line: its map field's comes first
+            found = self._map_field(name) or sources.get(name)
             if found is not None:
                 return found
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -17,7 +18,7 @@ from protokit.evolution.rules import (
     Rule,
     Violation,
 )
-from protokit.evolution.rules.schema import cardinality, json_name, oneof_of, type_of
+from protokit.evolution.rules.schema import Schema, cardinality, json_name, oneof_of, type_of
 
 F = d.FieldDescriptorProto
 
@@ -167,6 +168,51 @@ def same_jstype(p: Pair) -> Iterator[Violation]:
         yield from _same_field_option("jstype")(p)
 
 
+def _file_of(schema: Schema, p: Pair) -> d.FileDescriptorProto | None:
+    """The file declaring the message of the field pair ``p``."""
+    return schema.files.get(schema.file_of.get(p.name.rsplit(".", 1)[0], ""))
+
+
+def _verified(
+    file: d.FileDescriptorProto | None, f: d.FieldDescriptorProto, java: bool
+) -> bool | None:
+    """Whether the string field ``f`` of ``file`` has its UTF-8 verified when parsed (``java``:
+    by generated Java code, which in proto2 verifies only under the file option
+    ``java_string_check_utf8``); None where there is nothing to compare: not a string field,
+    or an editions file, whose resolved features are not read here."""
+    if file is None or f.type != F.TYPE_STRING:
+        return None
+    syntax = file.syntax or "proto2"
+    if syntax == "editions":
+        return None
+    return syntax == "proto3" or (java and file.options.java_string_check_utf8)
+
+
+def _same_utf8_validation(java: bool) -> Callable[[Pair], Iterator[Violation]]:
+    what = "Java UTF-8 validation" if java else "UTF-8 validation"
+
+    def check(p: Pair) -> Iterator[Violation]:
+        old_file, new_file = _file_of(p.before, p), _file_of(p.after, p)
+        old, new = _verified(old_file, p.old, java), _verified(new_file, p.new, java)
+        if old is None or new is None or old == new:
+            return
+        shown = {True: "verified", False: "not verified"}
+        violation = _changed(p, what, shown[old], shown[new])
+        if new_file is not None and (old_file and old_file.syntax) == new_file.syntax:
+            # the syntax is the same: the file option changed, and buf points at it
+            option = d.FileOptions.JAVA_STRING_CHECK_UTF8_FIELD_NUMBER
+            span = (new_file.name, (d.FileDescriptorProto.OPTIONS_FIELD_NUMBER, option))
+            violation = replace(violation, span=span)
+        yield violation
+
+    return check
+
+
+_UTF8_FIX = (
+    "restore the file's syntax (and `java_string_check_utf8`): a reader that verifies UTF-8 "
+    "rejects strings a writer that does not verify could send"
+)
+
 _TYPE_FIX = (
     "restore the old type, or add a new field with a new number and reserve this one's number"
 )
@@ -265,6 +311,25 @@ RULES = (
         ALL,
         same_default,
         "restore the old default",
+    ),
+    Rule(
+        "FIELD_SAME_UTF8_VALIDATION",
+        "Checks that string fields have the same UTF8 validation mode.",
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        _same_utf8_validation(java=False),
+        _UTF8_FIX,
+    ),
+    Rule(
+        "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        "Checks that fields have the same Java string UTF8 validation, based on "
+        "java_string_check_utf8 file option or (pb.java).utf8_validation feature.",
+        Kind.BREAKING,
+        On.FIELD,
+        FILE_PACKAGE,
+        _same_utf8_validation(java=True),
+        _UTF8_FIX,
     ),
     Rule(
         "FIELD_SAME_JSTYPE",
