@@ -57,6 +57,13 @@ STRINGS = (
 )
 """String fields (a map's key and value included) and a bytes field, with the same presence in
 proto2 and proto3."""
+JSON_FORMATS = (
+    "message W {\n  map<string, string> m = 1;\n}\n\n"
+    "enum E {\n  E_UNSPECIFIED = 0;\n}\n\n"
+    "message M {\n  optional string s = 1;\n\n  message N {\n    optional int32 x = 1;\n  }\n}\n"
+)
+"""Messages (a map's entry and a nested one included) and an enum: each loses full JSON
+support when its file goes from proto3 to proto2."""
 EXTENDED = (
     "message M {\n  optional string s = 1;\n  extensions 100 to 199;\n}\n\n"
     "extend M {\n  optional string tag = 100;\n}\n"
@@ -286,6 +293,8 @@ ROWS = [
         {A: P2 + STRINGS},
         {A: P3 + STRINGS},
     ),
+    Row("MESSAGE_SAME_JSON_FORMAT", WIRE_JSON, {A: P3 + JSON_FORMATS}, {A: P2 + JSON_FORMATS}),
+    Row("ENUM_SAME_JSON_FORMAT", WIRE_JSON, {A: P3 + JSON_FORMATS}, {A: P2 + JSON_FORMATS}),
     row("ENUM_VALUE_NO_DELETE", FILE, ENUM, "enum E {\n  E_UNSPECIFIED = 0;\n}\n"),
     row(
         "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",

@@ -18,7 +18,12 @@ from protokit.evolution.rules import (
     Rule,
     Violation,
 )
-from protokit.evolution.rules.schema import is_reserved, lost_numbers, shown_numbers
+from protokit.evolution.rules.schema import (
+    is_reserved,
+    lost_json_support,
+    lost_numbers,
+    shown_numbers,
+)
 
 
 def names_by_number(enum: d.EnumDescriptorProto) -> dict[int, list[str]]:
@@ -167,6 +172,15 @@ RULES = (
         ALL,
         reserved_enum_no_delete,
         "restore the reserved numbers and names",
+    ),
+    Rule(
+        "ENUM_SAME_JSON_FORMAT",
+        "Checks that enums have the same JSON format support.",
+        Kind.BREAKING,
+        On.ENUM,
+        NOT_WIRE,
+        lost_json_support("enum"),
+        "restore the file's syntax (proto3): JSON readers and writers rely on it",
     ),
     Rule(
         "ENUM_SAME_TYPE",

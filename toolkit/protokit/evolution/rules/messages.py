@@ -9,7 +9,9 @@ from google.protobuf import descriptor_pb2 as d
 from protokit.evolution.rules import (
     ALL,
     FILE_PACKAGE,
+    NOT_WIRE,
     Category,
+    Check,
     Kind,
     On,
     Pair,
@@ -18,6 +20,7 @@ from protokit.evolution.rules import (
 )
 from protokit.evolution.rules.schema import (
     is_reserved,
+    lost_json_support,
     lost_numbers,
     real_oneofs,
     shown_numbers,
@@ -95,33 +98,24 @@ def oneof_no_delete(p: Pair) -> Iterator[Violation]:
         )
 
 
-def reserved_message_no_delete(p: Pair) -> Iterator[Violation]:
-    old: d.DescriptorProto = p.old
-    new: d.DescriptorProto = p.new
-    lost = lost_numbers(old.reserved_range, new.reserved_range, False)
-    names = sorted(set(old.reserved_name) - set(new.reserved_name))
-    if lost or names:
-        yield Violation(
-            "message",
-            "changed",
-            p.name,
-            f"message {p.name} no longer reserves {shown_numbers(lost, names)}",
-            at=(p.name,),
-        )
+def _lost_ranges(ranges: str, what: str, names: str | None = None) -> Check:
+    """The check of a message's ``ranges`` (``reserved_range``, ``extension_range``), and its
+    reserved ``names``: what the old message's cover and the new one's do not."""
+
+    def check(p: Pair) -> Iterator[Violation]:
+        lost = lost_numbers(getattr(p.old, ranges), getattr(p.new, ranges), False)
+        gone = sorted(set(getattr(p.old, names)) - set(getattr(p.new, names))) if names else []
+        if lost or gone:
+            shown = shown_numbers(lost, gone)
+            yield Violation(
+                "message", "changed", p.name, f"message {p.name} {what} {shown}", at=(p.name,)
+            )
+
+    return check
 
 
-def extension_message_no_delete(p: Pair) -> Iterator[Violation]:
-    old: d.DescriptorProto = p.old
-    new: d.DescriptorProto = p.new
-    lost = lost_numbers(old.extension_range, new.extension_range, False)
-    if lost:
-        yield Violation(
-            "message",
-            "changed",
-            p.name,
-            f"message {p.name} no longer takes extensions at {shown_numbers(lost)}",
-            at=(p.name,),
-        )
+reserved_message_no_delete = _lost_ranges("reserved_range", "no longer reserves", "reserved_name")
+extension_message_no_delete = _lost_ranges("extension_range", "no longer takes extensions at")
 
 
 def same_required_fields(p: Pair) -> Iterator[Violation]:
@@ -154,6 +148,8 @@ def no_remove_standard_descriptor_accessor(p: Pair) -> Iterator[Violation]:
             ),
         )
 
+
+_JSON_FORMAT_FIX = "restore the file's syntax (proto3): JSON readers and writers rely on it"
 
 _DELETE_FIX = (
     "restore the field and mark it `deprecated = true`: in this category reserving its number "
@@ -214,6 +210,15 @@ RULES = (
         FILE_PACKAGE,
         extension_message_no_delete,
         "restore the extension range (extensions others declared in it stop compiling)",
+    ),
+    Rule(
+        "MESSAGE_SAME_JSON_FORMAT",
+        "Checks that messages have the same JSON format support.",
+        Kind.BREAKING,
+        On.MESSAGE,
+        NOT_WIRE,
+        lost_json_support("message"),
+        _JSON_FORMAT_FIX,
     ),
     Rule(
         "MESSAGE_SAME_REQUIRED_FIELDS",

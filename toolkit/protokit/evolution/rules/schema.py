@@ -3,12 +3,14 @@ rules compare (type, cardinality with presence, oneof, JSON name)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2 as d
 
 from protokit.core.descriptors import Image, scalar_name, walk_enums, walk_messages
 from protokit.core.sourcemap import SourceMap
+from protokit.evolution.rules import Pair, Violation
 
 F = d.FieldDescriptorProto
 
@@ -55,6 +57,13 @@ class Schema:
     def syntax(self, full_name: str) -> str:
         file = self.files.get(self.file_of.get(full_name, ""))
         return (file.syntax or "proto2") if file is not None else "proto3"
+
+    def json_allowed(self, full_name: str) -> bool | None:
+        """Whether the file declaring ``full_name`` gives its messages and enums full JSON
+        support (proto3) or only legacy best effort (proto2); None for an editions file, whose
+        resolved ``json_format`` feature is not read here."""
+        syntax = self.syntax(full_name)
+        return None if syntax == "editions" else syntax == "proto3"
 
     def package(self, file: str) -> str:
         return self.files[file].package if file in self.files else ""
@@ -147,3 +156,20 @@ def is_reserved(number: int, ranges: object, inclusive: bool) -> bool:
         r.start <= number <= r.end if inclusive else r.start <= number < r.end
         for r in ranges  # type: ignore[attr-defined]
     )
+
+
+def lost_json_support(kind: str) -> Callable[[Pair], Iterator[Violation]]:
+    """The check of ``kind`` elements (messages, enums) whose file went from full JSON support
+    to legacy best effort (``Schema.json_allowed``); gaining support breaks nothing."""
+
+    def check(p: Pair) -> Iterator[Violation]:
+        if p.before.json_allowed(p.name) and p.after.json_allowed(p.name) is False:
+            yield Violation(
+                kind,
+                "changed",
+                p.name,
+                f"{kind} {p.name} lost full JSON support (its file went from proto3 to proto2)",
+                at=(p.name,),
+            )
+
+    return check
