@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from protokit.core.errors import ProtokitError
-from protokit.tools.buf import parse_compile_errors, parse_json_findings
+from protokit.tools.buf_output import parse_compile_errors, parse_json_findings
 from tests.support import assert_one_error_line, run_protokit, write_tree
 
 BROKEN = 40

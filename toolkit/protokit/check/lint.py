@@ -7,7 +7,8 @@ import re
 from protokit.core.errors import ProtokitError
 from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import BufResult, parse_compile_errors, parse_json_findings, run_buf
+from protokit.tools.buf import BufResult, run_buf
+from protokit.tools.buf_output import parse_compile_errors, parse_json_findings
 
 FORMAT_RULE = "FORMAT"
 BINARY_RULE = "FORMAT_BINARY"

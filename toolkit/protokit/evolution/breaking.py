@@ -13,7 +13,8 @@ from protokit.core.findings import Finding
 from protokit.core.workspace import Workspace
 from protokit.evolution.baseline import Baseline
 from protokit.evolution.rules import GENERAL_FIX, Category, rule_by_id
-from protokit.tools.buf import BufResult, breaking_args, parse_json_findings, run_buf
+from protokit.tools.buf import BufResult, breaking_args, run_buf
+from protokit.tools.buf_output import parse_json_findings
 
 SOURCE = "buf breaking"
 

@@ -33,7 +33,7 @@ from protokit.core.descriptors import Image
 from protokit.core.errors import ProtokitError
 from protokit.gen.mypy_plugin import declares_foreign_options
 from protokit.gen.typed_worker import run_worker
-from protokit.tools.buf import COMPILE_ERROR_LINE
+from protokit.tools.buf_output import COMPILE_ERROR_LINE
 from protokit.tools.process import first_line
 from protokit.tools.toolchain import gencode_of, run_protoc
 

@@ -22,7 +22,8 @@ from protokit.core.naming import version_key, version_ok
 from protokit.core.workspace import Workspace
 from protokit.core.writer import OutputFile, Owner, apply, plan_outputs
 from protokit.scaffold.scratch import scratch_workspace
-from protokit.tools.buf import module_paths, parse_json_findings, run_buf
+from protokit.tools.buf import module_paths, run_buf
+from protokit.tools.buf_output import parse_json_findings
 from protokit.tools.image import build_image
 
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,99}", re.ASCII)

@@ -29,7 +29,8 @@ from protokit.scaffold.locate import (
     module_dir,
 )
 from protokit.scaffold.scratch import compile_scratch, scratch_workspace
-from protokit.tools.buf import parse_json_findings, run_buf
+from protokit.tools.buf import run_buf
+from protokit.tools.buf_output import parse_json_findings
 
 __all__ = [
     "TEMPLATE",

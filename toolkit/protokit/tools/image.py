@@ -27,13 +27,12 @@ from google.protobuf import descriptor_pb2
 from protokit.core.descriptors import Image, without_source_info
 from protokit.core.errors import ProtokitError
 from protokit.core.workspace import Workspace
-from protokit.tools.buf import (
+from protokit.tools.buf import Listing, list_files, run_buf
+from protokit.tools.buf_output import (
     CompileError,
-    Listing,
+    compile_error_of,
     compile_failure,
-    list_files,
     parse_compile_errors,
-    run_buf,
 )
 from protokit.tools.image_cache import (
     BUF,
@@ -246,15 +245,7 @@ def _compile_failure(stderr: str, stdout: bytes) -> ProtokitError:
                 continue
             if not isinstance(item, dict):
                 continue
-            path, line, column = item.get("path"), item.get("start_line"), item.get("start_column")
-            errors.append(
-                CompileError(
-                    str(item.get("message", "does not compile"))[:500],
-                    path if isinstance(path, str) and path else None,
-                    line if isinstance(line, int) and line > 0 else None,
-                    column if isinstance(column, int) and column > 0 else None,
-                )
-            )
+            errors.append(compile_error_of(item))
     if errors:
         return compile_failure(errors)
     located = parse_compile_errors(stderr)
