@@ -13,6 +13,7 @@ from protokit.core.descriptors import changed_targets, file_digests
 from protokit.core.errors import ProtokitError
 from protokit.core.paths import cache_dir
 from protokit.core.workspace import open_workspace
+from protokit.gen import fingerprint
 from protokit.gen.pipeline import run_gen
 from protokit.tools import image as image_module
 from protokit.tools import image_cache
@@ -112,7 +113,10 @@ def test_a_comment_change_updates_the_cached_image_to_what_a_full_compile_gives(
     proto.write_text("// A new first line.\n" + proto.read_text())
     result = run_gen(open_workspace(root))
     assert len(result.regenerated) == 1  # only the edited file's stubs were rendered
-    entry = cached_entry(open_workspace(root), None, ("protoc",))
+    # the spliced image is cached under the key the run recorded for the next one
+    snapshot = fingerprint.load_snapshot(open_workspace(root), "gen/python")
+    assert snapshot is not None and snapshot.image_key
+    entry = cached_entry(open_workspace(root), snapshot.image_key, ("protoc",))
     assert entry is not None
     cached, _, _, data = entry
     assert data == cached.serialize()  # the spliced bytes are the image's own serialization

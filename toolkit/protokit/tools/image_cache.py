@@ -188,15 +188,15 @@ def _entry_digest(
     return digest.hexdigest()
 
 
-def cached_image(ws: Workspace, key: str | None, compilers: Sequence[str]) -> Image | None:
+def cached_image(ws: Workspace, key: str, compilers: Sequence[str]) -> Image | None:
     entry = cached_entry(ws, key, compilers)
     return entry[0] if entry is not None else None
 
 
 def cached_entry(
-    ws: Workspace, key: str | None, compilers: Sequence[str]
+    ws: Workspace, key: str, compilers: Sequence[str]
 ) -> tuple[Image, str, list[str] | None, bytes] | None:
-    """The cached image for ``key`` (None: whatever is cached) if one of ``compilers`` made
+    """The cached image for ``key`` if one of ``compilers`` made
     it, with its compiler, protoc's include folders and its bytes; or None (absent, stale, another
     compiler's, or damaged: then the compiler runs).
 
@@ -210,14 +210,14 @@ def cached_entry(
 
 
 def _slot_entry(
-    ws: Workspace, key: str | None, wanted: str
+    ws: Workspace, key: str, wanted: str
 ) -> tuple[Image, str, list[str] | None, bytes] | None:
     meta_path, data_path = _cache_paths(ws, wanted)
     try:
         meta = json.loads(read_regular(meta_path, limit=MAX_STATE_BYTES).decode("utf-8"))
         if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
             return None
-        if key is not None and meta["key"] != key:
+        if meta["key"] != key:
             return None
         targets, disk = meta["targets"], meta["disk_paths"]
         compiler, roots = meta.get("compiler", BUF), meta.get("roots")
