@@ -204,3 +204,21 @@ def test_add_rpc_refuses_an_rpc_the_service_has(repo: Path) -> None:
     assert again.stderr.strip().splitlines() == [
         "protokit: error: BillingService already has RPC GetInvoice"
     ]
+
+
+@pytest.mark.parametrize(
+    "broken", ["services/billing/servicer_aio.py", "tests/services/test_billing_service.py"]
+)
+def test_add_rpc_to_a_file_that_does_not_parse_is_one_error_naming_it(
+    repo: Path, broken: str
+) -> None:
+    first = run([*PROTOKIT, "new-service", "billing", "--unary", "GetInvoice"], repo)
+    assert first.returncode == 0, first.stderr
+    contract = repo / "contracts/acme/billing/v1/billing_service.proto"
+    before = contract.read_bytes()
+    (repo / broken).write_text((repo / broken).read_text() + "\ndef half_written(:\n")
+    added = run([*PROTOKIT, "new-service", "billing", "--add-rpc", "--unary", "Refund"], repo)
+    assert added.returncode == 1
+    (line,) = added.stderr.strip().splitlines()
+    assert line.startswith(f"protokit: error: {broken}:") and "is not valid Python" in line
+    assert contract.read_bytes() == before  # nothing was written

@@ -75,23 +75,39 @@ def _edited_contract(text: str, last_line: int, rpcs: str, messages: str) -> str
     return body.rstrip("\n") + "\n" + messages
 
 
-def _class(source: str, class_name: str) -> ast.ClassDef | None:
-    tree = ast.parse(source)
+def _parsed(ws: Workspace, rel: str) -> tuple[str, ast.Module]:
+    """A servicer's or starter test's text and syntax tree, read once for every question asked
+    of it; a file that does not parse (or is not text) is one error naming it, nothing written."""
+    try:
+        source = ws.path(rel).read_text(encoding="utf-8")
+        return source, ast.parse(source, filename=rel)
+    except SyntaxError as exc:
+        raise ProtokitError(
+            f"is not valid Python ({exc.msg}), so the added RPCs cannot go into it; fix it and "
+            "run the command again (nothing was written)",
+            path=rel,
+            line=exc.lineno,
+        ) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtokitError(
+            f"is not UTF-8 Python text ({exc}); nothing was written", path=rel
+        ) from None
+
+
+def _class(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
     return next(
         (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None
     )
 
 
-def _defined(source: str, class_name: str) -> set[str]:
-    """The methods class ``class_name`` of ``source`` defines."""
-    cls = _class(source, class_name)
+def _defined(cls: ast.ClassDef | None) -> set[str]:
+    """The methods class ``cls`` defines."""
     body = cls.body if cls is not None else []
     return {n.name for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
 
 
-def _insert_methods(source: str, class_name: str, methods: str) -> str | None:
-    """``source`` with ``methods`` appended to class ``class_name``; None without that class."""
-    cls = _class(source, class_name)
+def _insert_methods(source: str, cls: ast.ClassDef | None, methods: str) -> str | None:
+    """``source`` with ``methods`` appended to its class ``cls``; None without that class."""
     if cls is None or cls.end_lineno is None:
         return None
     lines = source.splitlines(keepends=True)
@@ -99,8 +115,8 @@ def _insert_methods(source: str, class_name: str, methods: str) -> str | None:
     return "".join(lines[:end]) + "\n" + methods + "".join(lines[end:])
 
 
-def _rpcs_list(source: str) -> ast.List | None:
-    for node in ast.parse(source).body:
+def _rpcs_list(tree: ast.Module) -> ast.List | None:
+    for node in tree.body:
         if (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == "RPCS" for t in node.targets)
@@ -110,9 +126,8 @@ def _rpcs_list(source: str) -> ast.List | None:
     return None
 
 
-def _listed(source: str) -> set[str]:
+def _listed(table: ast.List | None) -> set[str]:
     """The ``"Service.Method"`` names the rows of the ``RPCS`` list start with."""
-    table = _rpcs_list(source)
     return {
         row.args[0].value
         for row in (table.elts if table is not None else [])
@@ -123,9 +138,9 @@ def _listed(source: str) -> set[str]:
     }
 
 
-def _insert_rows(source: str, rows: str) -> str | None:
-    """``source`` with ``rows`` added at the end of the ``RPCS = [...]`` list; None without it."""
-    table = _rpcs_list(source)
+def _insert_rows(source: str, table: ast.List | None, rows: str) -> str | None:
+    """``source`` with ``rows`` added at the end of its ``RPCS = [...]`` list ``table``; None
+    without it."""
     if table is None or table.end_lineno is None:
         return None
     lines = source.splitlines(keepends=True)
@@ -152,28 +167,29 @@ def _skeleton_edits(
     edits: list[OutputFile] = []
     base = f"{pkg.services_out}/{pkg.folder}"
     for filename, template in _METHOD_TEMPLATES.items():
-        path = ws.path(f"{base}/{filename}")
-        if not path.is_file():
+        rel = f"{base}/{filename}"
+        if not ws.path(rel).is_file():
             continue
-        source = path.read_text(encoding="utf-8")
-        have = _defined(source, service.class_name)
-        missing = [m for m in new_methods if m.name not in have]
+        source, tree = _parsed(ws, rel)
+        cls = _class(tree, service.class_name)
+        missing = [m for m in new_methods if m.name not in _defined(cls)]
         if not missing:
             continue
         text = "\n".join(render(env, template, method=m) for m in missing)
-        edited = _insert_methods(source, service.class_name, _formatted_methods(text))
+        edited = _insert_methods(source, cls, _formatted_methods(text))
         if edited is not None:
-            edits.append(OutputFile.text(f"{base}/{filename}", edited, Owner.USER))
+            edits.append(OutputFile.text(rel, edited, Owner.USER))
     test = next(p for p in pkg.paths() if p.startswith("tests/"))
     if ws.path(test).is_file():
-        source = ws.path(test).read_text(encoding="utf-8")
-        listed = _listed(source)
+        source, tree = _parsed(ws, test)
+        table = _rpcs_list(tree)
+        listed = _listed(table)
         rows = "".join(
             render(env, _ROW_TEMPLATE, service=service, method=m)
             for m in new_methods
             if f"{service.name}.{m.name}" not in listed
         )
-        edited = _insert_rows(source, rows) if rows else None
+        edited = _insert_rows(source, table, rows) if rows else None
         if edited is not None:
             edits.append(OutputFile.text(test, edited, Owner.USER))
     return edits
