@@ -247,7 +247,7 @@ def run_add_rpc(
     if finishing:
         text, new_image = ws.path(contract).read_text(encoding="utf-8"), image
     else:
-        text, new_image = _added_to_contract(ws, env, modules, image, proto, updated, rpcs)
+        text, new_image = _added_to_contract(ws, env, modules, contract, proto, updated, rpcs)
     services_out = ws.settings.services_out.strip("/")
     pkg = next(
         p
@@ -294,12 +294,13 @@ def _added_to_contract(
     ws: Workspace,
     env: jinja2.Environment,
     modules: Sequence[str],
-    image: Image,
+    contract: str,
     proto: d.FileDescriptorProto,
     updated: Answers,
     rpcs: Sequence[RpcSpec],
 ) -> tuple[str, Image]:
-    """The contract with ``rpcs`` and their messages added, checked in a scratch copy (it
+    """The contract (at ``contract``, compiled to ``proto``) with ``rpcs`` and their messages
+    added, checked in a scratch copy (it
     compiles, lints and is formatted as buf formats it), and the image it compiles to."""
     names = {r.name for r in rpcs}
     scaffold = build_scaffold(updated)
@@ -312,7 +313,6 @@ def _added_to_contract(
         for m in scaffold.messages
         if m.name in wanted
     )
-    contract = image.disk_paths.get(proto.name, proto.name)
     _first, last = _service_span(proto, scaffold.service)
     text = _edited_contract(
         ws.path(contract).read_text(encoding="utf-8"), last, rpc_text, message_text

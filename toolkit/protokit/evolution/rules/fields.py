@@ -161,11 +161,14 @@ _SIXTY_FOUR_BIT = frozenset(
 )
 
 
+_SAME_JSTYPE_OPTION = _same_field_option("jstype")
+
+
 def same_jstype(p: Pair) -> Iterator[Violation]:
     """jstype means something for 64-bit integers only: compared when the field is one before
     and after (buf compares it so; a type change is FIELD_SAME_TYPE's)."""
     if p.old.type in _SIXTY_FOUR_BIT and p.new.type in _SIXTY_FOUR_BIT:
-        yield from _same_field_option("jstype")(p)
+        yield from _SAME_JSTYPE_OPTION(p)
 
 
 def _file_of(schema: Schema, p: Pair) -> d.FileDescriptorProto | None:
@@ -198,7 +201,7 @@ def _same_utf8_validation(java: bool) -> Callable[[Pair], Iterator[Violation]]:
             return
         shown = {True: "verified", False: "not verified"}
         violation = _changed(p, what, shown[old], shown[new])
-        if new_file is not None and (old_file and old_file.syntax) == new_file.syntax:
+        if old_file is not None and new_file is not None and old_file.syntax == new_file.syntax:
             # the syntax is the same: the file option changed, and buf points at it
             option = d.FileOptions.JAVA_STRING_CHECK_UTF8_FIELD_NUMBER
             span = (new_file.name, (d.FileDescriptorProto.OPTIONS_FIELD_NUMBER, option))
